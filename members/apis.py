@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.core import ratelimit
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+class TokenObtainApi(APIView):
+    """Exchange e-mail + password (+ the current TOTP code for two-factor users) for an API token."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        email = serializers.EmailField()
+        password = serializers.CharField(trim_whitespace=False)
+        otp = serializers.CharField(required=False, allow_blank=True)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        email = data.validated_data["email"].strip().lower()
+        django_request = request._request
+        # The same counters as the login form: failed attempts per address, attempts per IP.
+        if not ratelimit.consume(django_request, action="login", key=None) or not ratelimit.consume(
+            django_request, action="login_failed", key=email, dry_run=True
+        ):
+            return Response(
+                {"detail": "Too many attempts. Try again later."}, status=status.HTTP_429_TOO_MANY_REQUESTS
+            )
+
+        def refuse(message: str, **extra: Any) -> Response:
+            ratelimit.consume(django_request, action="login_failed", key=email)
+            return Response({"detail": message, **extra}, status=status.HTTP_400_BAD_REQUEST)
+
+        user = authenticate(django_request, email=email, password=data.validated_data["password"])
+        if user is None or not user.is_active:
+            return refuse("E-mail address or password is wrong.")
+        if not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
+            return refuse("Confirm your e-mail address first.")
+        totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+        if totp is not None:
+            code = data.validated_data.get("otp") or ""
+            if not code:
+                return Response(
+                    {"detail": "Two-factor code required.", "otp_required": True},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+            if not TOTP(totp).validate_code(code):
+                return refuse("The two-factor code is wrong.", otp_required=True)
+        ratelimit.clear(django_request, action="login_failed", key=email)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "Me",
+                {
+                    "email": serializers.EmailField(),
+                    "cooperative": serializers.DictField(allow_null=True),
+                    "role": serializers.CharField(allow_null=True),
+                },
+            )
+        }
+    )
+    def get(self, request: Request) -> Response:
+        cooperative = request.cooperative  # type: ignore[attr-defined]
+        membership = request.membership  # type: ignore[attr-defined]
+        return Response(
+            {
+                "email": request.user.email,  # type: ignore[union-attr]
+                "cooperative": (
+                    {
+                        "id": cooperative.pk,
+                        "slug": cooperative.slug,
+                        "name": cooperative.name,
+                        "currency": cooperative.currency,
+                    }
+                    if cooperative
+                    else None
+                ),
+                "role": membership.role if membership else None,
+                "member_number": membership.member_number if membership else None,
+            }
+        )

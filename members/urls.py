@@ -1,0 +1,10 @@
+from django.urls import path
+
+from members import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("join/", views.membership_apply, name="membership_apply"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("healthz/", views.healthz, name="healthz"),
+]

@@ -1,0 +1,108 @@
+"""The admin backend for advisors and finance staff: each sees only their own cooperative's rows.
+
+Access is by role in the request's cooperative, not by Django's global is_staff flag; superusers see all.
+Logging in always goes through allauth (rate limits, two-factor), never the admin's own login form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import QuerySet
+from django.forms import ModelChoiceField
+from django.http import HttpRequest
+
+from smartprod.core.admin_site import staff_role
+from smartprod.core.models import AuditEvent, TenantModel
+from smartprod.core.tenancy import STAFF_ROLES
+
+
+def _scope(queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
+    if request.user.is_superuser:
+        return queryset.all_cooperatives() if hasattr(queryset, "all_cooperatives") else queryset
+    cooperative = getattr(request, "cooperative", None)
+    if cooperative is None:
+        return (
+            queryset.none().all_cooperatives() if hasattr(queryset, "all_cooperatives") else queryset.none()
+        )
+    return queryset.filter(cooperative=cooperative)
+
+
+class TenantScopedMixin:
+    """Scopes the change list, the object lookup and every tenant foreign-key choice to the cooperative."""
+
+    # Roles that may change rows here; everyone with a staff role may view.
+    change_roles: tuple[str, ...] = STAFF_ROLES
+    add_roles: tuple[str, ...] = STAFF_ROLES
+    delete_roles: tuple[str, ...] = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return _scope(super().get_queryset(request), request)  # type: ignore[misc]
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any]:
+        related = db_field.related_model
+        if related is not None and issubclass(related, TenantModel) and "queryset" not in kwargs:
+            kwargs["queryset"] = _scope(related._default_manager.get_queryset(), request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc,no-any-return]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        related = db_field.related_model
+        if related is not None and issubclass(related, TenantModel) and "queryset" not in kwargs:
+            kwargs["queryset"] = _scope(related._default_manager.get_queryset(), request)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def _role_may(self, request: HttpRequest, roles: tuple[str, ...]) -> bool:
+        return bool(request.user.is_superuser or staff_role(request) in roles)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._role_may(request, STAFF_ROLES)
+
+    def has_view_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return self._role_may(request, STAFF_ROLES)
+
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return self._role_may(request, self.change_roles)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self._role_may(request, self.add_roles)
+
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return self._role_may(request, self.delete_roles)
+
+
+class TenantAdmin(TenantScopedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change and not getattr(obj, "cooperative_id", None):
+            obj.cooperative = request.cooperative  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        filters = list(super().get_list_filter(request))
+        if request.user.is_superuser and "cooperative" not in filters:
+            filters.insert(0, "cooperative")
+        return filters
+
+
+class TenantTabularInline(TenantScopedMixin, admin.TabularInline):  # type: ignore[type-arg]
+    extra = 0
+
+
+class TenantStackedInline(TenantScopedMixin, admin.StackedInline):  # type: ignore[type-arg]
+    extra = 0
+
+
+class ReadOnlyTenantAdmin(TenantAdmin):
+    change_roles = ()
+    add_roles = ()
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyTenantAdmin):
+    list_display = ("created_at", "event", "actor", "object_type", "object_id")
+    list_filter = ("event",)
+    search_fields = ("event", "object_id", "actor__email")
+    readonly_fields = ("cooperative", "actor", "event", "object_type", "object_id", "data", "created_at")

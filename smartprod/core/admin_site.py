@@ -1,0 +1,40 @@
+"""The admin site: reached by role in the request's cooperative; login always through allauth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from smartprod.core.tenancy import STAFF_ROLES
+
+
+def staff_role(request: HttpRequest) -> str | None:
+    membership = getattr(request, "membership", None)
+    if membership is not None and membership.role in STAFF_ROLES:
+        return str(membership.role)
+    return None
+
+
+class CooperativeAdminSite(admin.AdminSite):
+    site_header = "SmartProduction"
+    site_title = "SmartProduction"
+    index_title = "Backend"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        if not user.is_active or not user.is_authenticated:
+            return False
+        return bool(user.is_superuser or staff_role(request))
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if request.user.is_authenticated:
+            # Signed in, but no staff role here: going back to the login form would loop.
+            messages.error(request, _("Your role in this cooperative has no access to the backend."))
+            return HttpResponseRedirect(reverse("home"))
+        next_url = request.GET.get("next", reverse("admin:index"))
+        return HttpResponseRedirect(reverse("account_login") + "?" + urlencode({"next": next_url}))

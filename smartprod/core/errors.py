@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApplicationError(Exception):
+    """A broken business rule. One handler turns it into a form error, an API 400/409 or an admin message.
+
+    `conflict=True` marks a rule broken by the current state of the world (already issued, already paid),
+    answered with 409; otherwise the input was wrong, answered with 400.
+    """
+
+    def __init__(
+        self, message: str, *, details: dict[str, Any] | None = None, conflict: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+        self.conflict = conflict
+
+
+class TenantScopeError(RuntimeError):
+    """A tenant-owned table was queried without naming the cooperative: fail closed, never return all rows."""

@@ -1,0 +1,135 @@
+"""The tenant-scoped base model and the audit log.
+
+Every tenant-owned row carries a non-null `cooperative`. Its default manager fails closed: a query that
+does not name the cooperative raises TenantScopeError instead of quietly returning every tenant's rows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models.sql.where import AND, WhereNode
+
+from smartprod.core.errors import TenantScopeError
+
+if TYPE_CHECKING:
+    from members.models import Cooperative
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _where_names_cooperative(node: WhereNode) -> bool:
+    """True when the WHERE tree is an AND that pins some `cooperative` column to a value (or a set)."""
+    if node.connector != AND or node.negated:
+        return False
+    for child in node.children:
+        if isinstance(child, WhereNode):
+            if _where_names_cooperative(child):
+                return True
+            continue
+        target = getattr(getattr(child, "lhs", None), "target", None)
+        lookup = getattr(child, "lookup_name", None)
+        if target is not None and target.name == "cooperative" and lookup in ("exact", "in"):
+            return True
+    return False
+
+
+class TenantQuerySet(models.QuerySet[_M]):
+    _tenant_unscoped = False
+
+    def for_cooperative(self, cooperative: Cooperative | int) -> Self:
+        return self.filter(cooperative=cooperative)
+
+    def all_cooperatives(self) -> Self:
+        """The explicit, greppable escape hatch for superuser tools and cross-tenant maintenance jobs."""
+        clone: Self = self._chain()  # type: ignore[attr-defined]
+        clone._tenant_unscoped = True
+        return clone
+
+    def _clone(self) -> Self:
+        clone: Self = super()._clone()  # type: ignore[misc]
+        clone._tenant_unscoped = self._tenant_unscoped
+        return clone
+
+    def _check_scope(self) -> None:
+        if self._tenant_unscoped or self._known_related_objects:  # type: ignore[attr-defined]
+            # _known_related_objects: the reverse side of a foreign key of an object already in hand.
+            return
+        if _where_names_cooperative(self.query.where):
+            return
+        raise TenantScopeError(
+            f"{self.model.__name__} is tenant-owned: query it with .for_cooperative(cooperative)."
+        )
+
+    def _fetch_all(self) -> None:
+        if self._result_cache is None:
+            self._check_scope()
+        super()._fetch_all()
+
+    def count(self) -> int:
+        self._check_scope()
+        return super().count()
+
+    def exists(self) -> bool:
+        self._check_scope()
+        return super().exists()
+
+    def aggregate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        self._check_scope()
+        return super().aggregate(*args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        self._check_scope()
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        self._check_scope()
+        return super().delete()
+
+    def iterator(self, chunk_size: int | None = None) -> Any:
+        self._check_scope()
+        return super().iterator(chunk_size=chunk_size)
+
+
+class TenantManager(models.Manager[_M]):
+    def get_queryset(self) -> TenantQuerySet[_M]:
+        return TenantQuerySet(self.model, using=self._db)
+
+    def for_cooperative(self, cooperative: Cooperative | int) -> TenantQuerySet[_M]:
+        return self.get_queryset().for_cooperative(cooperative)
+
+    def all_cooperatives(self) -> TenantQuerySet[_M]:
+        return self.get_queryset().all_cooperatives()
+
+
+class TenantModel(models.Model):
+    cooperative = models.ForeignKey(
+        settings.TENANT_MODEL, on_delete=models.PROTECT, related_name="+", db_index=True
+    )
+
+    objects: ClassVar[TenantManager[Self]] = TenantManager()  # type: ignore[misc,assignment]
+
+    class Meta:
+        abstract = True
+
+
+class AuditEvent(TenantModel):
+    """One row per business write, written by the service in its own transaction."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    event = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["cooperative", "object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.event} {self.object_type}#{self.object_id}"

@@ -1,0 +1,50 @@
+"""Tenant-aware DRF permissions (kept apart from api.py: DRF imports these while it initialises)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rest_framework import permissions
+
+from smartprod.core.tenancy import STAFF_ROLES, user_needs_two_factor
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+
+class IsCooperativeMember(permissions.BasePermission):
+    """Authenticated and an active member (any role) of the request's cooperative."""
+
+    message = "You are not a member of this cooperative."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(
+            request.user
+            and request.user.is_authenticated
+            and getattr(request, "cooperative", None) is not None
+            and getattr(request, "membership", None) is not None
+        )
+
+
+def _roles_permission(*roles: str) -> type[permissions.BasePermission]:
+    class HasRole(IsCooperativeMember):
+        message = "Your role in this cooperative may not do this."
+
+        def has_permission(self, request: Request, view: APIView) -> bool:
+            if not super().has_permission(request, view):
+                return False
+            if request.membership.role not in roles:  # type: ignore[attr-defined]
+                return False
+            if user_needs_two_factor(request._request):
+                self.message = "Turn on two-factor authentication to use finance and admin functions."
+                return False
+            return True
+
+    HasRole.__name__ = "HasRole_" + "_".join(roles)
+    return HasRole
+
+
+IsStaffRole = _roles_permission(*STAFF_ROLES)
+IsFinance = _roles_permission("finance", "admin")
+IsAdvisor = _roles_permission("advisor", "admin")

@@ -1,0 +1,41 @@
+"""Production settings: refuse to start without the secrets a real deployment must set."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from smartprod.settings.base import *  # noqa: F403
+from smartprod.settings.base import env
+
+DEBUG = False
+
+
+def _required(name: str) -> str:
+    value: str = env.str(name, default="")
+    if not value:
+        raise ImproperlyConfigured(f"Production settings need the environment variable {name}.")
+    return value
+
+
+SECRET_KEY = _required("DJANGO_SECRET_KEY")
+if SECRET_KEY.startswith("dev-insecure") or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of at least 50 characters.")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[]) or [_required("DJANGO_ALLOWED_HOSTS")]
+_required("DATABASE_URL")
+_required("REDIS_URL")  # the shared cache that allauth's rate limits depend on, and the Celery broker
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}
+}
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"

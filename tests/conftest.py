@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from rest_framework.test import APIClient
+
+from members.models import Cooperative, Membership
+from tests.factories import CooperativeFactory, MembershipFactory, enable_totp
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    cache.clear()  # rate-limit counters and used TOTP codes must not leak between tests
+
+
+@pytest.fixture
+def coop(db: Any) -> Cooperative:
+    return CooperativeFactory(name="Smart Austria", slug="at", hosts=["at.localhost"])
+
+
+@pytest.fixture
+def other_coop(db: Any) -> Cooperative:
+    return CooperativeFactory(
+        name="Smart Germany",
+        slug="de",
+        hosts=["de.localhost"],
+        country="DE",
+        vat_id="DE136695976",
+        iban="DE89370400440532013000",
+        bic="COBADEFFXXX",
+    )
+
+
+@pytest.fixture
+def make_member(db: Any) -> Callable[..., Membership]:
+    def make(
+        cooperative: Cooperative, role: str = "member", totp: bool | None = None, **kwargs: Any
+    ) -> Membership:
+        membership = MembershipFactory(cooperative=cooperative, role=role, **kwargs)
+        if totp or (totp is None and role in ("finance", "admin")):
+            enable_totp(membership.user)
+        return membership
+
+    return make
+
+
+def host_of(cooperative: Cooperative) -> str:
+    return str(cooperative.hosts[0])
+
+
+@pytest.fixture
+def client_for() -> Callable[[Membership], Client]:
+    """A browser-like client logged in as the membership's user, on that cooperative's host."""
+
+    def make(membership: Membership, host: str | None = None) -> Client:
+        client = Client(HTTP_HOST=host or host_of(membership.cooperative))
+        client.force_login(membership.user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for() -> Callable[[Membership], APIClient]:
+    def make(membership: Membership, host: str | None = None) -> APIClient:
+        client = APIClient(HTTP_HOST=host or host_of(membership.cooperative))
+        client.force_login(membership.user)  # through the middleware, like a real session
+        return client
+
+    return make

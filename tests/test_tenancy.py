@@ -1,0 +1,122 @@
+"""The tenancy kernel: host resolution, fail-closed queries, 404 (never 403) across cooperatives."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from members.models import Membership
+from smartprod.core.audit import audit_log
+from smartprod.core.errors import TenantScopeError
+from smartprod.core.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_query_without_cooperative_raises(coop, make_member):
+    make_member(coop)
+    with pytest.raises(TenantScopeError):
+        list(Membership.objects.all())
+    with pytest.raises(TenantScopeError):
+        Membership.objects.filter(role="member").count()
+    with pytest.raises(TenantScopeError):
+        Membership.objects.filter(role="member").exists()
+    with pytest.raises(TenantScopeError):
+        Membership.objects.get(pk=1)
+    with pytest.raises(TenantScopeError):
+        Membership.objects.filter(role="member").update(role="admin")
+    with pytest.raises(TenantScopeError):
+        Membership.objects.all().delete()
+
+
+def test_or_with_cooperative_does_not_count_as_scoped(coop, make_member):
+    from django.db.models import Q
+
+    make_member(coop)
+    with pytest.raises(TenantScopeError):
+        list(Membership.objects.filter(Q(cooperative=coop) | Q(role="member")))
+
+
+def test_scoped_query_returns_only_own_rows(coop, other_coop, make_member):
+    mine = make_member(coop)
+    make_member(other_coop)
+    assert list(Membership.objects.for_cooperative(coop)) == [mine]
+    assert Membership.objects.for_cooperative(coop).count() == 1
+    assert Membership.objects.all_cooperatives().count() == 2
+
+
+def test_reverse_relation_of_scoped_object_is_allowed(coop, make_member):
+    membership = make_member(coop)
+    audit_log(cooperative=coop, actor=membership.user, event="x", obj=membership)
+    assert AuditEvent.objects.for_cooperative(coop).get().object_id == str(membership.pk)
+
+
+def test_tenant_resolved_from_host(coop, other_coop, make_member):
+    membership = make_member(coop)
+    make_member(other_coop, user=membership.user)
+    client = Client(HTTP_HOST="de.localhost")
+    client.force_login(membership.user)
+    assert client.get("/api/me/").json()["cooperative"]["slug"] == "de"
+    client = Client(HTTP_HOST="at.localhost")
+    client.force_login(membership.user)
+    assert client.get("/api/me/").json()["cooperative"]["slug"] == "at"
+
+
+def test_unknown_host_falls_back_to_only_membership(coop, make_member, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    membership = make_member(coop)
+    client = Client(HTTP_HOST="elsewhere.example")
+    client.force_login(membership.user)
+    body = client.get("/api/me/").json()
+    assert body["cooperative"]["slug"] == "at"
+    assert body["role"] == "member"
+
+
+def test_unknown_host_with_two_memberships_resolves_nothing(coop, other_coop, make_member, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    membership = make_member(coop)
+    make_member(other_coop, user=membership.user)
+    client = Client(HTTP_HOST="elsewhere.example")
+    client.force_login(membership.user)
+    assert client.get("/api/me/").json()["cooperative"] is None
+
+
+def test_member_of_other_cooperative_is_not_a_member_here(coop, other_coop, make_member, client_for):
+    outsider = make_member(other_coop)
+    client = client_for(outsider, host="at.localhost")
+    body = client.get("/api/me/").json()
+    assert body["cooperative"]["slug"] == "at"
+    assert body["role"] is None
+
+
+def test_admin_membership_page_of_other_cooperative_is_404(coop, other_coop, make_member, client_for):
+    advisor = make_member(coop, role="advisor")
+    foreign = make_member(other_coop)
+    client = client_for(advisor)
+    response = client.get(f"/admin/members/membership/{foreign.pk}/change/")
+    # The admin answers a missing object with a redirect to its index and a message: never the object.
+    assert response.status_code in (302, 404)
+    assert str(foreign.user) not in response.content.decode()
+    listing = client.get("/admin/members/membership/").content.decode()
+    assert str(advisor.user) in listing
+    assert str(foreign.user) not in listing
+
+
+def test_admin_foreign_key_choices_limited_to_cooperative(coop, other_coop, make_member, client_for):
+    admin = make_member(coop, role="admin")
+    member = make_member(coop)
+    foreign_advisor = make_member(other_coop, role="advisor")
+    client = client_for(admin)
+    page = client.get(f"/admin/members/membership/{member.pk}/change/").content.decode()
+    assert f'value="{admin.pk}"' in page
+    assert f'value="{foreign_advisor.pk}"' not in page
+
+
+def test_audit_events_of_other_cooperative_invisible_in_admin(coop, other_coop, make_member, client_for):
+    admin = make_member(coop, role="admin")
+    foreign = make_member(other_coop)
+    audit_log(cooperative=other_coop, actor=foreign.user, event="secret.event", obj=foreign)
+    audit_log(cooperative=coop, actor=admin.user, event="own.event", obj=admin)
+    page = client_for(admin).get("/admin/core/auditevent/").content.decode()
+    assert "own.event" in page
+    assert "secret.event" not in page
