@@ -65,7 +65,7 @@ check-migrations: .venv/.synced
 	DJANGO_SETTINGS_MODULE=smartprod.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 pytest: install sysdeps-test
-	DJANGO_ALLOW_ASYNC_UNSAFE=true DJANGO_SETTINGS_MODULE=smartprod.settings.test .venv/bin/pytest $(PYTEST_ARGS)
+	DJANGO_ALLOW_ASYNC_UNSAFE=true DJANGO_SETTINGS_MODULE=smartprod.settings.test .venv/bin/pytest -q $(PYTEST_ARGS)
 
 test: install sysdeps-test lint types check-migrations pytest ## what CI runs: lint, types, migrations check, the whole suite
 

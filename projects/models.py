@@ -1,1 +1,355 @@
+from __future__ import annotations
 
+import uuid
+from decimal import Decimal
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Membership
+from members.validators import validate_vat_id
+from smartprod.core.models import TenantModel, money_field
+
+
+class Client(TenantModel):
+    """A client (Auftraggeber*in) the cooperative contracts with; shared by the cooperative's projects."""
+
+    class Kind(models.TextChoices):
+        BUSINESS = "business", _("Business")
+        CONSUMER = "consumer", _("Consumer")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.BUSINESS)
+    street = models.CharField(_("street"), max_length=200)
+    postcode = models.CharField(_("postcode"), max_length=20)
+    city = models.CharField(_("city"), max_length=100)
+    country = models.CharField(_("country"), max_length=2, default="AT")
+    email = models.EmailField(_("e-mail"), blank=True)
+    vat_id = models.CharField(_("VAT id (UID)"), max_length=20, blank=True, validators=[validate_vat_id])
+    order_reference = models.CharField(_("order reference"), max_length=100, blank=True)
+    buyer_reference = models.CharField(
+        _("buyer reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("Public clients (Leitweg-ID, Auftragsreferenz) reject e-invoices without it."),
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [self.street, f"{self.postcode} {self.city}", self.country]
+
+
+class Project(TenantModel):
+    """A client contract (Auftrag) a member brings into the cooperative."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        CLOSED = "closed", _("Closed")
+
+    class VatTreatment(models.TextChoices):
+        STANDARD = "standard", _("Standard rate")
+        REDUCED = "reduced", _("Reduced rate")
+        REVERSE_CHARGE = "reverse_charge", _("Reverse charge")
+        EXEMPT = "exempt", _("Exempt")
+
+    owner = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="owned_projects", verbose_name=_("owner")
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="projects", verbose_name=_("client")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    service_period_start = models.DateField(_("service from"))
+    service_period_end = models.DateField(_("service until"))
+    agreed_net_amount = money_field(_("agreed net amount"), validators=[MinValueValidator(Decimal("0.00"))])
+    vat_treatment = models.CharField(
+        _("VAT treatment"), max_length=20, choices=VatTreatment.choices, default=VatTreatment.STANDARD
+    )
+    exemption_text = models.CharField(_("legal text for the exemption"), max_length=300, blank=True)
+    advisor = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="advised_projects",
+        verbose_name=_("advisor"),
+        limit_choices_to={"role__in": ["advisor", "admin"]},
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    collaborators = models.ManyToManyField(
+        Membership, through="Collaboration", related_name="collaborations", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["cooperative", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(agreed_net_amount__gte=0), name="project_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(service_period_end__gte=F("service_period_start")), name="project_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=~Q(vat_treatment="exempt") | ~Q(exemption_text=""), name="project_exempt_has_text"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.CHANGES_REQUESTED)
+
+
+class Collaboration(TenantModel):
+    class Employment(models.TextChoices):
+        EMPLOYED = "employed", _("Employed by the cooperative")
+        SELF_EMPLOYED = "self_employed", _("Self-employed")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="collaborations")
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    employment = models.CharField(_("employment"), max_length=15, choices=Employment.choices)
+
+    class Meta:
+        verbose_name = _("collaborator")
+        verbose_name_plural = _("collaborators")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "project", "membership"], name="collaboration_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership.user} ({self.get_employment_display()})"
+
+
+class ProjectStatusChange(TenantModel):
+    """The review history: who moved the project from which status to which, when, and why."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=20, choices=Project.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Project.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+def document_path(instance: Document, filename: str) -> str:
+    # Never trust the uploaded name for the path; keep only a sniffed extension.
+    suffix = PurePath(filename).suffix.lower()[:6]
+    return f"coop-{instance.cooperative_id}/projects/{instance.project_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Document(TenantModel):
+    class Kind(models.TextChoices):
+        CONTRACT = "contract", _("Contract")
+        RECEIPT = "receipt", _("Receipt")
+        OTHER = "other", _("Other")
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OTHER)
+    file = models.FileField(upload_to=document_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Expense(TenantModel):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="expenses")
+    submitted_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    amount = money_field(_("amount (incl. VAT)"))
+    vat_amount = money_field(_("of which VAT"), default=Decimal("0.00"))
+    date = models.DateField(_("date"))
+    description = models.CharField(_("description"), max_length=300)
+    receipt = models.ForeignKey(Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+    journal_entry = models.OneToOneField(
+        "projects.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("expense")
+        verbose_name_plural = _("expenses")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="expense_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(vat_amount__gte=0) & Q(vat_amount__lte=F("amount")),
+                name="expense_vat_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.amount})"
+
+
+# --- The double-entry ledger ------------------------------------------------------------------------
+
+
+class Account(TenantModel):
+    """An account of the cooperative's ledger. Balance = debits − credits (negative: a credit balance)."""
+
+    class Type(models.TextChoices):
+        BANK = "bank", _("Bank")
+        RECEIVABLE = "receivable", _("Receivables")
+        VAT_PAYABLE = "vat_payable", _("VAT payable")
+        CONTRIBUTION_INCOME = "contribution_income", _("Contribution income")
+        GUARANTEE_FUND = "guarantee_fund", _("Guarantee fund (defaults)")
+        PAYOUTS_PAYABLE = "payouts_payable", _("Payouts payable")
+        WAGE_TAX_PAYABLE = "wage_tax_payable", _("Wage tax payable")
+        SOCIAL_INSURANCE_PAYABLE = "social_insurance_payable", _("Social insurance payable")
+        DUNNING_INCOME = "dunning_income", _("Dunning fees and interest")
+        PROJECT_BUDGET = "project_budget", _("Project budget")
+
+    type = models.CharField(max_length=30, choices=Type.choices)
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    project = models.OneToOneField(
+        Project, on_delete=models.PROTECT, null=True, blank=True, related_name="budget_account"
+    )
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "code"], name="account_code_unique"),
+            models.CheckConstraint(
+                condition=(Q(type="project_budget") & Q(project__isnull=False))
+                | (~Q(type="project_budget") & Q(project__isnull=True)),
+                name="account_budget_has_project",
+            ),
+            models.UniqueConstraint(
+                fields=["cooperative", "client"],
+                condition=Q(type="receivable"),
+                name="account_one_receivable_per_client",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class JournalEntry(TenantModel):
+    """A balanced, immutable posting of one business event. Mistakes are reversed, never edited."""
+
+    idempotency_key = models.CharField(max_length=120)
+    date = models.DateField()
+    description = models.CharField(max_length=300)
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    source_type = models.CharField(max_length=80, blank=True)
+    source_id = models.CharField(max_length=40, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "idempotency_key"], name="journal_entry_idempotent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.description}"
+
+
+class JournalLine(TenantModel):
+    class Kind(models.TextChoices):
+        INCOME = "income", _("Income")
+        CONTRIBUTION = "contribution", _("Contribution")
+        EXPENSE = "expense", _("Expense")
+        FEE = "fee", _("Fee")
+        SALARY = "salary", _("Salary")
+        CORRECTION = "correction", _("Correction")
+        OTHER = "other", _("Other")
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    debit = money_field(default=Decimal("0.00"))
+    credit = money_field(default=Decimal("0.00"))
+    kind = models.CharField(max_length=15, choices=Kind.choices, default=Kind.OTHER)
+    description = models.CharField(max_length=300, blank=True)
+    # Analysis dimension: which project a line concerns (receivables, budget), without crossing apps.
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    date = models.DateField()
+
+    class Meta:
+        ordering = ["date", "entry_id", "id"]
+        indexes = [
+            models.Index(fields=["account", "date", "entry"]),
+            models.Index(fields=["project", "account"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(debit__gt=0) & Q(credit=0)) | (Q(credit__gt=0) & Q(debit=0)),
+                name="journal_line_one_side_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account.code} D{self.debit} C{self.credit}"
+
+    @property
+    def amount(self) -> Decimal:
+        """Signed amount from the point of view of a credit-normal account such as a project budget."""
+        result: Decimal = self.credit - self.debit
+        return result

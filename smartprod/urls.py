@@ -6,6 +6,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("members.api_urls")),
+    path("", include("projects.api_urls")),
 ]
 
 urlpatterns = [
@@ -14,4 +15,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(api_urlpatterns)),
     path("", include("members.urls")),
+    path("", include("projects.urls")),
 ]

@@ -104,6 +104,11 @@ class TenantManager(models.Manager[_M]):
         return self.get_queryset().all_cooperatives()
 
 
+def money_field(verbose_name: Any = None, **kwargs: Any) -> models.DecimalField[Any, Any]:
+    """Money columns: Decimal(20, 2) everywhere, never float."""
+    return models.DecimalField(verbose_name, max_digits=20, decimal_places=2, **kwargs)
+
+
 class TenantModel(models.Model):
     cooperative = models.ForeignKey(
         settings.TENANT_MODEL, on_delete=models.PROTECT, related_name="+", db_index=True

@@ -1,0 +1,159 @@
+"""The budget of a project, as a member sees it: the budget account's lines, balance, receivables, available.
+
+Available to pay out = budget balance − payout requests not yet booked (expenses submitted but not
+approved here; fee notes and salaries requested in payroll). Apps above `projects` register the SQL of
+their pending requests with `register_pending_payouts`, so `projects` never imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    DecimalField,
+    Expression,
+    F,
+    OuterRef,
+    QuerySet,
+    RowRange,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce
+
+from members.models import Cooperative
+from projects.models import Account, Expense, JournalLine, Project
+from smartprod.core.money import ZERO, quantize_money
+
+MONEY_FIELD = DecimalField(max_digits=20, decimal_places=2)
+PendingSource = Callable[[], Expression]
+_pending_sources: list[PendingSource] = []
+
+
+def register_pending_payouts(source: PendingSource) -> None:
+    """Register a callable returning a Subquery: the sum of a project's (OuterRef("pk")) unbooked requests."""
+    if source not in _pending_sources:
+        _pending_sources.append(source)
+
+
+def _money(subquery: QuerySet[Any, Any], field: str) -> Expression:
+    return Coalesce(
+        Subquery(subquery.values(field)[:1], output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD
+    )
+
+
+def pending_expenses_sql() -> Expression:
+    sub = (
+        Expense.objects.filter(project=OuterRef("pk"), status=Expense.Status.SUBMITTED)
+        .order_by()
+        .values("project")
+        .annotate(total=Sum("amount"))
+    )
+    return _money(sub, "total")
+
+
+register_pending_payouts(pending_expenses_sql)
+
+
+def budget_balance_sql() -> Expression:
+    sub = (
+        JournalLine.objects.filter(account__project=OuterRef("pk"), account__type=Account.Type.PROJECT_BUDGET)
+        .order_by()
+        .values("account")
+        .annotate(total=Sum(F("credit") - F("debit")))
+    )
+    return _money(sub, "total")
+
+
+def receivable_sql() -> Expression:
+    sub = (
+        JournalLine.objects.filter(project=OuterRef("pk"), account__type=Account.Type.RECEIVABLE)
+        .order_by()
+        .values("project")
+        .annotate(total=Sum(F("debit") - F("credit")))
+    )
+    return _money(sub, "total")
+
+
+def pending_sql() -> Expression:
+    total: Expression = Value(ZERO, output_field=MONEY_FIELD)
+    for source in _pending_sources:
+        total = total + source()  # type: ignore[operator]
+    return total
+
+
+def with_budget_figures(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """Annotate balance, receivable, pending and available on each project: one query for any number."""
+    return projects.annotate(
+        budget_balance=budget_balance_sql(),
+        budget_receivable=receivable_sql(),
+        budget_pending=pending_sql(),
+    ).annotate(budget_available=F("budget_balance") - F("budget_pending"))
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    date: date
+    kind: str
+    kind_label: str
+    description: str
+    amount: Decimal
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class Budget:
+    currency: str
+    balance: Decimal
+    receivable: Decimal
+    pending: Decimal
+    available: Decimal
+    lines: list[BudgetLine]
+
+
+def project_budget_figures(*, cooperative: Cooperative, project: Project) -> Project:
+    return with_budget_figures(Project.objects.for_cooperative(cooperative).filter(pk=project.pk)).get()
+
+
+def project_budget(*, cooperative: Cooperative, project: Project) -> Budget:
+    """The budget page's data in two queries, whatever the number of lines."""
+    figures = project_budget_figures(cooperative=cooperative, project=project)
+    rows = (
+        JournalLine.objects.for_cooperative(cooperative)
+        .filter(account__project=project, account__type=Account.Type.PROJECT_BUDGET)
+        .annotate(
+            running=Window(
+                Sum(F("credit") - F("debit")),
+                order_by=[F("date").asc(), F("entry_id").asc(), F("id").asc()],
+                frame=RowRange(start=None, end=0),
+            )
+        )
+        .order_by("date", "entry_id", "id")
+        .values("date", "kind", "description", "credit", "debit", "running")
+    )
+    labels = dict(JournalLine.Kind.choices)
+    lines = [
+        BudgetLine(
+            date=row["date"],
+            kind=row["kind"],
+            kind_label=str(labels.get(row["kind"], row["kind"])),
+            description=row["description"],
+            amount=quantize_money(row["credit"] - row["debit"]),
+            balance=quantize_money(row["running"]),
+        )
+        for row in rows
+    ]
+    return Budget(
+        currency=cooperative.currency,
+        balance=quantize_money(figures.budget_balance),  # type: ignore[attr-defined]
+        receivable=quantize_money(figures.budget_receivable),  # type: ignore[attr-defined]
+        pending=quantize_money(figures.budget_pending),  # type: ignore[attr-defined]
+        available=quantize_money(figures.budget_available),  # type: ignore[attr-defined]
+        lines=lines,
+    )

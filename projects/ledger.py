@@ -1,0 +1,203 @@
+"""The double-entry ledger: the one place money is posted.
+
+Every posting names its business event with an idempotency key unique per cooperative, so posting the
+same event twice posts once. Entries are balanced (checked here and again by PostgreSQL at commit) and
+immutable (database triggers refuse UPDATE and DELETE); mistakes are reversed by a new entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, models, transaction
+
+from members.models import Cooperative, User
+from projects.models import Account, Client, JournalEntry, JournalLine, Project
+from smartprod.core.errors import ApplicationError
+from smartprod.core.money import ZERO, quantize_money
+
+SYSTEM_ACCOUNTS: dict[str, tuple[str, str]] = {
+    Account.Type.BANK: ("1000", "Bank"),
+    Account.Type.RECEIVABLE: ("1400", "Receivables"),  # per client: 1400-<client id>
+    Account.Type.GUARANTEE_FUND: ("2900", "Guarantee fund (defaults)"),
+    Account.Type.PAYOUTS_PAYABLE: ("3300", "Payouts payable"),
+    Account.Type.VAT_PAYABLE: ("3500", "VAT payable"),
+    Account.Type.WAGE_TAX_PAYABLE: ("3540", "Wage tax payable"),
+    Account.Type.SOCIAL_INSURANCE_PAYABLE: ("3600", "Social insurance payable"),
+    Account.Type.CONTRIBUTION_INCOME: ("4000", "Contribution income"),
+    Account.Type.DUNNING_INCOME: ("4800", "Dunning fees and default interest"),
+    Account.Type.PROJECT_BUDGET: ("9000", "Project budget"),  # per project: 9000-<project id>
+}
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One line to post: positive `debit` or positive `credit`, never both."""
+
+    account: Account
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    kind: str = JournalLine.Kind.OTHER
+    description: str = ""
+    project: Project | None = None
+
+
+def account_get(
+    *, cooperative: Cooperative, type: str, project: Project | None = None, client: Client | None = None
+) -> Account:
+    """The cooperative's account of a type (a project's budget account, a client's receivable account)."""
+    code, name = SYSTEM_ACCOUNTS[type]
+    lookup: dict[str, object] = {"type": type}
+    if type == Account.Type.PROJECT_BUDGET:
+        if project is None or project.cooperative_id != cooperative.pk:
+            raise ApplicationError("A budget account belongs to a project of the same cooperative.")
+        code, name, lookup = f"{code}-{project.pk}", f"Budget: {project.title}"[:200], {"project": project}
+    elif type == Account.Type.RECEIVABLE and client is not None:
+        if client.cooperative_id != cooperative.pk:
+            raise Client.DoesNotExist()
+        code, name, lookup = (
+            f"{code}-{client.pk}",
+            f"Receivables: {client.name}"[:200],
+            {"client": client, **lookup},
+        )
+    existing = Account.objects.for_cooperative(cooperative).filter(**lookup).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Account.objects.create(
+                cooperative=cooperative, type=type, code=code, name=name, project=project, client=client
+            )
+    except IntegrityError:
+        # Created concurrently by another transaction: take that one.
+        return Account.objects.for_cooperative(cooperative).get(**lookup)
+
+
+def _validated(cooperative: Cooperative, postings: Sequence[Posting]) -> list[Posting]:
+    if len(postings) < 2:
+        raise ApplicationError("A journal entry needs at least two lines.")
+    clean: list[Posting] = []
+    for p in postings:
+        debit, credit = quantize_money(p.debit), quantize_money(p.credit)
+        if debit < 0 or credit < 0 or (debit > 0) == (credit > 0):
+            raise ApplicationError(
+                "Each ledger line is either a positive debit or a positive credit.",
+                details={"account": p.account.code, "debit": str(debit), "credit": str(credit)},
+            )
+        if p.account.cooperative_id != cooperative.pk or (
+            p.project and p.project.cooperative_id != cooperative.pk
+        ):
+            raise Account.DoesNotExist()
+        clean.append(Posting(p.account, debit, credit, p.kind, p.description, p.project))
+    debits = sum((p.debit for p in clean), ZERO)
+    credits = sum((p.credit for p in clean), ZERO)
+    if debits != credits:
+        raise ApplicationError(f"The entry is not balanced: debits {debits} ≠ credits {credits}.")
+    return clean
+
+
+def journal_post(
+    *,
+    cooperative: Cooperative,
+    idempotency_key: str,
+    date: date,
+    description: str,
+    postings: Sequence[Posting],
+    source: models.Model | None = None,
+    actor: User | None = None,
+    reverses: JournalEntry | None = None,
+) -> tuple[JournalEntry, bool]:
+    """Post one balanced entry for one business event; returns (entry, created).
+
+    Posting a key that was posted before returns the earlier entry and posts nothing (also when two
+    transactions race: the unique constraint decides, the loser takes the winner's entry).
+    Runs inside the caller's transaction, so the posting commits or rolls back with the business change.
+    """
+    existing = (
+        JournalEntry.objects.for_cooperative(cooperative).filter(idempotency_key=idempotency_key).first()
+    )
+    if existing is not None:
+        return existing, False
+    lines = _validated(cooperative, postings)
+    try:
+        with transaction.atomic():
+            entry = JournalEntry.objects.create(
+                cooperative=cooperative,
+                idempotency_key=idempotency_key,
+                date=date,
+                description=description[:300],
+                source_type=source._meta.label if source is not None else "",
+                source_id=str(source.pk) if source is not None else "",
+                created_by=actor if actor is not None and actor.is_authenticated else None,
+                reverses=reverses,
+            )
+            JournalLine.objects.bulk_create(
+                JournalLine(
+                    cooperative=cooperative,
+                    entry=entry,
+                    account=p.account,
+                    debit=p.debit,
+                    credit=p.credit,
+                    kind=p.kind,
+                    description=(p.description or description)[:300],
+                    project=p.project or p.account.project,
+                    date=date,
+                )
+                for p in lines
+            )
+    except IntegrityError:
+        winner = (
+            JournalEntry.objects.for_cooperative(cooperative).filter(idempotency_key=idempotency_key).first()
+        )
+        if winner is None:
+            raise
+        return winner, False
+    return entry, True
+
+
+def journal_reverse(
+    *, cooperative: Cooperative, entry: JournalEntry, date: date, reason: str, actor: User | None = None
+) -> JournalEntry:
+    """Cancel an entry by posting its mirror image. An entry is reversed at most once."""
+    if entry.cooperative_id != cooperative.pk:
+        raise JournalEntry.DoesNotExist()
+    if entry.reverses_id is not None:
+        raise ApplicationError(
+            "A reversal cannot itself be reversed; post a new entry instead.", conflict=True
+        )
+    lines = list(
+        JournalLine.objects.for_cooperative(cooperative).filter(entry=entry).select_related("account")
+    )
+    reversal, _created = journal_post(
+        cooperative=cooperative,
+        idempotency_key=f"reversal:{entry.idempotency_key}"[:120],
+        date=date,
+        description=f"Reversal: {entry.description} ({reason})"[:300],
+        postings=[
+            Posting(
+                line.account,
+                debit=line.credit,
+                credit=line.debit,
+                kind=JournalLine.Kind.CORRECTION,
+                description=f"Reversal: {line.description}",
+                project=line.project,
+            )
+            for line in lines
+        ],
+        actor=actor,
+        reverses=entry,
+    )
+    return reversal
+
+
+def account_balance(*, cooperative: Cooperative, account: Account) -> Decimal:
+    """Debits minus credits (a credit-normal account such as a budget shows a negative number)."""
+    totals = (
+        JournalLine.objects.for_cooperative(cooperative)
+        .filter(account=account)
+        .aggregate(d=models.Sum("debit"), c=models.Sum("credit"))
+    )
+    return quantize_money((totals["d"] or ZERO) - (totals["c"] or ZERO))

@@ -1,0 +1,98 @@
+"""Reads for clients and projects; every one starts from the cooperative and the person asking."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from members.models import Cooperative, Membership
+from projects.budget import with_budget_figures
+from projects.models import Client, Collaboration, Document, Expense, Project, ProjectStatusChange
+
+STAFF_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
+
+
+def is_staff(membership: Membership) -> bool:
+    return membership.role in STAFF_ROLES
+
+
+def client_list(*, cooperative: Cooperative) -> QuerySet[Client]:
+    return Client.objects.for_cooperative(cooperative)
+
+
+def client_get(*, cooperative: Cooperative, client_id: int) -> Client:
+    return Client.objects.for_cooperative(cooperative).get(pk=client_id)
+
+
+def project_list_visible(*, cooperative: Cooperative, membership: Membership) -> QuerySet[Project]:
+    """Staff see the cooperative's projects; a member those they own or collaborate on."""
+    qs = Project.objects.for_cooperative(cooperative)
+    if not is_staff(membership):
+        collaborating = Collaboration.objects.for_cooperative(cooperative).filter(membership=membership)
+        qs = qs.filter(Q(owner=membership) | Q(pk__in=collaborating.values("project")))
+    return qs
+
+
+def project_list_mine(*, cooperative: Cooperative, membership: Membership) -> QuerySet[Project]:
+    """The dashboard: projects I own or collaborate on (also for staff), with budget figures."""
+    collaborating = Collaboration.objects.for_cooperative(cooperative).filter(membership=membership)
+    qs = Project.objects.for_cooperative(cooperative).filter(
+        Q(owner=membership) | Q(pk__in=collaborating.values("project"))
+    )
+    return with_budget_figures(qs.select_related("client", "owner__user")).order_by("-created_at", "-id")
+
+
+def project_get(*, cooperative: Cooperative, membership: Membership, project_id: int) -> Project:
+    """Raises Project.DoesNotExist (-> 404) if the project is another cooperative's or not the person's."""
+    return (
+        project_list_visible(cooperative=cooperative, membership=membership)
+        .select_related("client", "owner__user", "advisor__user")
+        .get(pk=project_id)
+    )
+
+
+def project_detail(*, cooperative: Cooperative, membership: Membership, project_id: int) -> Project:
+    project = project_get(cooperative=cooperative, membership=membership, project_id=project_id)
+    return (
+        Project.objects.for_cooperative(cooperative)
+        .prefetch_related(  # type: ignore[type-var]
+            Prefetch(
+                "history", ProjectStatusChange.objects.for_cooperative(cooperative).select_related("actor")
+            ),
+            Prefetch(
+                "documents", Document.objects.for_cooperative(cooperative).select_related("uploaded_by")
+            ),
+            Prefetch(
+                "collaborations",
+                Collaboration.objects.for_cooperative(cooperative).select_related("membership__user"),
+            ),
+            Prefetch("expenses", Expense.objects.for_cooperative(cooperative).select_related("receipt")),
+        )
+        .select_related("client", "owner__user", "advisor__user")
+        .get(pk=project.pk)
+    )
+
+
+def document_get(*, cooperative: Cooperative, membership: Membership, document_id: int) -> Document:
+    visible = project_list_visible(cooperative=cooperative, membership=membership)
+    return (
+        Document.objects.for_cooperative(cooperative)
+        .select_related("project")
+        .get(pk=document_id, project__in=visible)
+    )
+
+
+def expense_get(*, cooperative: Cooperative, membership: Membership, expense_id: int) -> Expense:
+    visible = project_list_visible(cooperative=cooperative, membership=membership)
+    return (
+        Expense.objects.for_cooperative(cooperative)
+        .select_related("project")
+        .get(pk=expense_id, project__in=visible)
+    )
+
+
+def expense_list(*, cooperative: Cooperative, project: Project) -> QuerySet[Expense]:
+    return Expense.objects.for_cooperative(cooperative).filter(project=project).select_related("receipt")
+
+
+def document_list(*, cooperative: Cooperative, project: Project) -> QuerySet[Document]:
+    return Document.objects.for_cooperative(cooperative).filter(project=project)

@@ -1,0 +1,641 @@
+"""Writes for clients, projects, documents and expenses. Each checks the cooperative and the person,
+runs in a transaction, and leaves an audit row."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import Cooperative, Membership
+from projects.budget import project_budget_figures
+from projects.ledger import Posting, account_get, journal_post
+from projects.models import (
+    Account,
+    Client,
+    Collaboration,
+    Document,
+    Expense,
+    JournalLine,
+    Project,
+    ProjectStatusChange,
+)
+from projects.selectors import is_staff
+from smartprod.core.audit import audit_log
+from smartprod.core.errors import ApplicationError
+from smartprod.core.money import quantize_money
+
+Status = Project.Status
+REVIEWER_ROLES = (Membership.Role.ADVISOR, Membership.Role.ADMIN)
+EXPENSE_APPROVER_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
+ALLOWED_DOCUMENT_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+CLIENT_FIELDS = (
+    "name",
+    "kind",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "email",
+    "vat_id",
+    "order_reference",
+    "buyer_reference",
+)
+TERMS_FIELDS = (
+    "client",
+    "title",
+    "description",
+    "service_period_start",
+    "service_period_end",
+    "agreed_net_amount",
+    "vat_treatment",
+    "exemption_text",
+)
+
+
+def _check_same(cooperative: Cooperative, *objects: Any) -> None:
+    for obj in objects:
+        if obj is not None and obj.cooperative_id != cooperative.pk:
+            raise type(obj).DoesNotExist()  # never reveal another cooperative's object
+
+
+def _full_clean(obj: Any, exclude: Sequence[str] = ()) -> None:
+    try:
+        obj.full_clean(exclude=list(exclude), validate_unique=False)
+    except ValidationError as exc:
+        raise ApplicationError(_("Please correct the marked fields."), details=exc.message_dict) from exc
+
+
+# --- clients ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def client_create(*, cooperative: Cooperative, actor: Membership, **fields: Any) -> Client:
+    _check_same(cooperative, actor)
+    data = {k: v for k, v in fields.items() if k in CLIENT_FIELDS}
+    client = Client(cooperative=cooperative, created_by=actor.user, **data)
+    client.country = client.country.upper()
+    client.vat_id = client.vat_id.replace(" ", "").upper()
+    _full_clean(client, exclude=["cooperative", "created_by"])
+    client.save()
+    audit_log(cooperative=cooperative, actor=actor.user, event="client.created", obj=client)
+    return client
+
+
+@transaction.atomic
+def client_update(*, cooperative: Cooperative, actor: Membership, client: Client, **fields: Any) -> Client:
+    _check_same(cooperative, actor, client)
+    client = Client.objects.for_cooperative(cooperative).select_for_update().get(pk=client.pk)
+    for key, value in fields.items():
+        if key in CLIENT_FIELDS:
+            setattr(client, key, value)
+    client.country = client.country.upper()
+    client.vat_id = client.vat_id.replace(" ", "").upper()
+    _full_clean(client, exclude=["cooperative", "created_by"])
+    client.save()
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event="client.updated",
+        obj=client,
+        data={"fields": sorted(k for k in fields if k in CLIENT_FIELDS)},
+    )
+    return client
+
+
+# --- projects -----------------------------------------------------------------------------------------
+
+
+def _validate_terms(cooperative: Cooperative, project: Project) -> None:
+    # Rules with a message a person understands first; then the model's own field validation.
+    _check_same(cooperative, project.client)
+    start, end = project.service_period_start, project.service_period_end
+    if start and end and end < start:
+        raise ApplicationError(
+            _("The service period ends before it starts."),
+            details={"service_period_end": [_("Must not be before the start.")]},
+        )
+    if project.vat_treatment == Project.VatTreatment.EXEMPT and not project.exemption_text.strip():
+        raise ApplicationError(
+            _("An exempt project needs the legal text of its exemption."),
+            details={"exemption_text": [_("Required for exempt projects.")]},
+        )
+    if project.vat_treatment == Project.VatTreatment.REVERSE_CHARGE and not project.client.vat_id:
+        raise ApplicationError(
+            _("Reverse charge needs the client's VAT id."),
+            details={"client": [_("This client has no VAT id.")]},
+        )
+    project.agreed_net_amount = _amount(project.agreed_net_amount, "agreed_net_amount")
+    if project.agreed_net_amount < 0:
+        raise ApplicationError(
+            _("The agreed net amount cannot be negative."),
+            details={"agreed_net_amount": [_("Must be 0 or more.")]},
+        )
+    _full_clean(project, exclude=["cooperative", "owner", "advisor", "client"])
+
+
+def _set_collaborators(
+    cooperative: Cooperative, project: Project, collaborators: Sequence[tuple[Membership, str]]
+) -> None:
+    seen: set[int] = set()
+    for membership, employment in collaborators:
+        _check_same(cooperative, membership)
+        if membership.pk == project.owner_id:
+            raise ApplicationError(
+                _("The owner is not also a collaborator."),
+                details={"collaborators": [_("Remove yourself from the collaborators.")]},
+            )
+        if membership.pk in seen:
+            raise ApplicationError(_("A collaborator is listed twice."))
+        if membership.status != Membership.Status.ACTIVE:
+            raise ApplicationError(_("Collaborators must be active members."))
+        if employment not in Collaboration.Employment.values:
+            raise ApplicationError(_("Unknown employment %(value)s.") % {"value": employment})
+        seen.add(membership.pk)
+    Collaboration.objects.for_cooperative(cooperative).filter(project=project).delete()
+    Collaboration.objects.bulk_create(
+        Collaboration(cooperative=cooperative, project=project, membership=m, employment=e)
+        for m, e in collaborators
+    )
+
+
+def _history(
+    project: Project, actor: Membership, from_status: str, to_status: str, comment: str = ""
+) -> None:
+    ProjectStatusChange.objects.create(
+        cooperative_id=project.cooperative_id,
+        project=project,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor.user,
+        comment=comment,
+    )
+
+
+@transaction.atomic
+def project_create(
+    *,
+    cooperative: Cooperative,
+    actor: Membership,
+    client: Client,
+    title: str,
+    service_period_start: date,
+    service_period_end: date,
+    agreed_net_amount: Decimal,
+    description: str = "",
+    vat_treatment: str = Project.VatTreatment.STANDARD,
+    exemption_text: str = "",
+    collaborators: Sequence[tuple[Membership, str]] = (),
+) -> Project:
+    """A member drafts a project (owner = the member); only they edit it until it is submitted."""
+    _check_same(cooperative, actor, client)
+    if actor.status != Membership.Status.ACTIVE:
+        raise ApplicationError(_("Only active members can bring in projects."))
+    project = Project(
+        cooperative=cooperative,
+        owner=actor,
+        client=client,
+        title=title,
+        description=description,
+        service_period_start=service_period_start,
+        service_period_end=service_period_end,
+        agreed_net_amount=agreed_net_amount,
+        vat_treatment=vat_treatment,
+        exemption_text=exemption_text,
+        advisor=actor.advisor,
+    )
+    _validate_terms(cooperative, project)
+    project.save()
+    _set_collaborators(cooperative, project, collaborators)
+    _history(project, actor, "", Status.DRAFT)
+    audit_log(cooperative=cooperative, actor=actor.user, event="project.created", obj=project)
+    return project
+
+
+def _locked(cooperative: Cooperative, project: Project) -> Project:
+    _check_same(cooperative, project)
+    return Project.objects.for_cooperative(cooperative).select_for_update().get(pk=project.pk)
+
+
+@transaction.atomic
+def project_update(
+    *,
+    cooperative: Cooperative,
+    actor: Membership,
+    project: Project,
+    collaborators: Sequence[tuple[Membership, str]] | None = None,
+    **terms: Any,
+) -> Project:
+    """Only the owner edits, and only while draft or sent back for changes: approved terms are frozen."""
+    _check_same(cooperative, actor)
+    project = _locked(cooperative, project)
+    if project.owner_id != actor.pk:
+        raise ApplicationError(_("Only the project's owner can edit it."))
+    if not project.is_editable:
+        raise ApplicationError(
+            _("A %(status)s project cannot be edited; its terms change only through a new review.")
+            % {"status": project.get_status_display()},
+            conflict=True,
+        )
+    for key, value in terms.items():
+        if key not in TERMS_FIELDS:
+            raise ApplicationError(_("%(field)s cannot be changed here.") % {"field": key})
+        setattr(project, key, value)
+    _validate_terms(cooperative, project)
+    project.save()
+    if collaborators is not None:
+        _set_collaborators(cooperative, project, collaborators)
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event="project.updated",
+        obj=project,
+        data={"fields": sorted(terms)},
+    )
+    return project
+
+
+# (action) -> (statuses it starts from, status it leads to, who may do it, comment required)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str, bool]] = {
+    "submit": ((Status.DRAFT, Status.CHANGES_REQUESTED), Status.SUBMITTED, "owner", False),
+    "approve": ((Status.SUBMITTED,), Status.APPROVED, "reviewer", False),
+    "reject": ((Status.SUBMITTED,), Status.REJECTED, "reviewer", True),
+    "request_changes": ((Status.SUBMITTED,), Status.CHANGES_REQUESTED, "reviewer", True),
+    "close": ((Status.APPROVED,), Status.CLOSED, "owner_or_reviewer", False),
+}
+
+
+@transaction.atomic
+def project_transition(
+    *, cooperative: Cooperative, actor: Membership, project: Project, action: str, comment: str = ""
+) -> Project:
+    """Move a project along its review workflow, with a history row (who, when, comment) and an audit row."""
+    _check_same(cooperative, actor)
+    if action not in TRANSITIONS:
+        raise ApplicationError(_("Unknown action %(action)s.") % {"action": action})
+    sources, target, who, needs_comment = TRANSITIONS[action]
+    project = _locked(cooperative, project)
+    is_owner = project.owner_id == actor.pk
+    is_reviewer = actor.role in REVIEWER_ROLES and not is_owner  # four eyes: nobody reviews their own project
+    allowed = {"owner": is_owner, "reviewer": is_reviewer, "owner_or_reviewer": is_owner or is_reviewer}[who]
+    if not allowed:
+        raise ApplicationError(
+            _("You may not %(action)s this project.") % {"action": action.replace("_", " ")}
+        )
+    if project.status not in sources:
+        raise ApplicationError(
+            _("A %(status)s project cannot be %(action)s.")
+            % {"status": project.get_status_display().lower(), "action": _ACTION_PAST[action]},
+            details={"status": project.status},
+            conflict=True,
+        )
+    if needs_comment and not comment.strip():
+        raise ApplicationError(_("Please say why, in a comment."), details={"comment": [_("Required.")]})
+    if action == "approve":
+        if (
+            not Document.objects.for_cooperative(cooperative)
+            .filter(project=project, kind=Document.Kind.CONTRACT)
+            .exists()
+        ):
+            raise ApplicationError(
+                _("A project cannot be approved without a contract document."), conflict=True
+            )
+        if project.advisor_id is None and actor.role == Membership.Role.ADVISOR:
+            project.advisor = actor
+        account_get(cooperative=cooperative, type=Account.Type.PROJECT_BUDGET, project=project)
+    previous = project.status
+    project.status = target
+    project.save(update_fields=["status", "advisor", "updated_at"])
+    _history(project, actor, previous, target, comment)
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event=f"project.{action}",
+        obj=project,
+        data={"from": previous, "to": target, "comment": comment},
+    )
+    return project
+
+
+_ACTION_PAST = {
+    "submit": "submitted",
+    "approve": "approved",
+    "reject": "rejected",
+    "request_changes": "sent back for changes",
+    "close": "closed",
+}
+
+
+def project_submit(*, cooperative: Cooperative, actor: Membership, project: Project) -> Project:
+    return project_transition(cooperative=cooperative, actor=actor, project=project, action="submit")
+
+
+def project_approve(
+    *, cooperative: Cooperative, actor: Membership, project: Project, comment: str = ""
+) -> Project:
+    return project_transition(
+        cooperative=cooperative, actor=actor, project=project, action="approve", comment=comment
+    )
+
+
+def project_reject(*, cooperative: Cooperative, actor: Membership, project: Project, comment: str) -> Project:
+    return project_transition(
+        cooperative=cooperative, actor=actor, project=project, action="reject", comment=comment
+    )
+
+
+def project_request_changes(
+    *, cooperative: Cooperative, actor: Membership, project: Project, comment: str
+) -> Project:
+    return project_transition(
+        cooperative=cooperative, actor=actor, project=project, action="request_changes", comment=comment
+    )
+
+
+def project_close(
+    *, cooperative: Cooperative, actor: Membership, project: Project, comment: str = ""
+) -> Project:
+    return project_transition(
+        cooperative=cooperative, actor=actor, project=project, action="close", comment=comment
+    )
+
+
+# --- documents ----------------------------------------------------------------------------------------
+
+
+def _is_participant(cooperative: Cooperative, actor: Membership, project: Project) -> bool:
+    if project.owner_id == actor.pk:
+        return True
+    return (
+        Collaboration.objects.for_cooperative(cooperative).filter(project=project, membership=actor).exists()
+    )
+
+
+def _may_work_on(cooperative: Cooperative, actor: Membership, project: Project) -> bool:
+    return is_staff(actor) or _is_participant(cooperative, actor, project)
+
+
+def sniff_upload(upload: UploadedFile[Any]) -> tuple[str, bytes]:
+    """Check size and real type (from the bytes, not the name); returns (content type, content)."""
+    limit = settings.DOCUMENT_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ApplicationError(
+            _("The file is too large (%(size)s MB; at most %(limit)s MB).")
+            % {"size": round(upload.size / 1_048_576, 1), "limit": round(limit / 1_048_576, 1)},
+            details={"file": [_("Too large.")]},
+        )
+    upload.seek(0)
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        raise ApplicationError(
+            _("The file is too large (at most %(limit)s MB).") % {"limit": round(limit / 1_048_576, 1)},
+            details={"file": [_("Too large.")]},
+        )
+    if not content:
+        raise ApplicationError(_("The file is empty."), details={"file": [_("Empty file.")]})
+    kind = filetype.guess(content)
+    mime = kind.mime if kind is not None else "unknown"
+    if mime not in ALLOWED_DOCUMENT_TYPES:
+        raise ApplicationError(
+            _(
+                "Only PDF, PNG and JPEG files are accepted; this file's content is %(mime)s, "
+                "whatever its name says."
+            )
+            % {"mime": mime},
+            details={"file": [_("Not a PDF, PNG or JPEG file.")]},
+        )
+    return mime, content
+
+
+@transaction.atomic
+def document_upload(
+    *, cooperative: Cooperative, actor: Membership, project: Project, kind: str, upload: UploadedFile[Any]
+) -> Document:
+    """Store a contract, receipt or other file privately (never under a public URL)."""
+    _check_same(cooperative, actor, project)
+    if not _may_work_on(cooperative, actor, project):
+        raise Project.DoesNotExist()
+    if kind not in Document.Kind.values:
+        raise ApplicationError(
+            _("Unknown document kind %(kind)s.") % {"kind": kind},
+            details={"kind": [_("Choose contract, receipt or other.")]},
+        )
+    if project.status in (Status.REJECTED, Status.CLOSED):
+        raise ApplicationError(
+            _("A %(status)s project takes no more documents.")
+            % {"status": project.get_status_display().lower()},
+            conflict=True,
+        )
+    mime, content = sniff_upload(upload)
+    original = PurePath(upload.name or "document").name[:255]
+    document = Document(
+        cooperative=cooperative,
+        project=project,
+        kind=kind,
+        original_name=original,
+        content_type=mime,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=actor.user,
+    )
+    document.file.save("upload" + ALLOWED_DOCUMENT_TYPES[mime], ContentFile(content), save=False)
+    stored_name = document.file.name
+    try:
+        document.save()
+    except Exception:
+        document.file.storage.delete(str(stored_name))
+        raise
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event="document.uploaded",
+        obj=document,
+        data={"kind": kind, "name": original, "sha256": document.sha256},
+    )
+    return document
+
+
+# --- expenses -----------------------------------------------------------------------------------------
+
+
+def _amount(value: Any, field: str) -> Decimal:
+    try:
+        amount = quantize_money(value)
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError(
+            _("%(value)s is not an amount of money.") % {"value": value},
+            details={field: [_("Not an amount.")]},
+        ) from exc
+    return amount
+
+
+@transaction.atomic
+def expense_submit(
+    *,
+    cooperative: Cooperative,
+    actor: Membership,
+    project: Project,
+    amount: Decimal,
+    vat_amount: Decimal,
+    date: date,
+    description: str,
+    receipt: Document | None = None,
+    receipt_upload: UploadedFile[Any] | None = None,
+) -> Expense:
+    """A member claims an expense paid for the project; it must fit the available budget."""
+    _check_same(cooperative, actor, project, receipt)
+    project = _locked(cooperative, project)  # one claim at a time per project: no overspending by racing
+    if not _is_participant(cooperative, actor, project):
+        if is_staff(actor):
+            raise ApplicationError(_("Only the project's owner and collaborators claim expenses."))
+        raise Project.DoesNotExist()
+    if project.status != Status.APPROVED:
+        raise ApplicationError(_("Expenses can only be claimed on approved projects."), conflict=True)
+    amount, vat_amount = _amount(amount, "amount"), _amount(vat_amount, "vat_amount")
+    if amount <= 0:
+        raise ApplicationError(_("The amount must be positive."), details={"amount": [_("Must be above 0.")]})
+    if vat_amount < 0 or vat_amount > amount:
+        raise ApplicationError(
+            _("The VAT must be between 0 and the amount."),
+            details={"vat_amount": [_("Between 0 and the amount.")]},
+        )
+    if not description.strip():
+        raise ApplicationError(_("Describe the expense."), details={"description": [_("Required.")]})
+    if date > timezone.localdate():
+        raise ApplicationError(
+            _("An expense cannot be dated in the future."), details={"date": [_("In the future.")]}
+        )
+    available = project_budget_figures(cooperative=cooperative, project=project).budget_available  # type: ignore[attr-defined]
+    if amount > available:
+        raise ApplicationError(
+            _("The expense (%(amount)s) is more than the available budget (%(available)s).")
+            % {"amount": amount, "available": quantize_money(available)},
+            details={"amount": [_("Above the available budget.")]},
+            conflict=True,
+        )
+    if receipt is None and receipt_upload is not None:
+        receipt = document_upload(
+            cooperative=cooperative,
+            actor=actor,
+            project=project,
+            kind=Document.Kind.RECEIPT,
+            upload=receipt_upload,
+        )
+    if receipt is None:
+        raise ApplicationError(_("Attach the receipt."), details={"receipt": [_("Required.")]})
+    if receipt.project_id != project.pk:
+        raise Document.DoesNotExist()
+    expense = Expense.objects.create(
+        cooperative=cooperative,
+        project=project,
+        submitted_by=actor,
+        amount=amount,
+        vat_amount=vat_amount,
+        date=date,
+        description=description.strip(),
+        receipt=receipt,
+    )
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event="expense.submitted",
+        obj=expense,
+        data={"amount": str(amount), "project": project.pk},
+    )
+    return expense
+
+
+@transaction.atomic
+def expense_approve(
+    *, cooperative: Cooperative, actor: Membership, expense: Expense, comment: str = ""
+) -> Expense:
+    """Staff approve a claim: the budget pays it (budget → payouts payable); a payout run pays the member.
+
+    Idempotent per expense (ledger key `expense:<id>:approved`); refuses if the budget no longer covers it.
+    """
+    _check_same(cooperative, actor, expense)
+    if actor.role not in EXPENSE_APPROVER_ROLES:
+        raise ApplicationError(_("Only advisors and finance staff approve expenses."))
+    project = _locked(cooperative, expense.project)
+    expense = Expense.objects.for_cooperative(cooperative).select_for_update().get(pk=expense.pk)
+    if expense.status != Expense.Status.SUBMITTED:
+        raise ApplicationError(
+            _("This expense is already %(status)s.") % {"status": expense.get_status_display().lower()},
+            conflict=True,
+        )
+    if expense.submitted_by_id == actor.pk:
+        raise ApplicationError(_("Nobody approves their own expense."))
+    figures = project_budget_figures(cooperative=cooperative, project=project)
+    # This claim is among the pending ones; what else is pending must stay covered too.
+    if figures.budget_available < 0:  # type: ignore[attr-defined]
+        raise ApplicationError(_("The budget no longer covers this expense."), conflict=True)
+    entry, _created = journal_post(
+        cooperative=cooperative,
+        idempotency_key=f"expense:{expense.pk}:approved",
+        date=timezone.localdate(),
+        description=f"Expense: {expense.description}",
+        postings=[
+            Posting(
+                account_get(cooperative=cooperative, type=Account.Type.PROJECT_BUDGET, project=project),
+                debit=expense.amount,
+                kind=JournalLine.Kind.EXPENSE,
+                description=expense.description,
+            ),
+            Posting(
+                account_get(cooperative=cooperative, type=Account.Type.PAYOUTS_PAYABLE),
+                credit=expense.amount,
+                kind=JournalLine.Kind.EXPENSE,
+                description=expense.description,
+                project=project,
+            ),
+        ],
+        source=expense,
+        actor=actor.user,
+    )
+    expense.status = Expense.Status.APPROVED
+    expense.decided_by, expense.decided_at, expense.decision_comment = actor.user, timezone.now(), comment
+    expense.journal_entry = entry
+    expense.save()
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event="expense.approved",
+        obj=expense,
+        data={"amount": str(expense.amount)},
+    )
+    return expense
+
+
+@transaction.atomic
+def expense_reject(*, cooperative: Cooperative, actor: Membership, expense: Expense, comment: str) -> Expense:
+    _check_same(cooperative, actor, expense)
+    if actor.role not in EXPENSE_APPROVER_ROLES:
+        raise ApplicationError(_("Only advisors and finance staff decide on expenses."))
+    if not comment.strip():
+        raise ApplicationError(_("Please say why, in a comment."), details={"comment": [_("Required.")]})
+    expense = Expense.objects.for_cooperative(cooperative).select_for_update().get(pk=expense.pk)
+    if expense.status != Expense.Status.SUBMITTED:
+        raise ApplicationError(_("This expense is already decided."), conflict=True)
+    expense.status = Expense.Status.REJECTED
+    expense.decided_by, expense.decided_at, expense.decision_comment = actor.user, timezone.now(), comment
+    expense.save()
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event="expense.rejected",
+        obj=expense,
+        data={"comment": comment},
+    )
+    return expense
