@@ -1,1 +1,387 @@
+from __future__ import annotations
 
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Client, JournalEntry, Project
+from smartprod.core.models import TenantModel, money_field
+
+
+class VatRate(models.Model):
+    """Reference data: a country's VAT rates with their validity, chosen by the service date."""
+
+    class Code(models.TextChoices):
+        STANDARD = "standard", _("Standard rate")
+        REDUCED = "reduced", _("Reduced rate")
+        REDUCED_2 = "reduced_2", _("Second reduced rate")
+
+    country = models.CharField(max_length=2)
+    code = models.CharField(max_length=12, choices=Code.choices)
+    rate = models.DecimalField(max_digits=5, decimal_places=2)
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+    label = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["country", "code", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "code", "valid_from"], name="vat_rate_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.code} {self.rate} % from {self.valid_from}"
+
+
+class BaseRate(models.Model):
+    """The central bank's base rate (Basiszinssatz) with its valid-from date: input to default interest."""
+
+    country = models.CharField(max_length=2, default="AT")
+    valid_from = models.DateField()
+    rate = models.DecimalField(max_digits=6, decimal_places=3)
+
+    class Meta:
+        ordering = ["country", "valid_from"]
+        constraints = [models.UniqueConstraint(fields=["country", "valid_from"], name="base_rate_once")]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.rate} % from {self.valid_from}"
+
+
+class InvoicingSettings(TenantModel):
+    """Per-cooperative invoicing choices (number formats, four eyes)."""
+
+    invoice_number_format = models.CharField(
+        _("invoice number format"),
+        max_length=60,
+        default="{year}-{number:05d}",
+        help_text=_("Python format with {year} and {number}, e.g. {year}-{number:05d} → 2026-00042"),
+    )
+    credit_note_number_format = models.CharField(
+        _("credit note number format"), max_length=60, default="GS-{year}-{number:05d}"
+    )
+    members_may_issue = models.BooleanField(
+        _("members may issue invoices of approved projects themselves"), default=False
+    )
+    reminder_sender_name = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("invoicing settings")
+        verbose_name_plural = _("invoicing settings")
+        constraints = [models.UniqueConstraint(fields=["cooperative"], name="invoicing_settings_one")]
+
+    def __str__(self) -> str:
+        return f"Invoicing settings of {self.cooperative_id}"
+
+
+class NumberCounter(TenantModel):
+    """The gapless number series of a cooperative, per kind and year. Locked row, never a DB sequence."""
+
+    kind = models.CharField(max_length=12)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cooperative", "kind", "year"], name="counter_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last_number}"
+
+
+class Invoice(TenantModel):
+    """An invoice (or credit note) of the cooperative to a client, for a member's project.
+
+    Draft and submitted invoices are editable by their author; from `issue` on the document is frozen
+    (code, admin and a database trigger): corrections are credit notes.
+    """
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        ISSUED = "issued", _("Issued")
+        PARTIALLY_PAID = "partially_paid", _("Partially paid")
+        PAID = "paid", _("Paid")
+        WRITTEN_OFF = "written_off", _("Written off")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="invoices")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices")
+    original = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+    )
+    number = models.CharField(_("number"), max_length=40, null=True, blank=True)
+    status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.DRAFT)
+    currency = models.CharField(max_length=3, default="EUR")
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    service_date = models.DateField(_("service date"), null=True, blank=True)
+    service_period_start = models.DateField(_("service from"), null=True, blank=True)
+    service_period_end = models.DateField(_("service until"), null=True, blank=True)
+    order_reference = models.CharField(_("client's order reference"), max_length=100, blank=True)
+    buyer_reference = models.CharField(_("buyer reference"), max_length=100, blank=True)
+    note = models.TextField(_("note on the invoice"), blank=True)
+    # Snapshot of the client at issue: the document must not change when the client record does.
+    client_name = models.CharField(max_length=200, blank=True)
+    client_address = models.TextField(blank=True)
+    client_vat_id = models.CharField(max_length=20, blank=True)
+    client_email = models.EmailField(blank=True)
+    client_is_business = models.BooleanField(default=True)
+    net_total = money_field(default=Decimal("0.00"))
+    vat_total = money_field(default=Decimal("0.00"))
+    gross_total = money_field(default=Decimal("0.00"))
+    contribution_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    contribution = money_field(default=Decimal("0.00"))
+    paid_total = money_field(default=Decimal("0.00"))
+    credited_total = money_field(default=Decimal("0.00"))
+    written_off_total = money_field(default=Decimal("0.00"))
+    rf_reference = models.CharField(_("payment reference"), max_length=25, blank=True)
+    legal_note = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+    journal_entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The document: rendered and sent by workers after commit; state visible to staff and member.
+    pdf = models.FileField(upload_to="invoices/", max_length=300, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_sent_to = models.EmailField(blank=True)
+    document_attempts = models.PositiveSmallIntegerField(default=0)
+    document_error = models.TextField(blank=True)
+    # Dunning (Mahnwesen).
+    dunning_level = models.PositiveSmallIntegerField(default=0)
+    dunning_blocked = models.BooleanField(_("dunning blocked (dispute)"), default=False)
+    dunning_block_reason = models.CharField(max_length=300, blank=True)
+    handed_to_advisor_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-issue_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "number"],
+                condition=Q(number__isnull=False),
+                name="invoice_number_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted"])
+                | (Q(number__isnull=False) & Q(issue_date__isnull=False)),
+                name="invoice_issued_has_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(gross_total=F("net_total") + F("vat_total")), name="invoice_gross_is_net_plus_vat"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="invoice") | Q(original__isnull=False), name="credit_note_has_original"
+            ),
+        ]
+        indexes = [
+            # The dunning scan reads only open, issued invoices: its cost follows them, not all invoices.
+            models.Index(
+                fields=["due_date"],
+                name="invoice_open_due",
+                condition=Q(status__in=["issued", "partially_paid"], kind="invoice", dunning_blocked=False),
+            ),
+            models.Index(fields=["cooperative", "rf_reference"], name="invoice_rf"),
+            models.Index(fields=["cooperative", "project", "status"], name="invoice_project_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"{self.get_kind_display()} draft #{self.pk}"
+
+    @property
+    def open_amount(self) -> Decimal:
+        """What the client still owes (negative: the client paid more: a credit)."""
+        if self.kind == self.Kind.CREDIT_NOTE or self.status in (
+            self.Status.DRAFT,
+            self.Status.SUBMITTED,
+            self.Status.CANCELLED,
+        ):
+            return Decimal("0.00")
+        result: Decimal = self.gross_total - self.paid_total - self.credited_total - self.written_off_total
+        return result
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.SUBMITTED)
+
+
+class InvoiceLine(TenantModel):
+    class VatCategory(models.TextChoices):
+        STANDARD = "S", _("Taxable")
+        REVERSE_CHARGE = "AE", _("Reverse charge")
+        EXEMPT = "E", _("Exempt")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    description = models.CharField(_("description"), max_length=500)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit = models.CharField(_("unit"), max_length=3, default="C62")
+    unit_price = money_field(_("unit price"))
+    vat_category = models.CharField(max_length=2, choices=VatCategory.choices, default=VatCategory.STANDARD)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
+    net_amount = money_field()
+    vat_amount = money_field()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="invoice_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="invoice_line_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.description}"
+
+
+class Payment(TenantModel):
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Recorded by hand")
+        BANK = "bank", _("Bank statement")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = money_field(_("amount"))
+    date = models.DateField(_("date"))
+    source = models.CharField(max_length=6, choices=Source.choices, default=Source.MANUAL)
+    bank_entry = models.OneToOneField(
+        "invoicing.BankEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="payment"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    journal_entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.date}"
+
+
+class WriteOff(TenantModel):
+    """Ausfallshaftung: the open amount leaves receivables into the guarantee fund; the budget keeps it."""
+
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="write_off")
+    gross_amount = money_field()
+    net_amount = money_field()
+    vat_amount = money_field()
+    reason = models.TextField()
+    date = models.DateField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    journal_entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Write-off {self.gross_amount} of {self.invoice}"
+
+
+class BankStatement(TenantModel):
+    statement_id = models.CharField(max_length=100)
+    account_iban = models.CharField(max_length=34)
+    file_sha256 = models.CharField(max_length=64)
+    file_name = models.CharField(max_length=255, blank=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} ({self.account_iban})"
+
+
+class BankEntry(TenantModel):
+    class Status(models.TextChoices):
+        MATCHED = "matched", _("Matched and booked")
+        UNMATCHED = "unmatched", _("Waiting for manual assignment")
+        ASSIGNED = "assigned", _("Assigned by hand and booked")
+        IGNORED = "ignored", _("Not a client payment")
+
+    statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="entries")
+    entry_reference = models.CharField(max_length=140)
+    amount = money_field()
+    currency = models.CharField(max_length=3)
+    is_credit = models.BooleanField()
+    booking_date = models.DateField(null=True, blank=True)
+    value_date = models.DateField(null=True, blank=True)
+    remittance_text = models.TextField(blank=True)
+    structured_reference = models.CharField(max_length=60, blank=True)
+    debtor_name = models.CharField(max_length=200, blank=True)
+    debtor_iban = models.CharField(max_length=34, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["booking_date", "id"]
+        constraints = [
+            # Importing the same statement again books nothing twice.
+            models.UniqueConstraint(fields=["cooperative", "entry_reference"], name="bank_entry_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_date} {self.amount} {self.debtor_name}"
+
+
+class DunningLevel(TenantModel):
+    """One step of a cooperative's dunning policy."""
+
+    level = models.PositiveSmallIntegerField()
+    name_de = models.CharField(max_length=80)
+    name_en = models.CharField(max_length=80)
+    days_after_due = models.PositiveSmallIntegerField()
+    fee = money_field(default=Decimal("0.00"))
+    charges_interest = models.BooleanField(default=False)
+    charges_flat_fee_b2b = models.BooleanField(default=False, help_text=_("€ 40 recovery fee (§ 458 UGB)"))
+    text_de = models.TextField()
+    text_en = models.TextField()
+    hands_to_advisor = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["level"]
+        constraints = [models.UniqueConstraint(fields=["cooperative", "level"], name="dunning_level_once")]
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.name_en} (+{self.days_after_due} d)"
+
+
+class DunningNotice(TenantModel):
+    """A dunning letter. One per invoice and level — the unique constraint makes 'exactly once' hold."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="dunning_notices")
+    level = models.PositiveSmallIntegerField()
+    as_of = models.DateField()
+    open_principal = money_field()
+    fee = money_field(default=Decimal("0.00"))
+    interest = money_field(default=Decimal("0.00"))
+    flat_fee = money_field(default=Decimal("0.00"))
+    total_claimed = money_field()
+    interest_detail = models.JSONField(default=list, blank=True)
+    pdf = models.FileField(upload_to="dunning/", max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    send_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invoice", "level"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "level"], name="dunning_notice_once")]
+
+    def __str__(self) -> str:
+        return f"Level {self.level} for {self.invoice}"

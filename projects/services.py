@@ -245,8 +245,8 @@ def project_update(
         raise ApplicationError(_("Only the project's owner can edit it."))
     if not project.is_editable:
         raise ApplicationError(
-            _("A %(status)s project cannot be edited; its terms change only through a new review.")
-            % {"status": project.get_status_display()},
+            _("This project is %(status)s: it cannot be edited; its terms change only through a new review.")
+            % {"status": project.get_status_display().lower()},
             conflict=True,
         )
     for key, value in terms.items():
@@ -296,7 +296,7 @@ def project_transition(
         )
     if project.status not in sources:
         raise ApplicationError(
-            _("A %(status)s project cannot be %(action)s.")
+            _("This project is %(status)s: it cannot be %(action)s.")
             % {"status": project.get_status_display().lower(), "action": _ACTION_PAST[action]},
             details={"status": project.status},
             conflict=True,
@@ -434,7 +434,7 @@ def document_upload(
         )
     if project.status in (Status.REJECTED, Status.CLOSED):
         raise ApplicationError(
-            _("A %(status)s project takes no more documents.")
+            _("This project is %(status)s: it takes no more documents.")
             % {"status": project.get_status_display().lower()},
             conflict=True,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartprod.settings.dev")
 
@@ -23,8 +24,10 @@ app.conf.update(
     worker_max_tasks_per_child=200,
     broker_transport_options={"visibility_timeout": 3600},
     timezone="Europe/Vienna",
-    beat_schedule={},
+    # Due dates live in the database; beat only starts short scans, each safe to run twice.
+    beat_schedule={
+        "dunning-daily": {"task": "invoicing.run_dunning", "schedule": crontab(hour=6, minute=0)},
+        "invoice-documents-sweep": {"task": "invoicing.sweep_invoice_documents", "schedule": 300.0},
+    },
 )
-# Periodic scans, added by the apps that own them (each is safe to run twice).
-app.conf.beat_schedule.update({})
 app.autodiscover_tasks()

@@ -72,3 +72,15 @@ def api_for() -> Callable[[Membership], APIClient]:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    """Transactional tests flush every table, including the VAT and base rates the migrations loaded."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction")
+    if transactional or "live_server" in request.fixturenames:
+        from invoicing.reference_data import load_reference_data
+
+        request.getfixturevalue("transactional_db")
+        load_reference_data()

@@ -10,3 +10,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Several test runs may share one embedded PostgreSQL (developers, helpers, CI): one test database each.
+DATABASES["default"]["TEST"] = {"NAME": f"test_smartprod_{__import__('os').getpid()}"}  # noqa: F405

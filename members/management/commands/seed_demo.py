@@ -76,15 +76,23 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", default="demo", help="password of every demo user (default: demo)")
 
-    @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        # No transaction around everything: invoices are issued in durable transactions of their own, and
+        # every step checks what exists, so an interrupted run is completed by the next one.
         for data in COOPERATIVES:
-            cooperative, created = Cooperative.objects.get_or_create(slug=data["slug"], defaults=data)
+            with transaction.atomic():
+                cooperative, created = Cooperative.objects.get_or_create(slug=data["slug"], defaults=data)
             self.stdout.write(f"{'created' if created else 'kept'} cooperative {cooperative.name}")
             for local, role, first, last in PEOPLE:
-                self._person(
-                    cooperative, f"{local}@{cooperative.slug}.example", role, first, last, options["password"]
-                )
+                with transaction.atomic():
+                    self._person(
+                        cooperative,
+                        f"{local}@{cooperative.slug}.example",
+                        role,
+                        first,
+                        last,
+                        options["password"],
+                    )
             advisor = Membership.objects.for_cooperative(cooperative).get(
                 user__email=f"advisor@{cooperative.slug}.example"
             )

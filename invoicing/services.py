@@ -1,0 +1,861 @@
+"""Invoices: drafts, four-eyes issue with gapless numbers, credit notes, payments, write-offs.
+
+Money moves only through `projects.ledger.journal_post`, each event under its own idempotency key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from invoicing.lib.rf import rf_reference_for_invoice
+from invoicing.models import (
+    Invoice,
+    InvoiceLine,
+    InvoicingSettings,
+    NumberCounter,
+    Payment,
+    VatRate,
+    WriteOff,
+)
+from members.models import Cooperative, Membership
+from projects.ledger import Posting, account_get
+from projects.ledger import journal_post as _journal_post
+from projects.models import Account, JournalLine, Project
+from smartprod.core.audit import audit_log
+from smartprod.core.errors import ApplicationError
+from smartprod.core.money import ZERO, percent_of, quantize_money
+
+ISSUER_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
+FINANCE_ROLES = (Membership.Role.FINANCE, Membership.Role.ADMIN)
+OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
+REVERSE_CHARGE_NOTE = {
+    "de": "Übergang der Steuerschuld auf den Leistungsempfänger (Reverse Charge, § 19 Abs. 1 UStG / Art. 196 "
+    "MwSt-RL). UID des Leistungsempfängers: {vat_id}",
+    "en": "Reverse charge: VAT is payable by the recipient (Art. 196 VAT Directive). "
+    "Recipient's VAT id: {vat_id}",
+}
+UNITS = {"C62": "Stk.", "HUR": "Std.", "DAY": "Tag(e)", "LS": "pauschal", "MON": "Monat(e)", "KMT": "km"}
+
+
+@dataclass(frozen=True)
+class LineInput:
+    description: str
+    quantity: Decimal | str
+    unit_price: Decimal | str
+    # A rate such as "20" or "13", or "standard" / "reduced" / "reduced_2" / "reverse_charge" / "exempt".
+    vat_rate: str
+    unit: str = "C62"
+
+
+def invoicing_settings(*, cooperative: Cooperative) -> InvoicingSettings:
+    found = InvoicingSettings.objects.for_cooperative(cooperative).first()
+    if found is not None:
+        return found
+    InvoicingSettings.objects.bulk_create([InvoicingSettings(cooperative=cooperative)], ignore_conflicts=True)
+    return InvoicingSettings.objects.for_cooperative(cooperative).get()
+
+
+def _check_same(cooperative: Cooperative, *objects: Any) -> None:
+    for obj in objects:
+        if obj is not None and obj.cooperative_id != cooperative.pk:
+            raise type(obj).DoesNotExist()
+
+
+def _decimal(value: Decimal | str, field: str, what: str) -> Decimal:
+    try:
+        result = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise ApplicationError(
+            _("%(value)s is not a valid %(what)s.") % {"value": value, "what": what},
+            details={field: [_("Not a number.")]},
+        ) from exc
+    if not result.is_finite():
+        raise ApplicationError(
+            _("%(value)s is not a valid %(what)s.") % {"value": value, "what": what},
+            details={field: [_("Not a number.")]},
+        )
+    return result
+
+
+def vat_rates_on(*, country: str, on: date) -> dict[str, Decimal]:
+    """The VAT rates (code → percent) valid in a country on a day."""
+    rows = VatRate.objects.filter(country=country, valid_from__lte=on).exclude(valid_until__lt=on)
+    return {row.code: row.rate for row in rows.order_by("code", "-valid_from")}
+
+
+def resolve_vat(*, country: str, on: date, value: str) -> tuple[str, Decimal]:
+    """(EN 16931 category, rate) for what a person typed: a rate valid on `on`, a code, or a treatment."""
+    key = str(value).strip().lower().replace("%", "").replace(",", ".")
+    if key in ("reverse_charge", "ae"):
+        return InvoiceLine.VatCategory.REVERSE_CHARGE, ZERO
+    if key in ("exempt", "e"):
+        return InvoiceLine.VatCategory.EXEMPT, ZERO
+    rates = vat_rates_on(country=country, on=on)
+    if key in rates:
+        return InvoiceLine.VatCategory.STANDARD, rates[key]
+    try:
+        number = Decimal(key)
+    except InvalidOperation:
+        number = None
+    if number is not None and number.is_finite():
+        for rate in rates.values():
+            if rate == number:
+                return InvoiceLine.VatCategory.STANDARD, rate
+    valid = ", ".join(f"{r.normalize():f} %" for r in sorted(set(rates.values())))
+    raise ApplicationError(
+        _(
+            "Unknown VAT rate %(value)s for a service on %(date)s; valid in %(country)s: %(valid)s, "
+            "or reverse "
+            "charge / exempt."
+        )
+        % {"value": value, "date": on.isoformat(), "country": country, "valid": valid},
+        details={"vat_rate": [_("Unknown VAT rate.")]},
+    )
+
+
+def _build_lines(cooperative: Cooperative, invoice: Invoice, lines: Sequence[LineInput]) -> list[InvoiceLine]:
+    if not lines:
+        raise ApplicationError(
+            _("An invoice needs at least one line."), details={"lines": [_("Add a line.")]}
+        )
+    on = invoice.service_date or invoice.service_period_end or timezone.localdate()
+    built: list[InvoiceLine] = []
+    for position, line in enumerate(lines, start=1):
+        quantity = _decimal(line.quantity, "quantity", _("quantity"))
+        price = _decimal(line.unit_price, "unit_price", _("unit price"))
+        if quantity <= 0:
+            raise ApplicationError(
+                _("Line %(n)s: the quantity must be positive.") % {"n": position},
+                details={"quantity": [_("Must be above 0.")]},
+            )
+        if price < 0:
+            raise ApplicationError(
+                _("Line %(n)s: the unit price cannot be negative; use a credit note.") % {"n": position},
+                details={"unit_price": [_("Must be 0 or more.")]},
+            )
+        if quantity != quantity.quantize(Decimal("0.001")):
+            raise ApplicationError(
+                _("Line %(n)s: at most three decimals in the quantity.") % {"n": position},
+                details={"quantity": [_("Too many decimals.")]},
+            )
+        if not line.description.strip():
+            raise ApplicationError(
+                _("Line %(n)s: describe what was delivered.") % {"n": position},
+                details={"description": [_("Required.")]},
+            )
+        category, rate = resolve_vat(country=cooperative.country, on=on, value=line.vat_rate)
+        net = quantize_money(quantity * quantize_money(price))
+        built.append(
+            InvoiceLine(
+                cooperative=cooperative,
+                invoice=invoice,
+                position=position,
+                description=line.description.strip(),
+                quantity=quantity,
+                unit=(line.unit or "C62").upper()[:3],
+                unit_price=quantize_money(price),
+                vat_category=category,
+                vat_rate=rate,
+                net_amount=net,
+                vat_amount=percent_of(net, rate),
+            )
+        )
+    categories = {line.vat_category for line in built}
+    if len(categories) > 1:
+        raise ApplicationError(
+            _("Taxable, reverse-charge and exempt lines go on separate invoices."),
+            details={"vat_rate": [_("Mixed VAT treatments.")]},
+        )
+    if InvoiceLine.VatCategory.REVERSE_CHARGE in categories and not invoice.client.vat_id:
+        raise ApplicationError(
+            _("Reverse charge needs the client's VAT id; add it to the client first."),
+            details={"vat_rate": [_("The client has no VAT id.")]},
+        )
+    if InvoiceLine.VatCategory.EXEMPT in categories and not invoice.project.exemption_text.strip():
+        raise ApplicationError(
+            _("An exempt invoice needs the project's legal exemption text."),
+            details={"vat_rate": [_("No exemption text on the project.")]},
+        )
+    return built
+
+
+def _apply_totals(invoice: Invoice, lines: Sequence[InvoiceLine]) -> None:
+    """Totals are sums of the per-line rounded amounts (each line rounded once)."""
+    invoice.net_total = sum((line.net_amount for line in lines), ZERO)
+    invoice.vat_total = sum((line.vat_amount for line in lines), ZERO)
+    invoice.gross_total = invoice.net_total + invoice.vat_total
+
+
+def vat_breakdown(lines: Sequence[InvoiceLine]) -> list[tuple[str, Decimal, Decimal, Decimal]]:
+    """[(category, rate, net basis, VAT)] grouped per rate, as the invoice prints and the XML declares."""
+    groups: dict[tuple[str, Decimal], list[Decimal]] = {}
+    for line in lines:
+        basis_vat = groups.setdefault((line.vat_category, line.vat_rate), [ZERO, ZERO])
+        basis_vat[0] += line.net_amount
+        basis_vat[1] += line.vat_amount
+    return [
+        (cat, rate, basis, vat)
+        for (cat, rate), (basis, vat) in sorted(groups.items(), key=lambda g: -g[0][1])
+    ]
+
+
+def _check_dates(service_date: date | None, start: date | None, end: date | None) -> None:
+    if service_date is None and (start is None or end is None):
+        raise ApplicationError(
+            _("Give the date of service or the service period."),
+            details={"service_date": [_("Required (or a period).")]},
+        )
+    if start and end and end < start:
+        raise ApplicationError(
+            _("The service period ends before it starts."),
+            details={"service_period_end": [_("Before the start.")]},
+        )
+
+
+def _may_draft(cooperative: Cooperative, actor: Membership, project: Project) -> None:
+    from projects.selectors import project_list_visible
+
+    if not project_list_visible(cooperative=cooperative, membership=actor).filter(pk=project.pk).exists():
+        raise Project.DoesNotExist()
+    if project.owner_id != actor.pk and actor.role not in ISSUER_ROLES:
+        raise ApplicationError(_("Only the project's owner or staff draft its invoices."))
+
+
+@transaction.atomic
+def invoice_create_draft(
+    *,
+    cooperative: Cooperative,
+    actor: Membership,
+    project: Project,
+    lines: Sequence[LineInput],
+    service_date: date | None = None,
+    service_period_start: date | None = None,
+    service_period_end: date | None = None,
+    order_reference: str = "",
+    note: str = "",
+) -> Invoice:
+    """A member drafts an invoice for an approved project of theirs (nothing is posted yet)."""
+    _check_same(cooperative, actor, project)
+    _may_draft(cooperative, actor, project)
+    if project.status != Project.Status.APPROVED:
+        raise ApplicationError(
+            _("Only approved projects can be invoiced; this one is %(status)s.")
+            % {"status": project.get_status_display().lower()},
+            details={"project": [_("Not approved.")]},
+            conflict=True,
+        )
+    _check_dates(service_date, service_period_start, service_period_end)
+    client = project.client
+    invoice = Invoice(
+        cooperative=cooperative,
+        project=project,
+        client=client,
+        currency=cooperative.currency,
+        service_date=service_date,
+        service_period_start=service_period_start,
+        service_period_end=service_period_end,
+        created_by=actor.user,
+        order_reference=order_reference or client.order_reference,
+        buyer_reference=client.buyer_reference,
+        note=note,
+    )
+    built = _build_lines(cooperative, invoice, lines)
+    _apply_totals(invoice, built)
+    invoice.save()
+    for line in built:
+        line.invoice = invoice
+    InvoiceLine.objects.bulk_create(built)
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event="invoice.drafted",
+        obj=invoice,
+        data={"gross": str(invoice.gross_total)},
+    )
+    return invoice
+
+
+def _locked(cooperative: Cooperative, invoice: Invoice) -> Invoice:
+    _check_same(cooperative, invoice)
+    return Invoice.objects.for_cooperative(cooperative).select_for_update().get(pk=invoice.pk)
+
+
+@transaction.atomic
+def invoice_update_draft(
+    *,
+    cooperative: Cooperative,
+    actor: Membership,
+    invoice: Invoice,
+    lines: Sequence[LineInput] | None = None,
+    **fields: Any,
+) -> Invoice:
+    """Edit a draft (or a submitted one, which goes back to draft): lines replaced as a whole."""
+    _check_same(cooperative, actor)
+    invoice = _locked(cooperative, invoice)
+    if invoice.kind != Invoice.Kind.INVOICE or not invoice.is_editable:
+        raise ApplicationError(_("An issued invoice cannot be changed; issue a credit note."), conflict=True)
+    _may_draft(cooperative, actor, invoice.project)
+    for key in ("service_date", "service_period_start", "service_period_end", "order_reference", "note"):
+        if key in fields:
+            setattr(invoice, key, fields.pop(key))
+    if fields:
+        raise ApplicationError(
+            _("%(fields)s cannot be changed here.") % {"fields": ", ".join(sorted(fields))}
+        )
+    _check_dates(invoice.service_date, invoice.service_period_start, invoice.service_period_end)
+    if lines is not None:
+        built = _build_lines(cooperative, invoice, lines)
+        InvoiceLine.objects.for_cooperative(cooperative).filter(invoice=invoice).delete()
+        InvoiceLine.objects.bulk_create(built)
+    else:
+        built = list(InvoiceLine.objects.for_cooperative(cooperative).filter(invoice=invoice))
+        built = _build_lines(
+            cooperative,
+            invoice,
+            [LineInput(ln.description, ln.quantity, ln.unit_price, _vat_key(ln), ln.unit) for ln in built],
+        )
+    _apply_totals(invoice, built)
+    invoice.status = Invoice.Status.DRAFT
+    invoice.save()
+    audit_log(cooperative=cooperative, actor=actor.user, event="invoice.updated", obj=invoice)
+    return invoice
+
+
+def _vat_key(line: InvoiceLine) -> str:
+    if line.vat_category == InvoiceLine.VatCategory.REVERSE_CHARGE:
+        return "reverse_charge"
+    if line.vat_category == InvoiceLine.VatCategory.EXEMPT:
+        return "exempt"
+    return str(line.vat_rate)
+
+
+@transaction.atomic
+def invoice_submit(*, cooperative: Cooperative, actor: Membership, invoice: Invoice) -> Invoice:
+    """The author hands the draft to an advisor or finance person for issuing (four eyes)."""
+    _check_same(cooperative, actor)
+    invoice = _locked(cooperative, invoice)
+    _may_draft(cooperative, actor, invoice.project)
+    if invoice.status != Invoice.Status.DRAFT:
+        raise ApplicationError(
+            _("Only drafts can be submitted; this invoice is %(status)s.")
+            % {"status": invoice.get_status_display().lower()},
+            conflict=True,
+        )
+    invoice.status = Invoice.Status.SUBMITTED
+    invoice.submitted_at = timezone.now()
+    invoice.save(update_fields=["status", "submitted_at"])
+    audit_log(cooperative=cooperative, actor=actor.user, event="invoice.submitted", obj=invoice)
+    return invoice
+
+
+def _next_number(cooperative: Cooperative, kind: str, year: int) -> int:
+    """The next number of a series, from a locked counter row: a rolled-back issue leaves no gap."""
+    NumberCounter.objects.bulk_create(
+        [NumberCounter(cooperative=cooperative, kind=kind, year=year)], ignore_conflicts=True
+    )
+    counter = NumberCounter.objects.for_cooperative(cooperative).select_for_update().get(kind=kind, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def _client_snapshot(invoice: Invoice) -> None:
+    client = invoice.client
+    invoice.client_name = client.name
+    invoice.client_address = "\n".join(client.address_lines)
+    invoice.client_vat_id = client.vat_id
+    invoice.client_email = client.email
+    invoice.client_is_business = client.kind == client.Kind.BUSINESS
+
+
+def _legal_note(cooperative: Cooperative, invoice: Invoice, lines: Sequence[InvoiceLine]) -> str:
+    categories = {line.vat_category for line in lines}
+    if InvoiceLine.VatCategory.REVERSE_CHARGE in categories:
+        return REVERSE_CHARGE_NOTE["de" if cooperative.language == "de" else "en"].format(
+            vat_id=invoice.client_vat_id
+        )
+    if InvoiceLine.VatCategory.EXEMPT in categories:
+        return invoice.project.exemption_text
+    return ""
+
+
+def _invoice_postings(cooperative: Cooperative, invoice: Invoice, *, sign: int) -> list[Posting]:
+    """The postings of an invoice (sign=1) or of a credit note reversing them in proportion (sign=-1)."""
+    project = invoice.project
+    budget = account_get(cooperative=cooperative, type=Account.Type.PROJECT_BUDGET, project=project)
+    receivable = account_get(cooperative=cooperative, type=Account.Type.RECEIVABLE, client=invoice.client)
+    vat = account_get(cooperative=cooperative, type=Account.Type.VAT_PAYABLE)
+    contribution_income = account_get(cooperative=cooperative, type=Account.Type.CONTRIBUTION_INCOME)
+    label = f"{invoice.get_kind_display()} {invoice.number}"
+
+    def line(account: Account, amount: Decimal, debit_when_invoice: bool, **extra: Any) -> Posting:
+        """An invoice's debit is its credit note's credit."""
+        debit = debit_when_invoice if sign > 0 else not debit_when_invoice
+        return Posting(account, debit=amount if debit else ZERO, credit=ZERO if debit else amount, **extra)
+
+    income_kind = JournalLine.Kind.INCOME if sign > 0 else JournalLine.Kind.CORRECTION
+    postings = [
+        line(receivable, invoice.gross_total, True, project=project, description=label),
+        line(budget, invoice.net_total, False, kind=income_kind, description=label),
+        line(vat, invoice.vat_total, False, project=project, description=label),
+        line(
+            budget,
+            invoice.contribution,
+            True,
+            kind=JournalLine.Kind.CONTRIBUTION,
+            description=f"{label}: contribution",
+        ),
+        line(
+            contribution_income,
+            invoice.contribution,
+            False,
+            project=project,
+            description=f"{label}: contribution",
+        ),
+    ]
+    return [p for p in postings if (p.debit or p.credit)]
+
+
+@transaction.atomic(durable=True)
+def invoice_issue(
+    *, cooperative: Cooperative, actor: Membership, invoice: Invoice, on: date | None = None
+) -> Invoice:
+    """Issue: the next gapless number, the due date, the ledger posting and the audit row, in one transaction.
+
+    Preconditions: the project is approved; a submitted invoice is issued by an advisor/finance person who
+    is not its author (four eyes) — or, when the cooperative allows it, a draft by the project's owner.
+    Afterwards the invoice is immutable; the PDF is rendered and mailed by a worker after commit.
+    """
+    from invoicing.tasks import render_invoice_document_task
+
+    _check_same(cooperative, actor)
+    invoice = _locked(cooperative, invoice)
+    project = Project.objects.for_cooperative(cooperative).select_for_update().get(pk=invoice.project_id)
+    if invoice.kind != Invoice.Kind.INVOICE:
+        raise ApplicationError(_("Credit notes are issued from their invoice."))
+    if invoice.status not in (Invoice.Status.DRAFT, Invoice.Status.SUBMITTED):
+        raise ApplicationError(
+            _("This invoice is already issued (%(number)s).") % {"number": invoice.number}, conflict=True
+        )
+    if project.status != Project.Status.APPROVED:
+        raise ApplicationError(
+            _("Only invoices of approved projects can be issued; the project is %(status)s.")
+            % {"status": project.get_status_display().lower()},
+            conflict=True,
+        )
+    owner_self_issue = (
+        invoicing_settings(cooperative=cooperative).members_may_issue and project.owner_id == actor.pk
+    )
+    if not owner_self_issue:
+        if actor.role not in ISSUER_ROLES:
+            raise ApplicationError(_("An advisor or a finance person issues invoices."))
+        if invoice.created_by_id == actor.user_id or project.owner_id == actor.pk:
+            raise ApplicationError(_("Four eyes: someone other than the invoice's author issues it."))
+        if invoice.status != Invoice.Status.SUBMITTED:
+            raise ApplicationError(_("The member submits the draft first."), conflict=True)
+    lines = list(InvoiceLine.objects.for_cooperative(cooperative).filter(invoice=invoice))
+    if not lines or invoice.gross_total <= 0:
+        raise ApplicationError(_("An invoice of nothing cannot be issued."))
+    today = on or timezone.localdate()
+    series = invoicing_settings(cooperative=cooperative)
+    number = _next_number(cooperative, Invoice.Kind.INVOICE, today.year)
+    invoice.project = project
+    invoice.number = series.invoice_number_format.format(year=today.year, number=number)
+    invoice.issue_date = today
+    invoice.due_date = today + timedelta(days=cooperative.payment_terms_days)
+    invoice.rf_reference = rf_reference_for_invoice(cooperative.pk, invoice.number)
+    invoice.contribution_rate = cooperative.contribution_rate
+    invoice.contribution = percent_of(invoice.net_total, cooperative.contribution_rate)
+    _client_snapshot(invoice)
+    invoice.legal_note = _legal_note(cooperative, invoice, lines)
+    invoice.status = Invoice.Status.ISSUED
+    invoice.issued_by, invoice.issued_at = actor.user, timezone.now()
+    entry, _created = _journal_post(
+        cooperative=cooperative,
+        idempotency_key=f"invoice:{invoice.pk}:issued",
+        date=today,
+        description=f"Invoice {invoice.number} to {invoice.client_name}",
+        postings=_invoice_postings(cooperative, invoice, sign=1),
+        source=invoice,
+        actor=actor.user,
+    )
+    invoice.journal_entry = entry
+    invoice.save()
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event="invoice.issued",
+        obj=invoice,
+        data={"number": invoice.number, "gross": str(invoice.gross_total)},
+    )
+    render_invoice_document_task.delay_on_commit(  # type: ignore[attr-defined]
+        cooperative_id=cooperative.pk, invoice_id=invoice.pk
+    )
+    return invoice
+
+
+def _refresh_status(invoice: Invoice) -> None:
+    settled = invoice.paid_total + invoice.credited_total + invoice.written_off_total
+    if invoice.written_off_total > 0:
+        invoice.status = Invoice.Status.WRITTEN_OFF
+    elif invoice.credited_total >= invoice.gross_total and invoice.paid_total == 0:
+        invoice.status = Invoice.Status.CANCELLED
+    elif settled >= invoice.gross_total:
+        invoice.status = Invoice.Status.PAID
+    elif invoice.paid_total > 0:
+        invoice.status = Invoice.Status.PARTIALLY_PAID
+    else:
+        invoice.status = Invoice.Status.ISSUED
+
+
+@transaction.atomic
+def credit_note_issue(
+    *,
+    cooperative: Cooperative,
+    actor: Membership,
+    invoice: Invoice,
+    reason: str,
+    lines: Sequence[LineInput] | None = None,
+    on: date | None = None,
+) -> Invoice:
+    """A credit note (Storno), full (lines=None) or partial, with its own number; posts the reverse.
+
+    The credit notes of an invoice never add up to more than its gross total.
+    """
+    from invoicing.tasks import render_invoice_document_task
+
+    _check_same(cooperative, actor)
+    if actor.role not in ISSUER_ROLES:
+        raise ApplicationError(_("An advisor or a finance person issues credit notes."))
+    if not reason.strip():
+        raise ApplicationError(_("Say why the invoice is credited."), details={"reason": [_("Required.")]})
+    original = _locked(cooperative, invoice)
+    if original.kind != Invoice.Kind.INVOICE or original.status in (
+        Invoice.Status.DRAFT,
+        Invoice.Status.SUBMITTED,
+        Invoice.Status.CANCELLED,
+    ):
+        raise ApplicationError(_("Only issued invoices can be credited."), conflict=True)
+    if original.status == Invoice.Status.WRITTEN_OFF:
+        raise ApplicationError(_("A written-off invoice cannot be credited."), conflict=True)
+    note = Invoice(
+        cooperative=cooperative,
+        kind=Invoice.Kind.CREDIT_NOTE,
+        project=original.project,
+        client=original.client,
+        original=original,
+        currency=original.currency,
+        service_date=original.service_date,
+        service_period_start=original.service_period_start,
+        service_period_end=original.service_period_end,
+        order_reference=original.order_reference,
+        buyer_reference=original.buyer_reference,
+        note=reason.strip(),
+        created_by=actor.user,
+    )
+    originals = list(InvoiceLine.objects.for_cooperative(cooperative).filter(invoice=original))
+    if lines is None:
+        built = [
+            InvoiceLine(
+                cooperative=cooperative,
+                position=ln.position,
+                description=ln.description,
+                quantity=ln.quantity,
+                unit=ln.unit,
+                unit_price=ln.unit_price,
+                vat_category=ln.vat_category,
+                vat_rate=ln.vat_rate,
+                net_amount=ln.net_amount,
+                vat_amount=ln.vat_amount,
+            )
+            for ln in originals
+        ]
+    else:
+        built = _build_lines(cooperative, note, lines)
+        allowed = {(ln.vat_category, ln.vat_rate) for ln in originals}
+        if any((ln.vat_category, ln.vat_rate) not in allowed for ln in built):
+            raise ApplicationError(
+                _("A credit note uses the VAT rates of its invoice."),
+                details={"vat_rate": [_("Not a rate of the original invoice.")]},
+            )
+    _apply_totals(note, built)
+    remaining = original.gross_total - original.credited_total
+    if note.gross_total > remaining:
+        raise ApplicationError(
+            _("The credit note (%(amount)s) is more than what is left to credit (%(left)s).")
+            % {"amount": note.gross_total, "left": remaining},
+            conflict=True,
+        )
+    today = on or timezone.localdate()
+    series = invoicing_settings(cooperative=cooperative)
+    note.number = series.credit_note_number_format.format(
+        year=today.year, number=_next_number(cooperative, Invoice.Kind.CREDIT_NOTE, today.year)
+    )
+    note.issue_date = today
+    note.contribution_rate = original.contribution_rate
+    note.contribution = (
+        original.contribution
+        if note.gross_total == original.gross_total
+        else percent_of(note.net_total, original.contribution_rate or ZERO)
+    )
+    _client_snapshot(note)
+    note.legal_note = original.legal_note
+    note.issued_by, note.issued_at = actor.user, timezone.now()
+    note.status = Invoice.Status.SUBMITTED  # lines go in first; the database freezes them at issue
+    note.save()
+    for position, line in enumerate(built, start=1):
+        line.invoice, line.position = note, position
+    InvoiceLine.objects.bulk_create(built)
+    note.status = Invoice.Status.ISSUED
+    note.save(update_fields=["status"])
+    entry, _created = _journal_post(
+        cooperative=cooperative,
+        idempotency_key=f"credit_note:{note.pk}:issued",
+        date=today,
+        description=f"Credit note {note.number} for {original.number}",
+        postings=_invoice_postings(cooperative, note, sign=-1),
+        source=note,
+        actor=actor.user,
+    )
+    note.journal_entry = entry
+    note.save(update_fields=["journal_entry"])
+    original.credited_total += note.gross_total
+    _refresh_status(original)
+    original.save(update_fields=["credited_total", "status"])
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event="credit_note.issued",
+        obj=note,
+        data={"original": original.number, "gross": str(note.gross_total), "reason": reason},
+    )
+    render_invoice_document_task.delay_on_commit(  # type: ignore[attr-defined]
+        cooperative_id=cooperative.pk, invoice_id=note.pk
+    )
+    return note
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    cooperative: Cooperative,
+    actor: Membership | None,
+    invoice: Invoice,
+    amount: Decimal | str,
+    date: date,
+    allow_overpayment: bool = False,
+    bank_entry: Any = None,
+    idempotency_key: str | None = None,
+) -> Payment:
+    """Book a client payment (bank → receivable). More than the open amount only when confirmed
+    (shown as the client's credit) or when the bank says the money arrived."""
+    _check_same(cooperative, invoice)
+    if actor is not None:
+        _check_same(cooperative, actor)
+        if actor.role not in FINANCE_ROLES:
+            raise ApplicationError(_("Only finance staff record payments."))
+    amount = quantize_money(_decimal(amount, "amount", _("amount")))
+    if amount <= 0:
+        raise ApplicationError(_("A payment must be positive."), details={"amount": [_("Must be above 0.")]})
+    invoice = _locked(cooperative, invoice)
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in (*OPEN_STATUSES, Invoice.Status.PAID):
+        raise ApplicationError(
+            _("Payments are recorded against issued invoices; this one is %(status)s.")
+            % {"status": invoice.get_status_display().lower()},
+            conflict=True,
+        )
+    if date < (invoice.issue_date or date) - timedelta(days=366) or date > timezone.localdate() + timedelta(
+        days=1
+    ):
+        raise ApplicationError(
+            _("The payment date %(date)s is not plausible.") % {"date": date.isoformat()},
+            details={"date": [_("Check the date.")]},
+        )
+    open_amount = invoice.open_amount
+    if amount > open_amount and not allow_overpayment and bank_entry is None:
+        raise ApplicationError(
+            _(
+                "The payment (%(amount)s) is more than the open amount (%(open)s). "
+                "Confirm it as an overpayment to "
+                "book the difference as the client's credit."
+            )
+            % {"amount": amount, "open": open_amount},
+            details={"amount": [_("More than open.")]},
+            conflict=True,
+        )
+    sequence = Payment.objects.for_cooperative(cooperative).filter(invoice=invoice).count() + 1
+    key = idempotency_key or (
+        f"payment:bank:{bank_entry.entry_reference}"
+        if bank_entry is not None
+        else f"payment:invoice:{invoice.pk}:{sequence}"
+    )
+    entry, created = _journal_post(
+        cooperative=cooperative,
+        idempotency_key=key[:120],
+        date=date,
+        description=f"Payment for {invoice.number}",
+        postings=[
+            Posting(
+                account_get(cooperative=cooperative, type=Account.Type.BANK),
+                debit=amount,
+                project=invoice.project,
+                description=f"Payment {invoice.number}",
+            ),
+            Posting(
+                account_get(cooperative=cooperative, type=Account.Type.RECEIVABLE, client=invoice.client),
+                credit=amount,
+                project=invoice.project,
+                description=f"Payment {invoice.number}",
+            ),
+        ],
+        source=invoice,
+        actor=actor.user if actor else None,
+    )
+    if not created:
+        existing = Payment.objects.for_cooperative(cooperative).filter(journal_entry=entry).first()
+        if existing is not None:
+            return existing
+    payment = Payment.objects.create(
+        cooperative=cooperative,
+        invoice=invoice,
+        amount=amount,
+        date=date,
+        source=Payment.Source.BANK if bank_entry is not None else Payment.Source.MANUAL,
+        bank_entry=bank_entry,
+        recorded_by=actor.user if actor else None,
+        journal_entry=entry,
+    )
+    invoice.paid_total += amount
+    _refresh_status(invoice)
+    invoice.save(update_fields=["paid_total", "status"])
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user if actor else None,
+        event="payment.recorded",
+        obj=invoice,
+        data={"amount": str(amount), "date": date.isoformat(), "payment": payment.pk},
+    )
+    return payment
+
+
+@transaction.atomic
+def invoice_write_off(
+    *, cooperative: Cooperative, actor: Membership, invoice: Invoice, reason: str, on: date | None = None
+) -> WriteOff:
+    """Default (Ausfallshaftung): the open amount leaves receivables into the guarantee fund, its VAT part
+    corrected; the project budget keeps the income — the cooperative's guarantee to its member."""
+    _check_same(cooperative, actor)
+    if actor.role not in FINANCE_ROLES:
+        raise ApplicationError(_("Only finance staff write off invoices."))
+    if not reason.strip():
+        raise ApplicationError(_("Say why the invoice is written off."), details={"reason": [_("Required.")]})
+    invoice = _locked(cooperative, invoice)
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in OPEN_STATUSES:
+        raise ApplicationError(_("Only open issued invoices can be written off."), conflict=True)
+    gross = invoice.open_amount
+    if gross <= 0:
+        raise ApplicationError(_("Nothing is open on this invoice."), conflict=True)
+    vat_part = (
+        quantize_money(gross * invoice.vat_total / invoice.gross_total) if invoice.gross_total else ZERO
+    )
+    net_part = gross - vat_part
+    today = on or timezone.localdate()
+    postings = [
+        Posting(
+            account_get(cooperative=cooperative, type=Account.Type.GUARANTEE_FUND),
+            debit=net_part,
+            project=invoice.project,
+            description=f"Default {invoice.number}",
+        ),
+        Posting(
+            account_get(cooperative=cooperative, type=Account.Type.RECEIVABLE, client=invoice.client),
+            credit=gross,
+            project=invoice.project,
+            description=f"Default {invoice.number}",
+        ),
+    ]
+    if vat_part:
+        postings.append(
+            Posting(
+                account_get(cooperative=cooperative, type=Account.Type.VAT_PAYABLE),
+                debit=vat_part,
+                project=invoice.project,
+                description=f"VAT correction {invoice.number}",
+            )
+        )
+    entry, _created = _journal_post(
+        cooperative=cooperative,
+        idempotency_key=f"invoice:{invoice.pk}:written_off",
+        date=today,
+        description=f"Write-off {invoice.number}: {reason}"[:300],
+        postings=[p for p in postings if p.debit or p.credit],
+        source=invoice,
+        actor=actor.user,
+    )
+    write_off = WriteOff.objects.create(
+        cooperative=cooperative,
+        invoice=invoice,
+        gross_amount=gross,
+        net_amount=net_part,
+        vat_amount=vat_part,
+        reason=reason.strip(),
+        date=today,
+        actor=actor.user,
+        journal_entry=entry,
+    )
+    invoice.written_off_total = gross
+    _refresh_status(invoice)
+    invoice.save(update_fields=["written_off_total", "status"])
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event="invoice.written_off",
+        obj=invoice,
+        data={"gross": str(gross), "net": str(net_part), "vat": str(vat_part), "reason": reason},
+    )
+    return write_off
+
+
+@transaction.atomic
+def invoice_set_dunning_block(
+    *, cooperative: Cooperative, actor: Membership, invoice: Invoice, blocked: bool, reason: str = ""
+) -> Invoice:
+    """Stop (dispute) or resume dunning for an invoice."""
+    _check_same(cooperative, actor)
+    if actor.role not in ISSUER_ROLES:
+        raise ApplicationError(_("Only staff block or resume dunning."))
+    if blocked and not reason.strip():
+        raise ApplicationError(
+            _("Say why dunning stops (e.g. the client disputes the invoice)."),
+            details={"reason": [_("Required.")]},
+        )
+    invoice = _locked(cooperative, invoice)
+    invoice.dunning_blocked = blocked
+    invoice.dunning_block_reason = reason.strip() if blocked else ""
+    invoice.save(update_fields=["dunning_blocked", "dunning_block_reason"])
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event="invoice.dunning_blocked" if blocked else "invoice.dunning_resumed",
+        obj=invoice,
+        data={"reason": reason},
+    )
+    return invoice
+
+
+def next_position(invoice: Invoice) -> int:
+    top = (
+        InvoiceLine.objects.for_cooperative(invoice.cooperative_id)
+        .filter(invoice=invoice)
+        .aggregate(m=Max("position"))["m"]
+    )
+    return int(top or 0) + 1

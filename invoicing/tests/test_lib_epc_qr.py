@@ -1,0 +1,183 @@
+import io
+import subprocess
+from decimal import Decimal
+
+import pytest
+import segno
+from PIL import Image
+from pyzbar.pyzbar import decode
+
+from invoicing.lib.epc_qr import _qr, epc_payload, epc_qr_png, epc_qr_svg
+
+IBAN = "AT611904300234573201"
+BIC = "BKAUATWW"
+REFERENCE = "RF423X202600042"  # rf_reference_for_invoice(3, "2026-00042")
+
+
+def _kwargs(**overrides):
+    values = {
+        "name": "Kooperative Sued eGen",
+        "iban": IBAN,
+        "bic": BIC,
+        "amount": Decimal("1017.63"),
+        "reference": REFERENCE,
+    }
+    values.update(overrides)
+    return values
+
+
+def _decode_png(png: bytes) -> list[str]:
+    symbols = decode(Image.open(io.BytesIO(png)))
+    assert len(symbols) == 1
+    data: bytes = symbols[0].data
+    return data.decode("utf-8").split("\n")
+
+
+def test_epc_payload_with_reference_exact_lines():
+    assert epc_payload(**_kwargs()).split("\n") == [
+        "BCD",
+        "002",
+        "1",
+        "SCT",
+        "BKAUATWW",
+        "Kooperative Sued eGen",
+        "AT611904300234573201",
+        "EUR1017.63",
+        "",  # purpose
+        "RF423X202600042",
+    ]
+
+
+def test_epc_payload_with_text_leaves_reference_line_empty():
+    payload = epc_payload(**_kwargs(reference="", text="Rechnung 2026-00042", bic=""))
+    assert payload == (
+        "BCD\n002\n1\nSCT\n\nKooperative Sued eGen\nAT611904300234573201\nEUR1017.63\n\n\nRechnung 2026-00042"
+    )
+
+
+def test_epc_payload_normalises_printed_iban_and_reference():
+    payload = epc_payload(**_kwargs(iban="AT61 1904 3002 3457 3201", reference="RF42 3X20 2600 042"))
+    lines = payload.split("\n")
+    assert lines[6] == "AT611904300234573201"
+    assert lines[9] == "RF423X202600042"
+
+
+def test_epc_payload_amount_always_two_decimals():
+    assert epc_payload(**_kwargs(amount=Decimal("12"))).split("\n")[7] == "EUR12.00"
+    assert epc_payload(**_kwargs(amount=Decimal("12.3"))).split("\n")[7] == "EUR12.30"
+
+
+@pytest.mark.parametrize("amount", [Decimal("0.01"), Decimal("999999999.99")])
+def test_epc_payload_amount_limits_accepted(amount):
+    assert f"\nEUR{amount}\n" in epc_payload(**_kwargs(amount=amount))
+
+
+@pytest.mark.parametrize(
+    "amount, message",
+    [
+        (Decimal("0.00"), "between"),
+        (Decimal("-5.00"), "between"),
+        (Decimal("1000000000.00"), "between"),
+        (Decimal("10.001"), "two decimals"),
+        (Decimal("NaN"), "finite"),
+    ],
+)
+def test_epc_payload_bad_amount_raises(amount, message):
+    with pytest.raises(ValueError, match=message):
+        epc_payload(**_kwargs(amount=amount))
+
+
+def test_epc_payload_float_amount_raises():
+    with pytest.raises(TypeError):
+        epc_payload(**_kwargs(amount=12.5))
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"reference": REFERENCE, "text": "Rechnung 42"}, "not both"),
+        ({"name": "A" * 71}, "70"),
+        ({"name": "   "}, "name is required"),
+        ({"iban": ""}, "IBAN is required"),
+        ({"iban": "AT611904300234573202"}, "IBAN"),
+        ({"bic": "BKAU"}, "BIC"),
+        ({"reference": "RF17539007547034"}, "RF"),
+        ({"reference": "", "text": "x" * 141}, "140"),
+        ({"reference": "", "text": "line\nbreak"}, "single line"),
+        ({"currency": "CHF"}, "EUR"),
+    ],
+)
+def test_epc_payload_invalid_input_raises_clear_error(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        epc_payload(**_kwargs(**overrides))
+
+
+def test_epc_payload_name_of_exactly_70_characters_accepted():
+    assert epc_payload(**_kwargs(name="N" * 70)).split("\n")[5] == "N" * 70
+
+
+def test_epc_qr_png_decodes_to_iban_amount_and_reference():
+    lines = _decode_png(epc_qr_png(**_kwargs()))
+    assert lines[0:4] == ["BCD", "002", "1", "SCT"]
+    assert lines[6] == "AT611904300234573201"
+    assert lines[7] == "EUR1017.63"
+    assert lines[9] == "RF423X202600042"
+
+
+def test_epc_qr_png_decodes_text_variant():
+    lines = _decode_png(
+        epc_qr_png(**_kwargs(reference="", text="Rechnung 2026-00042", amount=Decimal("5.5")))
+    )
+    assert lines[7] == "EUR5.50"
+    assert lines[9] == ""
+    assert lines[10] == "Rechnung 2026-00042"
+
+
+def test_epc_qr_uses_error_level_m_without_boost():
+    # EPC069-12 prescribes level M; segno would otherwise raise the level when space allows.
+    assert _qr("BCD\n002\n1\nSCT\n\nX\nAT611904300234573201\nEUR1.00").error == "M"
+
+
+def test_epc_qr_encodes_payload_bytes_as_utf8():
+    # Character set "1" promises UTF-8; segno would pick ISO-8859-1 for "ü" unless told.
+    payload = epc_payload(**_kwargs(name="Kooperative Süd eGen"))
+    utf8 = segno.make_qr(payload.encode("utf-8"), error="m", boost_error=False)
+    latin1 = segno.make_qr(payload.encode("iso-8859-1"), error="m", boost_error=False)
+    assert _qr(payload).matrix == utf8.matrix
+    assert _qr(payload).matrix != latin1.matrix
+
+
+def test_epc_qr_svg_is_inline_svg_element():
+    svg = epc_qr_svg(**_kwargs())
+    assert svg.startswith("<svg")
+    assert svg.endswith("</svg>")
+    assert "<?xml" not in svg
+
+
+def test_epc_qr_svg_invalid_input_raises():
+    with pytest.raises(ValueError, match="IBAN"):
+        epc_qr_svg(**_kwargs(iban="DE00123"))
+
+
+def test_epc_qr_svg_in_weasyprint_pdf_scans(tmp_path):
+    # The invoice PDF embeds the SVG; render it like the PDF task does, rasterise, scan.
+    import weasyprint
+
+    html = f"<html><body><p>Bitte zahlen</p>{epc_qr_svg(**_kwargs())}</body></html>"
+    (tmp_path / "invoice.pdf").write_bytes(weasyprint.HTML(string=html).write_pdf())
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "150",
+            "-png",
+            "-singlefile",
+            str(tmp_path / "invoice.pdf"),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
+    lines = _decode_png((tmp_path / "page.png").read_bytes())
+    assert lines[6] == "AT611904300234573201"
+    assert lines[7] == "EUR1017.63"
+    assert lines[9] == "RF423X202600042"
