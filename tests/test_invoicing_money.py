@@ -244,7 +244,7 @@ def test_issued_invoice_is_frozen_in_the_database(world):
         "DELETE FROM invoicing_invoice",
     ):
         with (
-            pytest.raises(IntegrityError, match="immutable|cannot be deleted"),
+            pytest.raises(IntegrityError, match=r"immutable|cannot be deleted"),
             transaction.atomic(),
             connection.cursor() as cursor,
         ):
