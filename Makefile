@@ -59,7 +59,9 @@ lint: .venv/.synced
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
 types: .venv/.synced
-	DJANGO_SETTINGS_MODULE=smartprod.settings.test .venv/bin/mypy .
+	@# A dummy DATABASE_URL: the django-stubs plugin imports the settings and must not start the embedded
+	@# PostgreSQL (mypy exits without the cleanup that would stop it again).
+	DATABASE_URL=postgres://mypy@127.0.0.1:1/mypy DJANGO_SETTINGS_MODULE=smartprod.settings.test .venv/bin/mypy .
 
 check-migrations: .venv/.synced
 	DJANGO_SETTINGS_MODULE=smartprod.settings.test $(PY) manage.py makemigrations --check --dry-run

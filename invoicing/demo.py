@@ -63,7 +63,7 @@ def seed_invoices(*, cooperative: Cooperative, stdout: Any) -> None:
             invoice = services.invoice_issue(
                 cooperative=cooperative, actor=advisor, invoice=invoice, on=issue_on
             )
-            if state == "paid":
+            if state == "paid" and issue_on is not None:
                 services.payment_record(
                     cooperative=cooperative,
                     actor=finance,

@@ -37,6 +37,7 @@ from smartprod.core.money import ZERO, percent_of, quantize_money
 ISSUER_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
 FINANCE_ROLES = (Membership.Role.FINANCE, Membership.Role.ADMIN)
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
+LARGE_INVOICE = Decimal("10000.00")
 REVERSE_CHARGE_NOTE = {
     "de": "Übergang der Steuerschuld auf den Leistungsempfänger (Reverse Charge, § 19 Abs. 1 UStG / Art. 196 "
     "MwSt-RL). UID des Leistungsempfängers: {vat_id}",
@@ -465,6 +466,14 @@ def invoice_issue(
     lines = list(InvoiceLine.objects.for_cooperative(cooperative).filter(invoice=invoice))
     if not lines or invoice.gross_total <= 0:
         raise ApplicationError(_("An invoice of nothing cannot be issued."))
+    client = invoice.client
+    if client.kind == client.Kind.BUSINESS and invoice.gross_total > LARGE_INVOICE and not client.vat_id:
+        # § 11 Abs. 1 Z 2 UStG: above € 10,000 gross the recipient's VAT id must be on the invoice.
+        raise ApplicationError(
+            _("Invoices above 10,000.00 to a business need the client's VAT id; add it to the client first."),
+            details={"client": [_("VAT id missing.")]},
+            conflict=True,
+        )
     today = on or timezone.localdate()
     series = invoicing_settings(cooperative=cooperative)
     number = _next_number(cooperative, Invoice.Kind.INVOICE, today.year)

@@ -46,6 +46,6 @@ def send_invoice_email_task(self: Task[Any, Any], *, cooperative_id: int, invoic
 
 @shared_task(name="invoicing.sweep_invoice_documents", acks_late=True)
 def sweep_invoice_documents_task() -> dict[str, int]:
-    """Every few minutes (beat): queue what lost tasks and crashed workers left undone, in all cooperatives."""
+    """Every 5 minutes (beat): queue what lost tasks and crashed workers left undone, in all cooperatives."""
     result = invoice_documents_sweep()
     return {"renders": len(result.render_ids), "emails": len(result.email_ids)}

@@ -15,12 +15,20 @@ def is_staff(membership: Membership) -> bool:
     return membership.role in STAFF_ROLES
 
 
-def client_list(*, cooperative: Cooperative) -> QuerySet[Client]:
-    return Client.objects.for_cooperative(cooperative)
+def client_list(*, cooperative: Cooperative, membership: Membership | None = None) -> QuerySet[Client]:
+    """Business clients are shared by the cooperative's projects; a private person (consumer) is seen
+    only by staff, by whoever created the record and by the people of projects for that client."""
+    clients = Client.objects.for_cooperative(cooperative)
+    if membership is None or is_staff(membership):
+        return clients
+    visible = project_list_visible(cooperative=cooperative, membership=membership)
+    return clients.filter(
+        Q(kind=Client.Kind.BUSINESS) | Q(created_by=membership.user_id) | Q(pk__in=visible.values("client"))
+    )
 
 
-def client_get(*, cooperative: Cooperative, client_id: int) -> Client:
-    return Client.objects.for_cooperative(cooperative).get(pk=client_id)
+def client_get(*, cooperative: Cooperative, client_id: int, membership: Membership | None = None) -> Client:
+    return client_list(cooperative=cooperative, membership=membership).get(pk=client_id)
 
 
 def project_list_visible(*, cooperative: Cooperative, membership: Membership) -> QuerySet[Project]:

@@ -98,6 +98,17 @@ def client_create(*, cooperative: Cooperative, actor: Membership, **fields: Any)
 def client_update(*, cooperative: Cooperative, actor: Membership, client: Client, **fields: Any) -> Client:
     _check_same(cooperative, actor, client)
     client = Client.objects.for_cooperative(cooperative).select_for_update().get(pk=client.pk)
+    if not is_staff(actor):
+        if client.created_by_id != actor.user_id:
+            raise ApplicationError(_("Only whoever created this client, or staff, can change it."))
+        if (
+            Project.objects.for_cooperative(cooperative)
+            .filter(client=client, status__in=[Status.APPROVED, Status.CLOSED])
+            .exists()
+        ):
+            raise ApplicationError(
+                _("This client is on approved contracts; ask your advisor to change its data."), conflict=True
+            )
     for key, value in fields.items():
         if key in CLIENT_FIELDS:
             setattr(client, key, value)

@@ -31,3 +31,4 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+app.autodiscover_tasks(related_name="dunning_tasks")

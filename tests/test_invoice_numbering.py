@@ -111,8 +111,14 @@ def test_series_are_per_cooperative_and_year():
     ]
     assert _run_concurrently(jobs) == []
     services.invoice_issue(cooperative=coop_a, actor=advisor_a, invoice=invoices_a[2], on=date(2027, 1, 1))
-    a = sorted(Invoice.objects.for_cooperative(coop_a).exclude(number=None).values_list("number", flat=True))
-    b = sorted(Invoice.objects.for_cooperative(coop_b).exclude(number=None).values_list("number", flat=True))
+    a = sorted(
+        str(n)
+        for n in Invoice.objects.for_cooperative(coop_a).exclude(number=None).values_list("number", flat=True)
+    )
+    b = sorted(
+        str(n)
+        for n in Invoice.objects.for_cooperative(coop_b).exclude(number=None).values_list("number", flat=True)
+    )
     assert a == ["2026-00001", "2026-00002", "2027-00001"]
     assert b == ["2026-00001", "2026-00002"]
 

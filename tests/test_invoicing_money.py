@@ -253,3 +253,17 @@ def test_issued_invoice_is_frozen_in_the_database(world):
         services.invoice_update_draft(cooperative=coop, actor=owner, invoice=invoice, note="x")
     invoice.refresh_from_db()
     assert invoice.gross_total == Decimal("1200.00")
+
+
+def test_large_business_invoice_needs_the_client_vat_id(world):
+    from tests.projects_helpers import make_client
+
+    coop, owner, advisor, _finance, _project = world
+    client = make_client(coop, owner, name="No UID GmbH", vat_id="")
+    project = approved_project(coop, owner, advisor, client=client, title="Big one")
+    invoice = draft(coop, owner, project, ("Big", "1", "8400.00", "20"))  # gross 10,080.00
+    services.invoice_submit(cooperative=coop, actor=owner, invoice=invoice)
+    with pytest.raises(ApplicationError, match="VAT id"):
+        services.invoice_issue(cooperative=coop, actor=advisor, invoice=invoice)
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.number) == ("submitted", None)

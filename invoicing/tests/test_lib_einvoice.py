@@ -355,11 +355,11 @@ def test_check_invoice_consistent_invoices_have_no_problems():
             {
                 "tax_breakdown": [
                     TaxSubtotal("S", Decimal("20"), Decimal("800.00"), Decimal("160.00")),
-                    TaxSubtotal("S", Decimal("13"), Decimal("51.00"), Decimal("6.64")),
+                    TaxSubtotal("S", Decimal("13"), Decimal("51.00"), Decimal("7.63")),
                 ],
-                "vat_total": Decimal("166.64"),
-                "gross_total": Decimal("1017.64"),
-                "due_amount": Decimal("1017.64"),
+                "vat_total": Decimal("167.63"),
+                "gross_total": Decimal("1018.63"),
+                "due_amount": Decimal("1018.63"),
             },
             "BR-CO-17",
         ),
@@ -403,3 +403,24 @@ def test_build_cii_xml_inconsistent_invoice_raises(factory, overrides, message):
     inv = factory(**overrides)
     with pytest.raises(ValueError, match=message):
         build_cii_xml(inv)
+
+
+def test_per_line_rounding_within_one_unit_is_accepted_like_the_official_schematron():
+    # Two lines of 33.33 at 20 %: rounded per line 6.67 + 6.67 = 13.34; basis × rate = 66.66 × 20 % = 13.33.
+    inv = _standard_invoice()
+    problems = check_invoice(
+        dataclasses.replace(
+            inv,
+            lines=[
+                Line("1", "A", Decimal("1"), "C62", Decimal("33.33"), Decimal("33.33"), "S", Decimal("20")),
+                Line("2", "B", Decimal("1"), "C62", Decimal("33.33"), Decimal("33.33"), "S", Decimal("20")),
+            ],
+            tax_breakdown=[TaxSubtotal("S", Decimal("20"), Decimal("66.66"), Decimal("13.34"))],
+            net_total=Decimal("66.66"),
+            vat_total=Decimal("13.34"),
+            gross_total=Decimal("80.00"),
+            due_amount=Decimal("80.00"),
+            paid_amount=Decimal("0.00"),
+        )
+    )
+    assert not any("BR-CO-17" in p for p in problems), problems

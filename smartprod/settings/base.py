@@ -155,6 +155,7 @@ else:
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # sending holds the invoice row lock
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SmartProduction <noreply@smartprod.localhost>")
 
 # --- Celery -------------------------------------------------------------------------------------

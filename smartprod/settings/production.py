@@ -1,9 +1,18 @@
 """Production settings: refuse to start without the secrets a real deployment must set."""
 
+import os
+from pathlib import Path
+
+import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from smartprod.settings.base import *  # noqa: F403
-from smartprod.settings.base import env
+# Checked before base.py runs: without DATABASE_URL, base.py would start the embedded development database.
+environ.Env.read_env(Path(__file__).resolve().parent.parent.parent / ".env", overwrite=False)
+if not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured("Production settings need the environment variable DATABASE_URL.")
+
+from smartprod.settings.base import *  # noqa: E402, F403
+from smartprod.settings.base import env  # noqa: E402
 
 DEBUG = False
 
@@ -19,7 +28,7 @@ SECRET_KEY = _required("DJANGO_SECRET_KEY")
 if SECRET_KEY.startswith("dev-insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of at least 50 characters.")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[]) or [_required("DJANGO_ALLOWED_HOSTS")]
-_required("DATABASE_URL")
+_required("DATABASE_URL")  # already checked above, before base.py; kept for the list of requirements
 _required("REDIS_URL")  # the shared cache that allauth's rate limits depend on, and the Celery broker
 
 CACHES = {

@@ -1,0 +1,141 @@
+"""Benchmarks (not tests): `make bench` prints a Markdown table of the figures to stdout.
+
+Runs against its own throwaway database (created here, destroyed at the end) on the embedded PostgreSQL,
+so it never touches development data and may run next to the test suite.
+
+A  invoice document: the full `invoice_render_document` path except the e-mail (lock, HTML, WeasyPrint
+   PDF/A-3b, EN 16931 XML build + XSD validation, Factur-X embedding, private storage, row update),
+   against WeasyPrint printing a minimal page ("<p>x</p>") on the same machine; interleaved, after
+   warm-ups, median of N each.
+B  dunning scan: filled in by the dunning helper (`bench_dunning_scan`).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartprod.settings.test")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import override_settings, setup_test_environment, teardown_test_environment  # noqa: E402
+
+N = 10
+WARMUPS = 2
+
+
+def _ms(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def _world() -> tuple[Any, list[Any]]:
+    """A cooperative with WARMUPS + N issued two-rate invoices (20 % and 13 %), nothing rendered yet."""
+    from invoicing.tasks import render_invoice_document_task
+    from tests.factories import CooperativeFactory, MembershipFactory
+    from tests.invoicing_helpers import issued
+    from tests.projects_helpers import approved_project, make_client
+
+    coop = CooperativeFactory(
+        name="Bench Coop",
+        legal_name="Bench Coop eGen",
+        register_number="FN 123456a",
+        register_court="Handelsgericht Wien",
+        bank_name="Bank",
+        email="office@bench.example",
+    )
+    owner = MembershipFactory(cooperative=coop)
+    advisor = MembershipFactory(cooperative=coop, role="advisor")
+    client = make_client(coop, owner, email="ap@client.example", order_reference="PO-1")
+    project = approved_project(coop, owner, advisor, client=client)
+    lines = (("Stage design", "10", "100.00", "20"), ("Catalogue texts", "2.5", "80.00", "13"))
+    # Issue without the on-commit render: the benchmark renders them itself.
+    with mock.patch.object(render_invoice_document_task, "delay_on_commit"):
+        invoices = [
+            issued(coop, owner, advisor, project, *lines, on=date(2026, 5, 4)) for _ in range(WARMUPS + N)
+        ]
+    return coop, invoices
+
+
+def bench_invoice_document() -> dict[str, float]:
+    import weasyprint
+
+    from invoicing.documents import invoice_render_document
+    from invoicing.tasks import send_invoice_email_task
+
+    coop, invoices = _world()
+    document: list[float] = []
+    minimal: list[float] = []
+    with mock.patch.object(send_invoice_email_task, "delay_on_commit"):  # minus the e-mail
+        for round_, invoice in enumerate(invoices):
+            doc_ms = _ms(partial(invoice_render_document, cooperative_id=coop.pk, invoice_id=invoice.pk))
+            min_ms = _ms(lambda: weasyprint.HTML(string="<p>x</p>").write_pdf())
+            if round_ >= WARMUPS:
+                document.append(doc_ms)
+                minimal.append(min_ms)
+    doc_median, min_median = statistics.median(document), statistics.median(minimal)
+    return {"document": doc_median, "minimal": min_median, "ratio": doc_median / min_median}
+
+
+def bench_dunning_scan() -> dict[str, float] | None:
+    """TODO(dunning helper): benchmark the daily dunning scan here and return its figures (or a table row).
+
+    Left as a stub by the invoice-document helper; the dunning helper fills it in.
+    """
+    return None
+
+
+def main() -> None:
+    import weasyprint
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0)
+    try:
+        with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+            a = bench_invoice_document()
+            dunning = bench_dunning_scan()
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+    print(
+        f"## Benchmarks — {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"WeasyPrint {weasyprint.__version__}\n"
+    )
+    print(
+        f"A: invoice document vs minimal WeasyPrint page (interleaved, {WARMUPS} warm-ups, N={N}, median)\n"
+    )
+    print("| benchmark | median ms |")
+    print("|---|---:|")
+    print(
+        f"| invoice_render_document (HTML + WeasyPrint PDF/A-3b + EN 16931 XML + embed + store) "
+        f"| {a['document']:.1f} |"
+    )
+    print(f'| WeasyPrint minimal page (`"<p>x</p>"`) | {a["minimal"]:.1f} |')
+    print(f"| ratio document / minimal | {a['ratio']:.1f}× |")
+    if dunning is not None:
+        print("\nB: dunning scan\n")
+        print("| figure | value |")
+        print("|---|---:|")
+        for key, value in dunning.items():
+            print(f"| {key} | {value:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

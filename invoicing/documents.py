@@ -1,0 +1,654 @@
+"""The invoice document: the PDF (§ 11 UStG contents, EPC QR code, RF reference) with its EN 16931 XML
+embedded (Factur-X / ZUGFeRD, PDF/A-3), stored privately and e-mailed to the client exactly once.
+
+Workers call these services after the issue transaction committed (see `invoicing.tasks`); a periodic
+sweep re-enqueues what a lost task or a crashed worker left undone. Every service is safe to run twice:
+the invoice row is locked, and what is already done (a stored PDF, a sent e-mail) is not done again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import mimetypes
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import weasyprint
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import dateformat, timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+from stdnum import iban as stdnum_iban
+
+from invoicing.lib.einvoice import (
+    CREDIT_NOTE,
+    INVOICE,
+    EInvoice,
+    Line,
+    Party,
+    TaxSubtotal,
+    build_cii_xml,
+    embed_xml_in_pdf,
+)
+from invoicing.lib.epc_qr import MAX_AMOUNT, MIN_AMOUNT, epc_qr_svg
+from invoicing.lib.rf import rf_format
+from invoicing.models import Invoice, InvoiceLine
+from invoicing.services import ISSUER_ROLES, UNITS, vat_breakdown
+from members.models import Cooperative, Membership
+from smartprod.core.audit import audit_log
+from smartprod.core.errors import ApplicationError
+from smartprod.core.money import ZERO, quantize_money
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "invoicing/pdf/invoice.html"
+PDF_VARIANT = "pdf/a-3b"  # Factur-X needs PDF/A-3: embedded fonts, an output intent, attachments allowed
+# After this many failed attempts at the current step the sweep stops re-enqueueing; staff retry by hand
+# (invoice_document_retry). Each task also retries itself with backoff first.
+MAX_DOCUMENT_ATTEMPTS = 5
+# The on-commit task of a fresh invoice is normally still on its way: the sweep leaves it alone this long.
+SWEEP_GRACE = timedelta(minutes=10)
+SWEEP_BATCH = 500
+NO_EMAIL_ERROR = "client has no e-mail address"
+UNITS_EN = {"C62": "pcs", "HUR": "h", "DAY": "day(s)", "LS": "lump sum", "MON": "month(s)", "KMT": "km"}
+ISSUED_STATUSES = (
+    Invoice.Status.ISSUED,
+    Invoice.Status.PARTIALLY_PAID,
+    Invoice.Status.PAID,
+    Invoice.Status.WRITTEN_OFF,
+    Invoice.Status.CANCELLED,
+)
+_UNSAFE_NAME = re.compile(r"[^0-9A-Za-z._-]+")
+_SVG_SIZE = re.compile(r'^<svg width="(\d+)" height="(\d+)"')
+
+
+class PermanentDocumentError(Exception):
+    """The document cannot be built from this invoice's data (e.g. EN 16931 rules broken): retrying the
+    same data fails the same way, so tasks do not retry it; staff see the message in document_error."""
+
+
+class DocumentIntegrityError(RuntimeError):
+    """The stored PDF is not the one rendered at issue (its SHA-256 differs)."""
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    render_ids: list[tuple[int, int]]
+    email_ids: list[tuple[int, int]]
+
+
+# --- formatting -------------------------------------------------------------------------------------
+
+
+def _amount(value: Decimal, lang: str) -> str:
+    """1234.5 → '1.234,50' (de) or '1,234.50' (en): two decimals, thousands grouped."""
+    text = f"{quantize_money(value):,.2f}"
+    if lang == "de":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def _money(value: Decimal, currency: str, lang: str) -> str:
+    return f"{_amount(value, lang)} {currency}"
+
+
+def _number(value: Decimal, lang: str) -> str:
+    """Quantities and rates without trailing zeros: 10.000 → '10', 2.500 → '2,5' (de)."""
+    text = f"{value.normalize():f}"
+    if "." in text:
+        whole, fraction = text.split(".")
+        text = f"{int(whole):,}.{fraction}" if whole.lstrip("-").isdigit() else text
+    else:
+        text = f"{int(text):,}"
+    if lang == "de":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def _date(value: date | None, lang: str) -> str:
+    if value is None:
+        return ""
+    return str(dateformat.format(value, "d.m.Y" if lang == "de" else "j F Y"))
+
+
+def _unit(code: str, lang: str) -> str:
+    labels = UNITS if lang == "de" else UNITS_EN
+    return labels.get(code, code)
+
+
+def _iban(value: str) -> str:
+    return str(stdnum_iban.format(value)) if value else ""
+
+
+def _file_name(number: str) -> str:
+    """A storage- and mail-safe file name for an invoice number ('2026/42' → '2026-42')."""
+    return _UNSAFE_NAME.sub("-", number).strip("-.") or "invoice"
+
+
+def _sized_svg(svg: str, width_mm: int) -> str:
+    """Give segno's inline SVG a viewBox so CSS can size it to a fixed width on paper."""
+    match = _SVG_SIZE.match(svg)
+    if match is None:
+        return svg
+    w, h = match.groups()
+    return _SVG_SIZE.sub(
+        f'<svg viewBox="0 0 {w} {h}" width="{width_mm}mm" height="{width_mm * int(h) // int(w)}mm"', svg
+    )
+
+
+def _logo_data_uri(cooperative: Cooperative) -> str:
+    """The logo inlined (private storage serves no URLs); a broken logo never stops an invoice."""
+    if not cooperative.logo:
+        return ""
+    try:
+        with cooperative.logo.open("rb") as handle:
+            data = handle.read()
+    except (OSError, ValueError):
+        logger.warning("Logo of cooperative %s cannot be read; invoice printed without it", cooperative.pk)
+        return ""
+    mime = mimetypes.guess_type(cooperative.logo.name or "")[0] or "image/png"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+# --- reading the invoice ----------------------------------------------------------------------------
+
+
+def _lines(invoice: Invoice) -> list[InvoiceLine]:
+    return list(
+        InvoiceLine.objects.for_cooperative(invoice.cooperative_id)
+        .filter(invoice=invoice)
+        .order_by("position", "id")
+    )
+
+
+def _address_parts(invoice: Invoice) -> tuple[str, str, str, str]:
+    """(street, postcode, city, country) of the client as snapshotted at issue.
+
+    The snapshot is text ("street\\npostcode city\\ncountry", see services._client_snapshot); when the
+    client record still has that address its structured fields are used, else the text is split.
+    """
+    snapshot = [part.strip() for part in invoice.client_address.splitlines() if part.strip()]
+    client = invoice.client
+    if snapshot == [part.strip() for part in client.address_lines if part.strip()]:
+        return client.street, client.postcode, client.city, client.country
+    country = invoice.cooperative.country
+    if snapshot and len(snapshot[-1]) == 2 and snapshot[-1].isalpha():
+        country = snapshot.pop().upper()
+    street = snapshot[0] if snapshot else ""
+    postcode, _sep, city = (snapshot[1] if len(snapshot) > 1 else "").partition(" ")
+    return street, postcode, city, country
+
+
+def _client_address_lines(invoice: Invoice) -> list[str]:
+    lines = [part.strip() for part in invoice.client_address.splitlines() if part.strip()]
+    # A domestic address does not print its country code.
+    if lines and lines[-1].upper() == invoice.cooperative.country.upper():
+        lines.pop()
+    return lines
+
+
+def _payment_terms_text(invoice: Invoice) -> str:
+    """Said in the cooperative's language (call under translation.override)."""
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE:
+        return _("The amount is refunded or set off against open invoices.")
+    if invoice.due_date is None or invoice.issue_date is None:
+        return ""
+    days = (invoice.due_date - invoice.issue_date).days
+    return _("Payable without deduction within %(days)s days, by %(date)s.") % {
+        "days": days,
+        "date": _date(invoice.due_date, invoice.cooperative.language),
+    }
+
+
+def _qr_svg(invoice: Invoice) -> str:
+    """The EPC QR code for what is open; none for credit notes or when SEPA cannot carry it."""
+    cooperative = invoice.cooperative
+    amount = invoice.open_amount
+    if (
+        invoice.kind != Invoice.Kind.INVOICE
+        or invoice.currency != "EUR"
+        or not cooperative.iban
+        or not MIN_AMOUNT <= amount <= MAX_AMOUNT
+    ):
+        return ""
+    try:
+        svg = epc_qr_svg(
+            name=cooperative.legal_name[:70],
+            iban=cooperative.iban,
+            bic=cooperative.bic,
+            amount=amount,
+            reference=invoice.rf_reference,
+        )
+    except ValueError as exc:
+        raise PermanentDocumentError(f"EPC QR code: {exc}") from exc
+    return _sized_svg(svg, 32)
+
+
+def _context(invoice: Invoice) -> dict[str, Any]:
+    cooperative = invoice.cooperative
+    lang = cooperative.language
+    currency = invoice.currency
+    lines = _lines(invoice)
+    is_credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
+    original = invoice.original if is_credit_note else None
+    period = (
+        (_date(invoice.service_period_start, lang), _date(invoice.service_period_end, lang))
+        if invoice.service_period_start and invoice.service_period_end
+        else None
+    )
+    return {
+        "lang": lang,
+        "is_credit_note": is_credit_note,
+        "coop": cooperative,
+        "coop_iban": _iban(cooperative.iban),
+        "logo": _logo_data_uri(cooperative),
+        "number": invoice.number or "",
+        "issue_date": _date(invoice.issue_date, lang),
+        "service_date": _date(invoice.service_date, lang),
+        "service_period": period,
+        "due_date": "" if is_credit_note else _date(invoice.due_date, lang),
+        "payment_terms": _payment_terms_text(invoice),
+        "client_name": invoice.client_name,
+        "client_address": _client_address_lines(invoice),
+        # Printed whenever known: § 11 Abs. 1 Z 2 UStG wants it above € 10,000 gross and for reverse charge.
+        "client_vat_id": invoice.client_vat_id,
+        "order_reference": invoice.order_reference,
+        "buyer_reference": invoice.buyer_reference,
+        "project_title": invoice.project.title,
+        "original_number": original.number if original else "",
+        "original_date": _date(original.issue_date, lang) if original else "",
+        "lines": [
+            {
+                "position": line.position,
+                "description": line.description,
+                "quantity": _number(line.quantity, lang),
+                "unit": _unit(line.unit, lang),
+                "unit_price": _amount(line.unit_price, lang),
+                "vat_rate": f"{_number(line.vat_rate, lang)} %",
+                "net": _amount(line.net_amount, lang),
+            }
+            for line in lines
+        ],
+        "vat_rows": [
+            {
+                "category": category,
+                "rate": f"{_number(rate, lang)} %",
+                "net": _money(basis, currency, lang),
+                "vat": _money(vat, currency, lang),
+                "gross": _money(basis + vat, currency, lang),
+            }
+            for category, rate, basis, vat in vat_breakdown(lines)
+        ],
+        "currency": currency,
+        "net_total": _money(invoice.net_total, currency, lang),
+        "vat_total": _money(invoice.vat_total, currency, lang),
+        "gross_total": _money(invoice.gross_total, currency, lang),
+        "legal_note": invoice.legal_note,
+        "note": invoice.note,
+        "rf_reference": rf_format(invoice.rf_reference) if invoice.rf_reference else "",
+        "qr_svg": mark_safe(_qr_svg(invoice)),  # segno's SVG of our own payload: nothing typed by people
+        "qr_amount": _money(invoice.open_amount, currency, lang),
+    }
+
+
+def invoice_pdf_html(invoice: Invoice) -> str:
+    """The invoice (or credit note) as HTML for WeasyPrint, in the cooperative's language.
+
+    Carries every content § 11 UStG asks for: supplier and client with addresses and UIDs, number,
+    dates, lines with quantity/unit/description, net/rate/VAT per rate, gross, the legal note, the
+    payment terms and the bank details with the RF reference and the EPC QR code.
+    """
+    with override(invoice.cooperative.language):
+        return render_to_string(TEMPLATE, _context(invoice))
+
+
+# --- the EN 16931 e-invoice ---------------------------------------------------------------------------
+
+
+def invoice_einvoice(invoice: Invoice) -> EInvoice:
+    """The EN 16931 data of an issued invoice or credit note, as the PDF prints it."""
+    cooperative = invoice.cooperative
+    lines = _lines(invoice)
+    is_credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
+    street, postcode, city, country = _address_parts(invoice)
+    categories = {line.vat_category for line in lines}
+    exempt_like = {InvoiceLine.VatCategory.REVERSE_CHARGE, InvoiceLine.VatCategory.EXEMPT}
+    original = invoice.original if is_credit_note else None
+    service_start: date | None
+    service_end: date | None
+    if invoice.service_period_start and invoice.service_period_end:
+        service_start, service_end = invoice.service_period_start, invoice.service_period_end
+    else:
+        # EN 16931 BT-72 (delivery date) is not in our EInvoice: a one-day period says the same.
+        service_start = service_end = invoice.service_date
+    if invoice.number is None or invoice.issue_date is None:
+        raise PermanentDocumentError("Only issued invoices have a document.")
+    with override(cooperative.language):
+        terms = _payment_terms_text(invoice)
+    return EInvoice(
+        number=invoice.number,
+        type_code=CREDIT_NOTE if is_credit_note else INVOICE,
+        issue_date=invoice.issue_date,
+        currency=invoice.currency,
+        seller=Party(
+            name=cooperative.legal_name,
+            street=cooperative.street,
+            postcode=cooperative.postcode,
+            city=cooperative.city,
+            country=cooperative.country.upper(),
+            vat_id=cooperative.vat_id,
+            email=cooperative.email,
+        ),
+        buyer=Party(
+            name=invoice.client_name,
+            street=street,
+            postcode=postcode,
+            city=city,
+            country=country.upper(),
+            vat_id=invoice.client_vat_id,
+            email=invoice.client_email,
+        ),
+        lines=[
+            Line(
+                line_id=str(line.position),
+                description=line.description,
+                quantity=line.quantity,
+                unit_code=line.unit,
+                unit_price=line.unit_price,
+                net_amount=line.net_amount,
+                vat_category=line.vat_category,
+                vat_rate=line.vat_rate,
+            )
+            for line in lines
+        ],
+        service_start=service_start,
+        service_end=service_end,
+        due_date=None if is_credit_note else invoice.due_date,
+        payment_terms_text=terms,
+        seller_iban=cooperative.iban,
+        seller_bic=cooperative.bic,
+        payment_reference=invoice.rf_reference,
+        buyer_reference=invoice.buyer_reference,
+        order_reference=invoice.order_reference,
+        exemption_reason=invoice.legal_note if categories & exempt_like else "",
+        preceding_invoice_number=(original.number or "") if original else "",
+        preceding_invoice_date=original.issue_date if original else None,
+        net_total=invoice.net_total,
+        vat_total=invoice.vat_total,
+        gross_total=invoice.gross_total,
+        # The document states the invoice as issued: nothing paid yet, the gross total due.
+        paid_amount=ZERO,
+        due_amount=invoice.gross_total,
+        tax_breakdown=[
+            TaxSubtotal(category=category, rate=rate, basis=basis, amount=vat)
+            for category, rate, basis, vat in vat_breakdown(lines)
+        ],
+        note=invoice.note,
+    )
+
+
+def invoice_pdf_render(invoice: Invoice) -> bytes:
+    """The finished document: the HTML printed as PDF/A-3b with the validated EN 16931 XML embedded."""
+    html = invoice_pdf_html(invoice)
+    try:
+        xml = build_cii_xml(invoice_einvoice(invoice))
+    except ValueError as exc:
+        raise PermanentDocumentError(f"E-invoice (EN 16931): {exc}") from exc
+    pdf = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant=PDF_VARIANT)
+    return embed_xml_in_pdf(bytes(pdf), xml)
+
+
+# --- the services the workers run ---------------------------------------------------------------------
+
+
+def _locked(cooperative_id: int, invoice_id: int) -> Invoice:
+    return (
+        Invoice.objects.for_cooperative(cooperative_id)
+        .select_for_update(of=("self",))
+        .select_related("cooperative", "project", "client", "original")
+        .get(pk=invoice_id)
+    )
+
+
+def _record_failure(cooperative_id: int, invoice_id: int, exc: BaseException) -> None:
+    """Count a failed attempt and keep its message for staff, in its own transaction (the work's rolled
+    back). Never raises: the original error is what the caller must see."""
+    message = f"{type(exc).__name__}: {exc}"[:2000]
+    try:
+        with transaction.atomic():
+            Invoice.objects.for_cooperative(cooperative_id).filter(pk=invoice_id).update(
+                document_attempts=F("document_attempts") + 1, document_error=message
+            )
+    except Exception:
+        logger.exception("Could not record the document failure of invoice %s", invoice_id)
+
+
+def _store_pdf(invoice: Invoice, pdf: bytes) -> str:
+    """Write the PDF under coop-<id>/invoices/<number>.pdf in the private storage; returns the name.
+
+    A file left there by an attempt whose transaction rolled back is replaced; a file another invoice
+    points to (two numbers that sanitise alike) is never touched: the storage picks a free name then.
+    """
+    storage = invoice.pdf.storage
+    name = f"coop-{invoice.cooperative_id}/invoices/{_file_name(invoice.number or str(invoice.pk))}.pdf"
+    if storage.exists(name):
+        taken = (
+            Invoice.objects.for_cooperative(invoice.cooperative_id)
+            .filter(pdf=name)
+            .exclude(pk=invoice.pk)
+            .exists()
+        )
+        if not taken:
+            storage.delete(name)
+    return str(storage.save(name, ContentFile(pdf)))
+
+
+def invoice_render_document(*, cooperative_id: int, invoice_id: int) -> Invoice:
+    """Render, embed the e-invoice, store, then queue the e-mail. Idempotent: a stored PDF is kept.
+
+    The invoice row is locked for the render, so two workers never render the same invoice twice; the
+    e-mail task is queued after commit. A failure is counted in document_attempts with its message in
+    document_error and re-raised (the task retries; PermanentDocumentError is not retried).
+    """
+    from invoicing.tasks import send_invoice_email_task
+
+    try:
+        with transaction.atomic():
+            invoice = _locked(cooperative_id, invoice_id)
+            if invoice.status not in ISSUED_STATUSES:
+                raise PermanentDocumentError("Only issued invoices have a document.")
+            if invoice.pdf and invoice.pdf_sha256:
+                return invoice
+            pdf = invoice_pdf_render(invoice)
+            invoice.pdf.name = _store_pdf(invoice, pdf)
+            invoice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+            invoice.pdf_rendered_at = timezone.now()
+            invoice.document_attempts = 0  # counts the failures of the current step: the e-mail's next
+            invoice.document_error = ""
+            invoice.save(
+                update_fields=["pdf", "pdf_sha256", "pdf_rendered_at", "document_attempts", "document_error"]
+            )
+            send_invoice_email_task.delay_on_commit(  # type: ignore[attr-defined]
+                cooperative_id=cooperative_id, invoice_id=invoice_id
+            )
+            return invoice
+    except Invoice.DoesNotExist:
+        raise
+    except Exception as exc:
+        _record_failure(cooperative_id, invoice_id, exc)
+        raise
+
+
+def invoice_pdf_bytes(*, cooperative: Cooperative, invoice: Invoice) -> bytes:
+    """The stored PDF of an invoice of `cooperative`, checked against the SHA-256 taken at render."""
+    if invoice.cooperative_id != cooperative.pk:
+        raise Invoice.DoesNotExist()
+    if not invoice.pdf or not invoice.pdf_sha256:
+        raise ApplicationError(
+            _("The document is still being prepared; try again in a minute."), conflict=True
+        )
+    with invoice.pdf.open("rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != invoice.pdf_sha256:
+        raise DocumentIntegrityError(
+            f"The stored PDF of invoice {invoice.number} does not match its SHA-256."
+        )
+    return bytes(data)
+
+
+def _email(invoice: Invoice, pdf: bytes) -> EmailMessage:
+    cooperative = invoice.cooperative
+    lang = cooperative.language
+    number = invoice.number or ""
+    with override(lang):
+        if invoice.kind == Invoice.Kind.CREDIT_NOTE:
+            subject = _("%(coop)s: credit note %(number)s") % {
+                "coop": cooperative.legal_name,
+                "number": number,
+            }
+            body = _(
+                "Dear client,\n\nplease find attached our credit note %(number)s for invoice %(original)s "
+                "over %(amount)s.\n\nKind regards\n%(coop)s"
+            ) % {
+                "number": number,
+                "original": invoice.original.number if invoice.original else "",
+                "amount": _money(invoice.gross_total, invoice.currency, lang),
+                "coop": cooperative.legal_name,
+            }
+        else:
+            subject = _("%(coop)s: invoice %(number)s") % {"coop": cooperative.legal_name, "number": number}
+            body = _(
+                "Dear client,\n\nplease find attached our invoice %(number)s over %(amount)s.\n"
+                "Please pay by %(due)s to IBAN %(iban)s (BIC %(bic)s), quoting the payment reference "
+                "%(reference)s.\n\nKind regards\n%(coop)s"
+            ) % {
+                "number": number,
+                "amount": _money(invoice.gross_total, invoice.currency, lang),
+                "due": _date(invoice.due_date, lang),
+                "iban": _iban(cooperative.iban),
+                "bic": cooperative.bic,
+                "reference": rf_format(invoice.rf_reference) if invoice.rf_reference else number,
+                "coop": cooperative.legal_name,
+            }
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invoice.client_email],
+        reply_to=[cooperative.email] if cooperative.email else None,
+    )
+    message.attach(f"{_file_name(number)}.pdf", pdf, "application/pdf")
+    return message
+
+
+def invoice_send_email(*, cooperative_id: int, invoice_id: int) -> Invoice:
+    """Mail the stored PDF to the client's address, once: sets email_sent_at and email_sent_to.
+
+    Does nothing when already sent or not rendered yet (rendering queues the e-mail). Without a client
+    address it notes "client has no e-mail address" in document_error and stops without raising.
+    """
+    try:
+        with transaction.atomic():
+            invoice = _locked(cooperative_id, invoice_id)
+            if invoice.email_sent_at is not None:
+                return invoice
+            if not (invoice.pdf and invoice.pdf_sha256):
+                logger.info("Invoice %s is not rendered yet; its render queues the e-mail", invoice_id)
+                return invoice
+            if not invoice.client_email:
+                invoice.document_error = NO_EMAIL_ERROR
+                invoice.save(update_fields=["document_error"])
+                return invoice
+            message = _email(invoice, invoice_pdf_bytes(cooperative=invoice.cooperative, invoice=invoice))
+            # Trade-off: the mail goes out while this transaction holds the row lock, so two workers can
+            # never both send (the second waits, then sees email_sent_at). The price: a crash between the
+            # SMTP server accepting the mail and the COMMIT below rolls back email_sent_at, and the retry
+            # sends the invoice a second time. Sending after commit instead would risk the opposite — an
+            # invoice marked sent that never left — which is worse for a client who must pay it. The lock
+            # also holds back payments on this invoice for the length of the SMTP call (EMAIL_TIMEOUT).
+            message.send(fail_silently=False)
+            invoice.email_sent_at = timezone.now()
+            invoice.email_sent_to = invoice.client_email
+            invoice.document_attempts = 0
+            invoice.document_error = ""
+            invoice.save(
+                update_fields=["email_sent_at", "email_sent_to", "document_attempts", "document_error"]
+            )
+            return invoice
+    except Invoice.DoesNotExist:
+        raise
+    except Exception as exc:
+        _record_failure(cooperative_id, invoice_id, exc)
+        raise
+
+
+def _pending() -> Q:
+    """Issued documents whose PDF is missing, or rendered but not mailed to a known address."""
+    unrendered = Q(pdf="") | Q(pdf_sha256="")
+    unsent = Q(email_sent_at__isnull=True) & ~Q(client_email="")
+    return Q(status__in=ISSUED_STATUSES, document_attempts__lt=MAX_DOCUMENT_ATTEMPTS) & (unrendered | unsent)
+
+
+def invoice_documents_sweep(*, now: Any = None, grace: timedelta = SWEEP_GRACE) -> SweepResult:
+    """Across all cooperatives: queue the render or the e-mail of issued documents a lost task or a crashed
+    worker left undone. Both tasks are idempotent, so queueing one that is still on its way costs nothing
+    but a no-op; the grace period keeps the sweep from racing a fresh invoice's own task."""
+    from invoicing.tasks import render_invoice_document_task, send_invoice_email_task
+
+    cutoff = (now or timezone.now()) - grace
+    rows = list(
+        Invoice.objects.all_cooperatives()  # a maintenance scan over every tenant, on purpose
+        .filter(_pending(), issued_at__lt=cutoff)
+        .order_by("issued_at", "id")
+        .values_list("cooperative_id", "id", "pdf", "pdf_sha256")[:SWEEP_BATCH]
+    )
+    result = SweepResult(render_ids=[], email_ids=[])
+    for cooperative_id, invoice_id, pdf, sha in rows:
+        if pdf and sha:
+            result.email_ids.append((cooperative_id, invoice_id))
+            send_invoice_email_task.delay_on_commit(  # type: ignore[attr-defined]
+                cooperative_id=cooperative_id, invoice_id=invoice_id
+            )
+        else:
+            result.render_ids.append((cooperative_id, invoice_id))
+            render_invoice_document_task.delay_on_commit(  # type: ignore[attr-defined]
+                cooperative_id=cooperative_id, invoice_id=invoice_id
+            )
+    if rows:
+        logger.info(
+            "Document sweep queued %s renders and %s e-mails", len(result.render_ids), len(result.email_ids)
+        )
+    return result
+
+
+@transaction.atomic
+def invoice_document_retry(*, cooperative: Cooperative, actor: Membership, invoice: Invoice) -> Invoice:
+    """Staff start the document over after its attempts ran out (and the cause is fixed): the attempt
+    counter and the error are cleared and the missing step is queued."""
+    from invoicing.tasks import render_invoice_document_task, send_invoice_email_task
+
+    if actor.cooperative_id != cooperative.pk or invoice.cooperative_id != cooperative.pk:
+        raise Invoice.DoesNotExist()
+    if actor.role not in ISSUER_ROLES:
+        raise ApplicationError(_("Only staff restart an invoice's document."))
+    invoice = _locked(cooperative.pk, invoice.pk)
+    if invoice.status not in ISSUED_STATUSES:
+        raise ApplicationError(_("Only issued invoices have a document."), conflict=True)
+    invoice.document_attempts = 0
+    invoice.document_error = ""
+    invoice.save(update_fields=["document_attempts", "document_error"])
+    audit_log(cooperative=cooperative, actor=actor.user, event="invoice.document_retried", obj=invoice)
+    task = send_invoice_email_task if invoice.pdf and invoice.pdf_sha256 else render_invoice_document_task
+    task.delay_on_commit(cooperative_id=cooperative.pk, invoice_id=invoice.pk)  # type: ignore[attr-defined]
+    return invoice

@@ -1,0 +1,437 @@
+"""The projects REST API: clients, projects and their review, documents, expenses and the budget.
+
+Each view parses input, calls one service or selector, and presents the result. Every object is looked
+up through a selector with the request's cooperative and membership, before any role check, so an
+object the person may not see answers 404 (never 403: no existence leak).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from members.models import Membership
+from members.selectors import membership_get
+from projects.budget import project_budget
+from projects.models import Client, Collaboration, Document, Project
+from projects.selectors import (
+    client_get,
+    client_list,
+    document_list,
+    expense_get,
+    expense_list,
+    project_detail,
+    project_get,
+    project_list_visible,
+)
+from projects.serializers import (
+    BudgetOutputSerializer,
+    ClientInputSerializer,
+    ClientOutputSerializer,
+    CommentInputSerializer,
+    DocumentInputSerializer,
+    DocumentOutputSerializer,
+    ExpenseInputSerializer,
+    ExpenseOutputSerializer,
+    ProjectDetailOutputSerializer,
+    ProjectInputSerializer,
+    ProjectOutputSerializer,
+    RequiredCommentInputSerializer,
+)
+from projects.services import (
+    client_create,
+    document_upload,
+    expense_approve,
+    expense_reject,
+    expense_submit,
+    project_approve,
+    project_create,
+    project_reject,
+    project_request_changes,
+    project_submit,
+    project_update,
+)
+from smartprod.core.api import CooperativeMixin, IsAdvisor, IsStaffRole
+from smartprod.core.errors import ApplicationError
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (default 100)"),
+    OpenApiParameter("offset", OpenApiTypes.INT, description="Rows to skip"),
+]
+MULTIPART_OR_JSON = ("multipart/form-data", "application/json")
+
+
+# --- helpers: parse, look up what a body refers to, present --------------------------------------
+
+
+def _messages(errors: Any) -> Iterable[str]:
+    if isinstance(errors, dict):
+        for field, inner in errors.items():
+            for message in _messages(inner):
+                yield message if field == "non_field_errors" else f"{field}: {message}"
+    elif isinstance(errors, list):
+        for inner in errors:
+            yield from _messages(inner)
+    elif errors:
+        yield str(errors)
+
+
+def parse(serializer_class: type[serializers.Serializer[Any]], data: Any, *, partial: bool = False) -> Any:
+    """Validated input, or a 400 in the API's one error shape: {"detail": ..., "details": {field: [...]}}."""
+    serializer = serializer_class(data=data, partial=partial)
+    if not serializer.is_valid():
+        raise ApplicationError(" ".join(_messages(serializer.errors)), details=dict(serializer.errors))
+    return serializer.validated_data
+
+
+def _unknown(field: str, message: str) -> ApplicationError:
+    # An id in a request body that the person cannot see is a wrong input (400), not a missing page.
+    return ApplicationError(message, details={field: [message]})
+
+
+def _client_of(cooperative: Any, client_id: int, membership: Any = None) -> Client:
+    try:
+        return client_get(cooperative=cooperative, client_id=client_id, membership=membership)
+    except Client.DoesNotExist:
+        raise _unknown("client", _("There is no client %(id)s.") % {"id": client_id}) from None
+
+
+def _collaborators_of(cooperative: Any, rows: list[dict[str, Any]]) -> list[tuple[Membership, str]]:
+    resolved = []
+    for row in rows:
+        try:
+            membership = membership_get(cooperative=cooperative, membership_id=row["membership"])
+        except Membership.DoesNotExist:
+            raise _unknown(
+                "collaborators", _("There is no member %(id)s.") % {"id": row["membership"]}
+            ) from None
+        resolved.append((membership, row["employment"]))
+    return resolved
+
+
+def _paginated(
+    request: Request, view: APIView, queryset: QuerySet[Any], serializer: type[serializers.Serializer[Any]]
+) -> Response:
+    paginator = LimitOffsetPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+def _page_of(name: str, serializer: type[serializers.Serializer[Any]]) -> Any:
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer(many=True),
+        },
+    )
+
+
+def _require(request: Request, view: APIView, permission: type[BasePermission]) -> None:
+    """A role check made after the lookup: only someone who may see the object learns it exists."""
+    checker = permission()
+    if not checker.has_permission(request, view):
+        view.permission_denied(request, message=getattr(checker, "message", None))
+
+
+class ProjectApi(APIView, CooperativeMixin):
+    def get_project(self, project_id: int) -> Project:
+        return project_get(cooperative=self.cooperative, membership=self.membership, project_id=project_id)
+
+    def present(self, project: Project, code: int = status.HTTP_200_OK) -> Response:
+        detail = project_detail(
+            cooperative=self.cooperative, membership=self.membership, project_id=project.pk
+        )
+        return Response(ProjectDetailOutputSerializer(detail).data, status=code)
+
+
+# --- clients -------------------------------------------------------------------------------------
+
+
+class ClientListCreateApi(APIView, CooperativeMixin):
+    @extend_schema(
+        operation_id="clients_list",
+        tags=["clients"],
+        parameters=PAGE_PARAMETERS,
+        responses=_page_of("ClientPage", ClientOutputSerializer),
+    )
+    def get(self, request: Request) -> Response:
+        return _paginated(
+            request,
+            self,
+            client_list(cooperative=self.cooperative, membership=self.membership),
+            ClientOutputSerializer,
+        )
+
+    @extend_schema(tags=["clients"], request=ClientInputSerializer, responses={201: ClientOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = parse(ClientInputSerializer, request.data)
+        client = client_create(cooperative=self.cooperative, actor=self.membership, **data)
+        return Response(ClientOutputSerializer(client).data, status=status.HTTP_201_CREATED)
+
+
+# --- projects ------------------------------------------------------------------------------------
+
+
+class ProjectListCreateApi(ProjectApi):
+    parser_classes = [JSONParser]  # collaborators are a nested list: JSON only
+
+    @extend_schema(
+        operation_id="projects_list",
+        tags=["projects"],
+        parameters=PAGE_PARAMETERS,
+        responses=_page_of("ProjectPage", ProjectOutputSerializer),
+        description="A member sees the projects they own or collaborate on; staff the cooperative's.",
+    )
+    def get(self, request: Request) -> Response:
+        projects = (
+            project_list_visible(cooperative=self.cooperative, membership=self.membership)
+            .select_related("client", "owner__user", "advisor__user")
+            .prefetch_related(
+                Prefetch(
+                    "collaborations",
+                    Collaboration.objects.for_cooperative(self.cooperative).select_related(
+                        "membership__user"
+                    ),
+                )
+            )
+        )
+        return _paginated(request, self, projects, ProjectOutputSerializer)
+
+    @extend_schema(
+        tags=["projects"], request=ProjectInputSerializer, responses={201: ProjectDetailOutputSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        data = parse(ProjectInputSerializer, request.data)
+        project = project_create(
+            cooperative=self.cooperative,
+            actor=self.membership,
+            client=_client_of(self.cooperative, data.pop("client"), self.membership),
+            collaborators=_collaborators_of(self.cooperative, data.pop("collaborators", [])),
+            **data,
+        )
+        return self.present(project, status.HTTP_201_CREATED)
+
+
+class ProjectDetailApi(ProjectApi):
+    parser_classes = [JSONParser]
+
+    @extend_schema(tags=["projects"], responses=ProjectDetailOutputSerializer)
+    def get(self, request: Request, project_id: int) -> Response:
+        return self.present(self.get_project(project_id))
+
+    @extend_schema(
+        tags=["projects"],
+        request=ProjectInputSerializer(partial=True),
+        responses=ProjectDetailOutputSerializer,
+        description="Only the owner, only while draft or sent back for changes. Send only what changes; "
+        "`collaborators`, when sent, replaces the list.",
+    )
+    def patch(self, request: Request, project_id: int) -> Response:
+        project = self.get_project(project_id)
+        terms = parse(ProjectInputSerializer, request.data, partial=True)
+        collaborators = (
+            _collaborators_of(self.cooperative, terms.pop("collaborators"))
+            if "collaborators" in terms
+            else None
+        )
+        if "client" in terms:
+            terms["client"] = _client_of(self.cooperative, terms["client"], self.membership)
+        project = project_update(
+            cooperative=self.cooperative,
+            actor=self.membership,
+            project=project,
+            collaborators=collaborators,
+            **terms,
+        )
+        return self.present(project)
+
+
+class ProjectSubmitApi(ProjectApi):
+    @extend_schema(tags=["project review"], request=None, responses=ProjectDetailOutputSerializer)
+    def post(self, request: Request, project_id: int) -> Response:
+        project = self.get_project(project_id)
+        project = project_submit(cooperative=self.cooperative, actor=self.membership, project=project)
+        return self.present(project)
+
+
+class ProjectApproveApi(ProjectApi):
+    @extend_schema(
+        tags=["project review"], request=CommentInputSerializer, responses=ProjectDetailOutputSerializer
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        project = self.get_project(project_id)
+        _require(request, self, IsAdvisor)
+        data = parse(CommentInputSerializer, request.data)
+        project = project_approve(
+            cooperative=self.cooperative, actor=self.membership, project=project, comment=data["comment"]
+        )
+        return self.present(project)
+
+
+class ProjectRejectApi(ProjectApi):
+    @extend_schema(
+        tags=["project review"],
+        request=RequiredCommentInputSerializer,
+        responses=ProjectDetailOutputSerializer,
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        project = self.get_project(project_id)
+        _require(request, self, IsAdvisor)
+        data = parse(RequiredCommentInputSerializer, request.data)
+        project = project_reject(
+            cooperative=self.cooperative, actor=self.membership, project=project, comment=data["comment"]
+        )
+        return self.present(project)
+
+
+class ProjectRequestChangesApi(ProjectApi):
+    @extend_schema(
+        tags=["project review"],
+        request=RequiredCommentInputSerializer,
+        responses=ProjectDetailOutputSerializer,
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        project = self.get_project(project_id)
+        _require(request, self, IsAdvisor)
+        data = parse(RequiredCommentInputSerializer, request.data)
+        project = project_request_changes(
+            cooperative=self.cooperative, actor=self.membership, project=project, comment=data["comment"]
+        )
+        return self.present(project)
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+class ProjectDocumentListCreateApi(ProjectApi):
+    @extend_schema(
+        operation_id="project_documents_list",
+        tags=["documents"],
+        parameters=PAGE_PARAMETERS,
+        responses=_page_of("DocumentPage", DocumentOutputSerializer),
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        project = self.get_project(project_id)
+        documents = document_list(cooperative=self.cooperative, project=project)
+        return _paginated(request, self, documents, DocumentOutputSerializer)
+
+    @extend_schema(
+        tags=["documents"],
+        request={"multipart/form-data": DocumentInputSerializer},
+        responses={201: DocumentOutputSerializer},
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        project = self.get_project(project_id)
+        data = parse(DocumentInputSerializer, request.data)
+        document = document_upload(
+            cooperative=self.cooperative,
+            actor=self.membership,
+            project=project,
+            kind=data["kind"],
+            upload=data["file"],
+        )
+        return Response(DocumentOutputSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+# --- expenses ------------------------------------------------------------------------------------
+
+
+class ProjectExpenseListCreateApi(ProjectApi):
+    @extend_schema(
+        operation_id="project_expenses_list",
+        tags=["expenses"],
+        parameters=PAGE_PARAMETERS,
+        responses=_page_of("ExpensePage", ExpenseOutputSerializer),
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        project = self.get_project(project_id)
+        expenses = expense_list(cooperative=self.cooperative, project=project).select_related(
+            "submitted_by__user"
+        )
+        return _paginated(request, self, expenses, ExpenseOutputSerializer)
+
+    @extend_schema(
+        tags=["expenses"],
+        request=dict.fromkeys(MULTIPART_OR_JSON, ExpenseInputSerializer),
+        responses={201: ExpenseOutputSerializer},
+        description="Attach the receipt as a file (`receipt`, multipart) or name a document already "
+        "uploaded to this project (`receipt_document`, JSON). The amount must fit the available budget.",
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        project = self.get_project(project_id)
+        data = parse(ExpenseInputSerializer, request.data)
+        receipt = None
+        if "receipt_document" in data:
+            try:
+                receipt = document_list(cooperative=self.cooperative, project=project).get(
+                    pk=data["receipt_document"]
+                )
+            except Document.DoesNotExist:
+                raise _unknown(
+                    "receipt_document",
+                    _("This project has no document %(id)s.") % {"id": data["receipt_document"]},
+                ) from None
+        expense = expense_submit(
+            cooperative=self.cooperative,
+            actor=self.membership,
+            project=project,
+            amount=data["amount"],
+            vat_amount=data["vat_amount"],
+            date=data["date"],
+            description=data["description"],
+            receipt=receipt,
+            receipt_upload=data.get("receipt"),
+        )
+        return Response(ExpenseOutputSerializer(expense).data, status=status.HTTP_201_CREATED)
+
+
+class ExpenseApproveApi(APIView, CooperativeMixin):
+    @extend_schema(tags=["expenses"], request=CommentInputSerializer, responses=ExpenseOutputSerializer)
+    def post(self, request: Request, expense_id: int) -> Response:
+        expense = expense_get(cooperative=self.cooperative, membership=self.membership, expense_id=expense_id)
+        _require(request, self, IsStaffRole)
+        data = parse(CommentInputSerializer, request.data)
+        expense = expense_approve(
+            cooperative=self.cooperative, actor=self.membership, expense=expense, comment=data["comment"]
+        )
+        return Response(ExpenseOutputSerializer(expense).data)
+
+
+class ExpenseRejectApi(APIView, CooperativeMixin):
+    @extend_schema(
+        tags=["expenses"], request=RequiredCommentInputSerializer, responses=ExpenseOutputSerializer
+    )
+    def post(self, request: Request, expense_id: int) -> Response:
+        expense = expense_get(cooperative=self.cooperative, membership=self.membership, expense_id=expense_id)
+        _require(request, self, IsStaffRole)
+        data = parse(RequiredCommentInputSerializer, request.data)
+        expense = expense_reject(
+            cooperative=self.cooperative, actor=self.membership, expense=expense, comment=data["comment"]
+        )
+        return Response(ExpenseOutputSerializer(expense).data)
+
+
+# --- budget --------------------------------------------------------------------------------------
+
+
+class ProjectBudgetApi(ProjectApi):
+    @extend_schema(tags=["budget"], responses=BudgetOutputSerializer)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = self.get_project(project_id)
+        budget = project_budget(cooperative=self.cooperative, project=project)
+        return Response(BudgetOutputSerializer(budget).data)

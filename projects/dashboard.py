@@ -1,0 +1,31 @@
+"""The projects part of the member home page."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+
+from members.models import Membership
+from projects.models import Project
+from projects.selectors import project_list_mine
+from smartprod.core.money import ZERO, quantize_money
+
+
+def projects_dashboard(request: HttpRequest, membership: Membership) -> dict[str, Any]:
+    cooperative = membership.cooperative
+    # One query for any number of projects: the budget figures are annotations, not per-row lookups.
+    projects = list(project_list_mine(cooperative=cooperative, membership=membership))
+    running = [p for p in projects if p.status == Project.Status.APPROVED]
+    available: Decimal = sum((p.budget_available for p in running), ZERO)  # type: ignore[attr-defined]
+    return {
+        "projects": projects,
+        "currency": cooperative.currency,
+        "summary": {
+            "running": len(running),
+            "in_review": sum(1 for p in projects if p.status == Project.Status.SUBMITTED),
+            "to_do": sum(1 for p in projects if p.is_editable),
+            "available": quantize_money(available),
+        },
+    }

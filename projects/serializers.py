@@ -1,0 +1,244 @@
+"""The projects API's shapes: input serializers check the shape of a request, output serializers present.
+
+No business rule lives here: what may be created, changed or approved is decided by projects.services.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from members.models import Membership
+from projects.models import Client, Collaboration, Document, Expense, Project, ProjectStatusChange
+
+MONEY_PATTERN = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
+
+
+def document_download_url(document_id: int) -> str:
+    """The access-checked download page (projects.urls), never a public storage URL."""
+    return f"/documents/{document_id}/download/"
+
+
+class MoneyField(serializers.DecimalField):
+    """An amount of money as a decimal string with a dot: "1234.50". Never a float, never "12,50"."""
+
+    default_error_messages = {
+        "invalid": _('Enter an amount as a decimal number with a dot, e.g. "12.50".'),
+        "not_a_string": _('Send amounts as decimal strings, e.g. "12.50", not as JSON numbers.'),
+        "min_value": _("The amount must not be negative."),
+        "max_decimal_places": _("An amount has at most two decimal places (cents)."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", Decimal("0.00"))
+        super().__init__(max_digits=20, decimal_places=2, coerce_to_string=True, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        # A JSON number arrives as a float, which cannot hold cents exactly.
+        if isinstance(data, float | bool):
+            self.fail("not_a_string")
+        if not MONEY_PATTERN.fullmatch(str(data).strip()):
+            self.fail("invalid")
+        value: Decimal = super().to_internal_value(data)
+        return value
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """An uploaded file: documented as binary content (multipart), not as the URL a FileField outputs."""
+
+
+class CommentInputSerializer(serializers.Serializer[Any]):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RequiredCommentInputSerializer(serializers.Serializer[Any]):
+    comment = serializers.CharField(allow_blank=True, help_text="Why; the member sees it.")
+
+
+class PersonSerializer(serializers.Serializer[Membership]):
+    id = serializers.IntegerField()
+    name: serializers.StringRelatedField[Any] = serializers.StringRelatedField(source="user")
+
+
+# --- clients -------------------------------------------------------------------------------------------
+
+
+class ClientInputSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=Client.Kind.choices, required=False)
+    street = serializers.CharField(max_length=200)
+    postcode = serializers.CharField(max_length=20)
+    city = serializers.CharField(max_length=100)
+    country = serializers.CharField(max_length=2, required=False, help_text="ISO 3166 code, e.g. AT")
+    email = serializers.EmailField(required=False, allow_blank=True)
+    vat_id = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    order_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    buyer_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class ClientOutputSerializer(serializers.Serializer[Client]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    street = serializers.CharField()
+    postcode = serializers.CharField()
+    city = serializers.CharField()
+    country = serializers.CharField()
+    email = serializers.CharField()
+    vat_id = serializers.CharField()
+    order_reference = serializers.CharField()
+    buyer_reference = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ClientRefSerializer(serializers.Serializer[Client]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+# --- projects ------------------------------------------------------------------------------------------
+
+
+class CollaboratorInputSerializer(serializers.Serializer[Any]):
+    membership = serializers.IntegerField(min_value=1)
+    employment = serializers.ChoiceField(choices=Collaboration.Employment.choices)
+
+
+class ProjectInputSerializer(serializers.Serializer[Any]):
+    """Create (all terms) or, with partial=True, PATCH (only the terms sent)."""
+
+    client = serializers.IntegerField(min_value=1, help_text="id of one of the cooperative's clients")
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    service_period_start = serializers.DateField()
+    service_period_end = serializers.DateField()
+    agreed_net_amount = MoneyField()
+    vat_treatment = serializers.ChoiceField(choices=Project.VatTreatment.choices, required=False)
+    exemption_text = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    collaborators = CollaboratorInputSerializer(many=True, required=False)
+
+
+class CollaboratorOutputSerializer(serializers.Serializer[Collaboration]):
+    membership = serializers.IntegerField(source="membership_id")
+    name: serializers.StringRelatedField[Any] = serializers.StringRelatedField(source="membership.user")
+    employment = serializers.CharField()
+
+
+class ProjectOutputSerializer(serializers.Serializer[Project]):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
+    client = ClientRefSerializer()
+    owner = PersonSerializer()
+    advisor = PersonSerializer(allow_null=True)
+    title = serializers.CharField()
+    description = serializers.CharField()
+    service_period_start = serializers.DateField()
+    service_period_end = serializers.DateField()
+    agreed_net_amount = MoneyField()
+    vat_treatment = serializers.CharField()
+    exemption_text = serializers.CharField()
+    collaborators = CollaboratorOutputSerializer(source="collaborations.all", many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class StatusChangeOutputSerializer(serializers.Serializer[ProjectStatusChange]):
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    actor: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ProjectDetailOutputSerializer(ProjectOutputSerializer):
+    history = StatusChangeOutputSerializer(source="history.all", many=True)
+
+
+# --- documents -----------------------------------------------------------------------------------------
+
+
+class DocumentInputSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=Document.Kind.choices)
+    file = UploadField(help_text="PDF, PNG or JPEG; the type is read from the content")
+
+
+class DocumentOutputSerializer(serializers.Serializer[Document]):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    uploaded_at = serializers.DateTimeField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, document: Document) -> str:
+        return document_download_url(document.pk)
+
+
+# --- expenses ------------------------------------------------------------------------------------------
+
+
+class ExpenseInputSerializer(serializers.Serializer[Any]):
+    amount = MoneyField(help_text='Incl. VAT, e.g. "49.90"')
+    vat_amount = MoneyField(required=False, default=Decimal("0.00"), help_text="Of which VAT")
+    date = serializers.DateField()
+    description = serializers.CharField(max_length=300)
+    receipt = UploadField(required=False, help_text="The receipt (multipart)")
+    receipt_document = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Or: the id of a document already uploaded to this project (JSON requests)",
+    )
+
+
+class ReceiptRefSerializer(serializers.Serializer[Document]):
+    id = serializers.IntegerField()
+    original_name = serializers.CharField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, document: Document) -> str:
+        return document_download_url(document.pk)
+
+
+class ExpenseOutputSerializer(serializers.Serializer[Expense]):
+    id = serializers.IntegerField()
+    project = serializers.IntegerField(source="project_id")
+    submitted_by = PersonSerializer()
+    amount = MoneyField()
+    vat_amount = MoneyField()
+    date = serializers.DateField()
+    description = serializers.CharField()
+    receipt = ReceiptRefSerializer(allow_null=True)
+    status = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_comment = serializers.CharField()
+
+
+# --- budget --------------------------------------------------------------------------------------------
+
+
+class BudgetLineOutputSerializer(serializers.Serializer[Any]):
+    date = serializers.DateField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    description = serializers.CharField()
+    amount = MoneyField(min_value=None, help_text="Positive: into the budget; negative: out of it")
+    balance = MoneyField(min_value=None, help_text="The running balance after this line")
+
+
+class BudgetOutputSerializer(serializers.Serializer[Any]):
+    currency = serializers.CharField()
+    balance = MoneyField(min_value=None)
+    receivable = MoneyField(min_value=None, help_text="Invoiced to clients and not yet paid")
+    available = MoneyField(min_value=None, help_text="Balance minus payouts requested and not yet booked")
+    pending = MoneyField(min_value=None, help_text="Payouts requested and not yet booked")
+    lines = BudgetLineOutputSerializer(many=True)
