@@ -7,7 +7,8 @@ A  invoice document: the full `invoice_render_document` path except the e-mail (
    PDF/A-3b, EN 16931 XML build + XSD validation, Factur-X embedding, private storage, row update),
    against WeasyPrint printing a minimal page ("<p>x</p>") on the same machine; interleaved, after
    warm-ups, median of N each.
-B  dunning scan: filled in by the dunning helper (`bench_dunning_scan`).
+B  dunning scan: 100,000 invoices of which 1 % are overdue (bench/dunning_bench.py): the candidate query
+   (and whether it uses the partial index) and a whole run_dunning.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ import django
 django.setup()
 
 from django.db import connection  # noqa: E402
+
+from bench.dunning_bench import bench_dunning_scan  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment, teardown_test_environment  # noqa: E402
 
 N = 10
@@ -93,14 +96,6 @@ def bench_invoice_document() -> dict[str, float]:
     return {"document": doc_median, "minimal": min_median, "ratio": doc_median / min_median}
 
 
-def bench_dunning_scan() -> dict[str, float] | None:
-    """TODO(dunning helper): benchmark the daily dunning scan here and return its figures (or a table row).
-
-    Left as a stub by the invoice-document helper; the dunning helper fills it in.
-    """
-    return None
-
-
 def main() -> None:
     import weasyprint
 
@@ -134,7 +129,8 @@ def main() -> None:
         print("| figure | value |")
         print("|---|---:|")
         for key, value in dunning.items():
-            print(f"| {key} | {value:.1f} |")
+            shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+            print(f"| {key} | {shown} |")
 
 
 if __name__ == "__main__":

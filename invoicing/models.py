@@ -193,7 +193,7 @@ class Invoice(TenantModel):
         indexes = [
             # The dunning scan reads only open, issued invoices: its cost follows them, not all invoices.
             models.Index(
-                fields=["due_date"],
+                fields=["cooperative", "due_date"],
                 name="invoice_open_due",
                 condition=Q(status__in=["issued", "partially_paid"], kind="invoice", dunning_blocked=False),
             ),

@@ -1,0 +1,383 @@
+"""Bank statement import (camt.053): store the entries once, match credits to open invoices, book them.
+
+A statement is imported whole or not at all (one transaction). Each bank entry is stored once per
+cooperative — the unique constraint (cooperative, entry_reference) decides, also between two imports of the
+same file running at the same time — and only an entry this import stored is booked. Matching, in order:
+the structured RF reference, an RF reference in the remittance text, the invoice number in the remittance
+text. Anything ambiguous is left for finance to assign by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from invoicing.lib.camt import CamtError, Statement, StatementEntry, parse_camt053
+from invoicing.lib.rf import rf_compact, rf_find_in_text
+from invoicing.models import BankEntry, BankStatement, Invoice, Payment
+from invoicing.services import FINANCE_ROLES, OPEN_STATUSES, payment_record
+from members.models import Cooperative, Membership
+from smartprod.core.audit import audit_log
+from smartprod.core.errors import ApplicationError
+
+# A candidate invoice number inside free text: letters/digits joined by the separators number formats use.
+_NUMBER_TOKEN_RE = re.compile(r"[0-9A-Za-z]+(?:[-/._][0-9A-Za-z]+)*")
+_PART_RE = re.compile(r"[0-9A-Za-z]+")
+MAX_NUMBER_LENGTH = 40  # Invoice.number
+
+
+@dataclass
+class BankImportResult:
+    """What an import did. `statement` is the first statement of the file; `statements` all of them."""
+
+    statement: BankStatement
+    matched: list[BankEntry] = field(default_factory=list)
+    unmatched: list[BankEntry] = field(default_factory=list)
+    ignored: list[BankEntry] = field(default_factory=list)
+    duplicates: int = 0
+    statements: list[BankStatement] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _OpenInvoice:
+    pk: int
+    number: str
+    currency: str
+
+
+class _Matcher:
+    """Finds the open invoice a credit names. Reads only the invoices the entries could name: one query over
+    the candidate RF references and numbers (indexed lookups), so it costs per entry, not per open invoice."""
+
+    def __init__(self, cooperative: Cooperative, entries: list[BankEntry]) -> None:
+        self.structured = {
+            entry.pk: rf_compact(entry.structured_reference) if entry.structured_reference else ""
+            for entry in entries
+        }
+        self.text_rfs = {entry.pk: rf_find_in_text(entry.remittance_text) for entry in entries}
+        self.numbers = {entry.pk: _number_candidates(entry.remittance_text) for entry in entries}
+        rfs = {rf for rf in self.structured.values() if rf} | {
+            rf for found in self.text_rfs.values() for rf in found
+        }
+        numbers = {number for found in self.numbers.values() for number in found}
+        self.by_rf: dict[str, _OpenInvoice] = {}
+        self.by_number: dict[str, _OpenInvoice] = {}
+        if not rfs and not numbers:
+            return
+        rows = (
+            Invoice.objects.for_cooperative(cooperative)
+            .filter(kind=Invoice.Kind.INVOICE, status__in=OPEN_STATUSES, number__isnull=False)
+            .filter(Q(rf_reference__in=rfs) | Q(number__in=numbers))
+            .values_list("pk", "number", "currency", "rf_reference")
+        )
+        for pk, number, currency, rf in rows:
+            assert number is not None  # filtered above
+            found = _OpenInvoice(pk, number, currency)
+            if rf:
+                self.by_rf[rf] = found
+            self.by_number[number.upper()] = found
+
+    def match(self, entry: BankEntry) -> _OpenInvoice | None:
+        """The one open invoice the entry names, or None when it names none or several (ambiguous).
+
+        In order: the structured reference, RF references in the text, invoice numbers in the text.
+        """
+        structured = self.structured[entry.pk]
+        if structured in self.by_rf:
+            return self.by_rf[structured]
+        for candidates in (
+            {self.by_rf[rf].pk: self.by_rf[rf] for rf in self.text_rfs[entry.pk] if rf in self.by_rf},
+            {
+                self.by_number[n.upper()].pk: self.by_number[n.upper()]
+                for n in self.numbers[entry.pk]
+                if n.upper() in self.by_number
+            },
+        ):
+            if len(candidates) == 1:
+                return next(iter(candidates.values()))
+            if len(candidates) > 1:
+                return None  # a payment naming two invoices is split by a person, not guessed
+        return None
+
+
+def _number_candidates(text: str) -> set[str]:
+    """Every whole-word run of a text that could be an invoice number (no letter or digit on either side).
+
+    Every contiguous run of parts of a token is a candidate, so '2026-00041/2026-00042' names both; the
+    upper- and lower-case forms are added because payers type numbers in any case.
+    """
+    found: set[str] = set()
+    for token in _NUMBER_TOKEN_RE.finditer(text):
+        value = token.group()
+        parts = list(_PART_RE.finditer(value))
+        for first in range(len(parts)):
+            for last in range(first, len(parts)):
+                candidate = value[parts[first].start() : parts[last].end()]
+                if len(candidate) > MAX_NUMBER_LENGTH:
+                    break
+                found.update((candidate, candidate.upper(), candidate.lower()))
+    return found
+
+
+def _require_finance(cooperative: Cooperative, actor: Membership) -> None:
+    if actor.cooperative_id != cooperative.pk:
+        raise Membership.DoesNotExist()
+    if actor.role not in FINANCE_ROLES:
+        raise ApplicationError(_("Only finance staff import bank statements and assign payments."))
+
+
+def _iban(value: str) -> str:
+    return value.replace(" ", "").upper()
+
+
+def _entry_date(entry: BankEntry, statement: Statement) -> date:
+    return entry.booking_date or entry.value_date or statement.created_at.date()
+
+
+def _new_entry(cooperative: Cooperative, stored: BankStatement, item: StatementEntry) -> BankEntry:
+    return BankEntry(
+        cooperative=cooperative,
+        statement=stored,
+        entry_reference=item.entry_reference,
+        amount=item.amount,
+        currency=item.currency,
+        is_credit=item.is_credit,
+        booking_date=item.booking_date,
+        value_date=item.value_date,
+        remittance_text=item.remittance_text,
+        structured_reference=item.structured_reference,
+        debtor_name=item.debtor_name[:200],
+        debtor_iban=item.debtor_iban[:34],
+        status=BankEntry.Status.UNMATCHED if item.is_credit else BankEntry.Status.IGNORED,
+    )
+
+
+@transaction.atomic(durable=True)
+def bank_statement_import(
+    *, cooperative: Cooperative, actor: Membership, data: bytes, file_name: str = ""
+) -> BankImportResult:
+    """Import a camt.053 file of the cooperative's account and book the credits it can match.
+
+    Preconditions: the actor is finance/admin; every statement is of the cooperative's IBAN. A file that
+    cannot be read is refused with the reason and nothing is stored. Each entry is stored at most once
+    (INSERT … ON CONFLICT DO NOTHING on (cooperative, entry_reference)): entries stored earlier — by an
+    earlier or a concurrent import — count as duplicates and book nothing. Matched credits are booked
+    through `payment_record` (bank → receivable), keyed by the entry reference.
+    """
+    _require_finance(cooperative, actor)
+    try:
+        statements = parse_camt053(data)
+    except CamtError as exc:
+        raise ApplicationError(
+            _("The bank statement cannot be read: %(reason)s") % {"reason": exc.message},
+            details={"file": [exc.message]},
+        ) from exc
+    own_iban = _iban(cooperative.iban)
+    for statement in statements:
+        if statement.account_iban != own_iban:
+            raise ApplicationError(
+                _(
+                    "The statement %(statement)s is of account %(iban)s, not of this cooperative's "
+                    "account %(own)s; it was not imported."
+                )
+                % {"statement": statement.statement_id, "iban": statement.account_iban, "own": own_iban},
+                details={"file": [_("Another account's statement.")]},
+            )
+
+    sha256 = hashlib.sha256(data).hexdigest()
+    result: BankImportResult | None = None
+    for statement in statements:
+        stored = BankStatement.objects.create(
+            cooperative=cooperative,
+            statement_id=statement.statement_id[:100],
+            account_iban=statement.account_iban,
+            file_sha256=sha256,
+            file_name=file_name[:255],
+            imported_by=actor.user,
+        )
+        # Sorted, so two imports with overlapping entries wait on each other in the same order (no deadlock).
+        # A row another transaction is inserting makes this INSERT wait for it, then skip it.
+        items = sorted(statement.entries, key=lambda item: item.entry_reference)
+        BankEntry.objects.bulk_create(
+            [_new_entry(cooperative, stored, item) for item in items], ignore_conflicts=True
+        )
+        mine = list(
+            BankEntry.objects.for_cooperative(cooperative)
+            .filter(statement=stored)
+            .order_by("entry_reference")
+        )
+        part = _book(cooperative, actor, statement, stored, mine)
+        part.duplicates = len(items) - len(mine)
+        if result is None:
+            result = part
+        else:
+            result.matched += part.matched
+            result.unmatched += part.unmatched
+            result.ignored += part.ignored
+            result.duplicates += part.duplicates
+        result.statements.append(stored)
+    assert result is not None  # parse_camt053 never returns an empty list
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event="bank_statement.imported",
+        obj=result.statement,
+        data={
+            "file_name": file_name,
+            "sha256": sha256,
+            "statements": [s.statement_id for s in result.statements],
+            "matched": len(result.matched),
+            "unmatched": len(result.unmatched),
+            "ignored": len(result.ignored),
+            "duplicates": result.duplicates,
+        },
+    )
+    return result
+
+
+def _book(
+    cooperative: Cooperative,
+    actor: Membership,
+    statement: Statement,
+    stored: BankStatement,
+    entries: list[BankEntry],
+) -> BankImportResult:
+    result = BankImportResult(statement=stored)
+    matcher = _Matcher(cooperative, [entry for entry in entries if entry.is_credit])
+    pairs: list[tuple[BankEntry, _OpenInvoice]] = []
+    invoices: dict[int, Invoice] = {}
+    for entry in entries:
+        if not entry.is_credit:
+            result.ignored.append(entry)
+            continue
+        found = matcher.match(entry)
+        if found is None or found.currency != entry.currency:
+            result.unmatched.append(entry)
+        else:
+            pairs.append((entry, found))
+    if pairs:
+        # Lock the invoices in one fixed order (by id) before booking: two imports touching the same
+        # invoices cannot deadlock, and `payment_record`'s own lock is then already held.
+        invoices = {
+            invoice.pk: invoice
+            for invoice in Invoice.objects.for_cooperative(cooperative)
+            .select_for_update()
+            .filter(pk__in={found.pk for _entry, found in pairs})
+            .order_by("pk")
+        }
+    for entry, found in pairs:
+        if invoices[found.pk].status not in OPEN_STATUSES:
+            result.unmatched.append(entry)  # settled since the matcher read it: a person decides
+            continue
+        try:
+            payment_record(
+                cooperative=cooperative,
+                actor=actor,
+                invoice=invoices[found.pk],
+                amount=entry.amount,
+                date=_entry_date(entry, statement),
+                bank_entry=entry,
+            )
+        except ApplicationError:
+            # E.g. the invoice was settled meanwhile or the date is implausible: a person decides.
+            result.unmatched.append(entry)
+            continue
+        entry.status = BankEntry.Status.MATCHED
+        entry.invoice_id = found.pk
+        entry.save(update_fields=["status", "invoice"])
+        result.matched.append(entry)
+    result.unmatched.sort(key=lambda e: e.entry_reference)
+    return result
+
+
+def _locked_entry(cooperative: Cooperative, entry: BankEntry) -> BankEntry:
+    if entry.cooperative_id != cooperative.pk:
+        raise BankEntry.DoesNotExist()
+    return BankEntry.objects.for_cooperative(cooperative).select_for_update().get(pk=entry.pk)
+
+
+@transaction.atomic(durable=True)
+def bank_entry_assign(
+    *, cooperative: Cooperative, actor: Membership, entry: BankEntry, invoice: Invoice
+) -> Payment:
+    """Book an unmatched credit against an invoice chosen by finance (status `assigned`).
+
+    The entry is locked, so two people assigning it at once book it once; the payment's ledger key is the
+    entry reference, as for an automatic match. More than the open amount becomes the client's credit.
+    """
+    _require_finance(cooperative, actor)
+    entry = _locked_entry(cooperative, entry)
+    if invoice.cooperative_id != cooperative.pk:
+        raise Invoice.DoesNotExist()
+    if not entry.is_credit or entry.status != BankEntry.Status.UNMATCHED:
+        raise ApplicationError(
+            _("Only unmatched incoming payments can be assigned; this entry is %(status)s.")
+            % {"status": entry.get_status_display().lower()},
+            conflict=True,
+        )
+    if entry.currency != invoice.currency:
+        raise ApplicationError(
+            _("The payment is in %(paid)s, the invoice in %(invoiced)s.")
+            % {"paid": entry.currency, "invoiced": invoice.currency},
+            details={"invoice": [_("Other currency.")]},
+        )
+    payment = payment_record(
+        cooperative=cooperative,
+        actor=actor,
+        invoice=invoice,
+        amount=entry.amount,
+        date=entry.booking_date or entry.value_date or timezone.localdate(entry.statement.imported_at),
+        bank_entry=entry,
+    )
+    entry.status = BankEntry.Status.ASSIGNED
+    entry.invoice = payment.invoice
+    entry.save(update_fields=["status", "invoice"])
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event="bank_entry.assigned",
+        obj=entry,
+        data={"invoice": payment.invoice.number, "amount": str(entry.amount)},
+    )
+    return payment
+
+
+@transaction.atomic(durable=True)
+def bank_entry_ignore(
+    *, cooperative: Cooperative, actor: Membership, entry: BankEntry, reason: str = ""
+) -> BankEntry:
+    """Mark an unmatched credit as not a client payment (e.g. a refund or a transfer); books nothing."""
+    _require_finance(cooperative, actor)
+    entry = _locked_entry(cooperative, entry)
+    if entry.status != BankEntry.Status.UNMATCHED:
+        raise ApplicationError(
+            _("Only unmatched entries can be set aside; this entry is %(status)s.")
+            % {"status": entry.get_status_display().lower()},
+            conflict=True,
+        )
+    entry.status = BankEntry.Status.IGNORED
+    entry.save(update_fields=["status"])
+    audit_log(
+        cooperative=cooperative,
+        actor=actor.user,
+        event="bank_entry.ignored",
+        obj=entry,
+        data={"reason": reason.strip(), "amount": str(entry.amount)},
+    )
+    return entry
+
+
+def bank_entries_unmatched(*, cooperative: Cooperative) -> list[BankEntry]:
+    """Credits waiting for a person to assign them, oldest first."""
+    return list(
+        BankEntry.objects.for_cooperative(cooperative)
+        .filter(status=BankEntry.Status.UNMATCHED)
+        .order_by("booking_date", "id")
+    )

@@ -1,0 +1,869 @@
+"""Dunning (Mahnwesen): move overdue invoices up the cooperative's policy, one letter per level, exactly once.
+
+The daily run finds candidates with one query per cooperative that only reads the partial index of open,
+unblocked invoices (`invoice_open_due`), so its cost follows the overdue invoices, not all invoices. Each
+invoice is then claimed in its own short transaction: its row is locked with SKIP LOCKED (a concurrent run or
+a payment being booked holds it: skipped, the next run sees it again), re-checked, and the notice is created;
+the unique constraint (invoice, level) is the last guard. The letter is rendered and e-mailed by a worker
+after commit, again under a lock on the notice, so it goes out once even if the task runs twice.
+
+Fees, default interest and the € 40 flat fee are claims of the notice only: the issued invoice is not edited
+(it is immutable) and nothing is posted to the ledger for them. What a client pays beyond the invoice is
+booked by the payment as the client's credit, and finance decides what to do with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from invoicing.lib.epc_qr import epc_qr_svg
+from invoicing.lib.interest import FLAT_RECOVERY_FEE_B2B, InterestSegment, default_interest
+from invoicing.lib.rf import rf_format
+from invoicing.models import BaseRate, DunningLevel, DunningNotice, Invoice, Payment
+from invoicing.services import OPEN_STATUSES
+from members.models import Cooperative, Membership
+from smartprod.core.audit import audit_log
+from smartprod.core.models import AuditEvent
+from smartprod.core.money import ZERO, quantize_money
+
+logger = logging.getLogger(__name__)
+
+PAY_WITHIN_DAYS = 10
+BASE_RATE_COUNTRY = "AT"  # § 456 UGB: the OeNB base rate; the interest rules in lib/interest.py are Austrian
+MAX_SEND_ATTEMPTS = 6
+# Unsent letters younger than this are enqueued again by the daily run (a lost task, a crashed worker);
+# older ones would carry a stale pay-by date and wait for a person.
+RESEND_WINDOW = timedelta(days=3)
+ADVISOR_NOTIFIED_EVENT = "dunning.advisor_notified"
+NO_EMAIL = "Not sent: the client has no e-mail address; print the stored letter and post it."
+
+_TEXT_DE_1 = """Sehr geehrte Damen und Herren,
+
+bei der Durchsicht unserer Buchhaltung haben wir festgestellt, dass unsere Rechnung {number} vom \
+{invoice_date}, fällig am {due_date}, noch nicht vollständig beglichen ist. Offen ist derzeit ein Betrag von \
+{open_amount}.
+
+Sicher handelt es sich nur um ein Versehen. Wir bitten Sie, den offenen Betrag innerhalb von 10 Tagen, also \
+bis {pay_by}, unter Angabe der Zahlungsreferenz {rf_reference} auf unser Konto {iban} zu überweisen.
+
+Sollten Sie die Zahlung in den letzten Tagen bereits veranlasst haben, betrachten Sie dieses Schreiben bitte \
+als gegenstandslos.
+
+Mit freundlichen Grüßen"""
+
+_TEXT_EN_1 = """Dear Sir or Madam,
+
+According to our records, our invoice {number} of {invoice_date}, due on {due_date}, has not yet been paid \
+in full. An amount of {open_amount} is still open.
+
+This is probably an oversight. Please transfer the open amount within 10 days, by {pay_by}, to our account \
+{iban}, quoting the payment reference {rf_reference}.
+
+If you have made the payment in the last few days, please disregard this letter.
+
+Kind regards"""
+
+_TEXT_DE_2 = """Sehr geehrte Damen und Herren,
+
+trotz unserer Zahlungserinnerung ist unsere Rechnung {number} vom {invoice_date}, fällig am {due_date}, \
+weiterhin offen. Der offene Betrag beläuft sich auf {open_amount}.
+
+Für diese Mahnung berechnen wir eine Mahngebühr von {fee}. Wir ersuchen Sie, den Gesamtbetrag von {total} \
+innerhalb von 10 Tagen, also bis {pay_by}, unter Angabe der Zahlungsreferenz {rf_reference} auf unser Konto \
+{iban} zu überweisen.
+
+Sollten Sie Einwände gegen die Rechnung haben, setzen Sie sich bitte umgehend mit uns in Verbindung. \
+Hat sich Ihre Zahlung mit diesem Schreiben überschnitten, betrachten Sie es bitte als gegenstandslos.
+
+Mit freundlichen Grüßen"""
+
+_TEXT_EN_2 = """Dear Sir or Madam,
+
+Despite our payment reminder, our invoice {number} of {invoice_date}, due on {due_date}, is still unpaid. \
+The open amount is {open_amount}.
+
+We charge a reminder fee of {fee} for this notice. Please transfer the total of {total} within 10 days, \
+by {pay_by}, to our account {iban}, quoting the payment reference {rf_reference}.
+
+If you have any objection to the invoice, please contact us without delay. If your payment has crossed with \
+this letter, please disregard it.
+
+Kind regards"""
+
+_TEXT_DE_3 = """Sehr geehrte Damen und Herren,
+
+leider haben Sie auf unsere bisherigen Schreiben nicht reagiert: Unsere Rechnung {number} vom \
+{invoice_date}, fällig am {due_date}, ist mit {open_amount} weiterhin offen.
+
+Wir fordern Sie hiermit letztmalig auf, den Gesamtbetrag von {total} innerhalb von 10 Tagen, also bis \
+{pay_by}, unter Angabe der Zahlungsreferenz {rf_reference} auf unser Konto {iban} zu überweisen. Der Betrag \
+umfasst den offenen Rechnungsbetrag, die Mahngebühr, die gesetzlichen Verzugszinsen und gegebenenfalls \
+Pauschalen; die Aufstellung finden Sie unten.
+
+Sollte der Betrag bis zu diesem Datum nicht bei uns eingelangt sein, müssen wir ohne weitere Ankündigung \
+rechtliche Schritte einleiten oder die Forderung einem Inkassobüro übergeben, wodurch Ihnen weitere Kosten \
+entstehen können.
+
+Mit freundlichen Grüßen"""
+
+_TEXT_EN_3 = """Dear Sir or Madam,
+
+Unfortunately you have not responded to our previous letters: our invoice {number} of {invoice_date}, \
+due on {due_date}, is still open with {open_amount}.
+
+This is our final request to transfer the total of {total} within 10 days, by {pay_by}, to our account \
+{iban}, quoting the payment reference {rf_reference}. The total consists of the open invoice amount, the \
+reminder fee, statutory default interest and, where applicable, flat-rate recovery costs; please see the \
+statement below.
+
+If the amount has not reached us by that date, we will take legal steps or pass the claim on to a \
+collection agency without further notice, which may cause you further costs.
+
+Kind regards"""
+
+DEFAULT_POLICY: list[dict[str, Any]] = [
+    {
+        "level": 1,
+        "name_de": "Zahlungserinnerung",
+        "name_en": "Payment reminder",
+        "days_after_due": 7,
+        "fee": Decimal("0.00"),
+        "text_de": _TEXT_DE_1,
+        "text_en": _TEXT_EN_1,
+    },
+    {
+        "level": 2,
+        "name_de": "1. Mahnung",
+        "name_en": "First reminder notice",
+        "days_after_due": 21,
+        "fee": Decimal("10.00"),
+        "text_de": _TEXT_DE_2,
+        "text_en": _TEXT_EN_2,
+    },
+    {
+        "level": 3,
+        "name_de": "Letzte Mahnung",
+        "name_en": "Final notice",
+        "days_after_due": 35,
+        "fee": Decimal("15.00"),
+        "charges_interest": True,
+        "charges_flat_fee_b2b": True,
+        "hands_to_advisor": True,
+        "text_de": _TEXT_DE_3,
+        "text_en": _TEXT_EN_3,
+    },
+]
+
+_MONTHS_EN = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+)
+_PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
+
+LABELS: dict[str, dict[str, str]] = {
+    "de": {
+        "date": "Datum",
+        "invoice": "Rechnung",
+        "invoice_date": "Rechnungsdatum",
+        "due_date": "Fällig am",
+        "invoice_amount": "Rechnungsbetrag",
+        "already_paid": "Bereits bezahlt oder gutgeschrieben",
+        "open_principal": "Offener Rechnungsbetrag",
+        "fee": "Mahngebühr",
+        "interest": "Verzugszinsen",
+        "days": "Tage",
+        "on": "auf",
+        "per_year": "p. a.",
+        "flat_fee": "Pauschale Betreibungskosten (§ 458 UGB)",
+        "total": "Zu zahlender Gesamtbetrag",
+        "payment": "Zahlung",
+        "pay_by": "Zahlbar bis",
+        "reference": "Zahlungsreferenz",
+        "account": "Konto",
+        "qr": "Mit Ihrer Banking-App scannen",
+        "vat_id": "UID",
+        "register": "Firmenbuch",
+    },
+    "en": {
+        "date": "Date",
+        "invoice": "Invoice",
+        "invoice_date": "Invoice date",
+        "due_date": "Due on",
+        "invoice_amount": "Invoice amount",
+        "already_paid": "Already paid or credited",
+        "open_principal": "Open invoice amount",
+        "fee": "Reminder fee",
+        "interest": "Default interest",
+        "days": "days",
+        "on": "on",
+        "per_year": "p.a.",
+        "flat_fee": "Flat-rate recovery costs (§ 458 UGB)",
+        "total": "Total to pay",
+        "payment": "Payment",
+        "pay_by": "Pay by",
+        "reference": "Payment reference",
+        "account": "Account",
+        "qr": "Scan with your banking app",
+        "vat_id": "VAT id",
+        "register": "Company register",
+    },
+}
+
+
+# --- the policy ---------------------------------------------------------------------------------------
+
+
+def dunning_policy(*, cooperative: Cooperative) -> list[DunningLevel]:
+    """The cooperative's dunning levels, ordered; the default policy is created on first use.
+
+    Two first uses at the same time are harmless: INSERT … ON CONFLICT DO NOTHING, then read.
+    """
+    levels = list(DunningLevel.objects.for_cooperative(cooperative).order_by("level"))
+    if levels:
+        return levels
+    DunningLevel.objects.bulk_create(
+        [DunningLevel(cooperative=cooperative, **spec) for spec in DEFAULT_POLICY], ignore_conflicts=True
+    )
+    return list(DunningLevel.objects.for_cooperative(cooperative).order_by("level"))
+
+
+# --- what a notice claims -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DunningClaim:
+    """What a notice asks for: the open principal plus the level's fee, default interest and flat fee."""
+
+    open_principal: Decimal
+    fee: Decimal
+    interest: Decimal
+    interest_segments: list[InterestSegment]
+    flat_fee: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.open_principal + self.fee + self.interest + self.flat_fee
+
+
+def base_rates(country: str = BASE_RATE_COUNTRY) -> list[tuple[date, Decimal]]:
+    return list(
+        BaseRate.objects.filter(country=country).order_by("valid_from").values_list("valid_from", "rate")
+    )
+
+
+def open_principal_changes(*, invoice: Invoice, as_of: date) -> list[tuple[date, Decimal]]:
+    """The open principal over time: (date, open from that day on), first entry on the due date.
+
+    Payments and credit notes up to `as_of` lower it from their date on; those on or before the due date
+    lower the starting amount.
+    """
+    assert invoice.due_date is not None
+    due = invoice.due_date
+    reductions: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    payments = (
+        Payment.objects.for_cooperative(invoice.cooperative_id)
+        .filter(invoice=invoice, date__lte=as_of)
+        .values_list("date", "amount")
+    )
+    credit_notes = (
+        Invoice.objects.for_cooperative(invoice.cooperative_id)
+        .filter(original=invoice, kind=Invoice.Kind.CREDIT_NOTE, issue_date__lte=as_of)
+        .exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.SUBMITTED])
+        .values_list("issue_date", "gross_total")
+    )
+    for day, amount in [*payments, *credit_notes]:
+        reductions[max(day or due, due)] += amount
+    principal = invoice.gross_total - reductions.pop(due, ZERO)
+    changes = [(due, principal)]
+    for day in sorted(reductions):
+        principal -= reductions[day]
+        changes.append((day, principal))
+    return changes
+
+
+def dunning_claim(
+    *,
+    invoice: Invoice,
+    level: DunningLevel,
+    as_of: date,
+    rates: list[tuple[date, Decimal]] | None = None,
+) -> DunningClaim:
+    """The claim of `level` for `invoice` as of a day (read-only; also used to preview a letter).
+
+    Interest (when the level charges it): § 456 UGB between businesses (base rate + 9.2 points, fixed per
+    half-year), § 1000 ABGB 4 % towards consumers, from the day after the due date up to `as_of`, on the
+    principal open on each day. The € 40 flat fee (§ 458 UGB) only for business clients and EUR invoices.
+    """
+    assert invoice.due_date is not None
+    interest, segments = ZERO, []
+    if level.charges_interest:
+        result = default_interest(
+            due_date=invoice.due_date,
+            as_of=as_of,
+            open_principal_changes=open_principal_changes(invoice=invoice, as_of=as_of),
+            business=invoice.client_is_business,
+            base_rates=rates if rates is not None else base_rates(),
+        )
+        interest, segments = result.total, result.segments
+    flat_fee = (
+        FLAT_RECOVERY_FEE_B2B
+        if level.charges_flat_fee_b2b and invoice.client_is_business and invoice.currency == "EUR"
+        else ZERO
+    )
+    return DunningClaim(
+        open_principal=invoice.open_amount,
+        fee=quantize_money(level.fee),
+        interest=interest,
+        interest_segments=segments,
+        flat_fee=flat_fee,
+    )
+
+
+# --- the run ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DunningRunResult:
+    """Counts of one run (over one or all cooperatives)."""
+
+    as_of: date
+    cooperatives: int = 0
+    examined: int = 0
+    notices_created: int = 0
+    per_level: dict[int, int] = field(default_factory=dict)
+    handed_to_advisor: int = 0
+    skipped_locked: int = 0
+    letters_requeued: int = 0
+    errors: int = 0
+
+    def add(self, other: DunningRunResult) -> None:
+        self.cooperatives += other.cooperatives
+        self.examined += other.examined
+        self.notices_created += other.notices_created
+        for level, count in other.per_level.items():
+            self.per_level[level] = self.per_level.get(level, 0) + count
+        self.handed_to_advisor += other.handed_to_advisor
+        self.skipped_locked += other.skipped_locked
+        self.letters_requeued += other.letters_requeued
+        self.errors += other.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "cooperatives": self.cooperatives,
+            "examined": self.examined,
+            "notices_created": self.notices_created,
+            "per_level": {str(level): count for level, count in sorted(self.per_level.items())},
+            "handed_to_advisor": self.handed_to_advisor,
+            "skipped_locked": self.skipped_locked,
+            "letters_requeued": self.letters_requeued,
+            "errors": self.errors,
+        }
+
+
+def dunning_candidates(
+    *, cooperative: Cooperative, levels: list[DunningLevel], as_of: date
+) -> QuerySet[Invoice]:
+    """Open, unblocked invoices of the cooperative whose next level is due on `as_of` (ids, oldest first).
+
+    The first conditions are exactly the predicate of the partial index `invoice_open_due` plus a range on
+    its key (due on or before as_of − the first level's days), so PostgreSQL reads only overdue open
+    invoices; the per-level condition then keeps those whose *next* level is due, and invoices that already
+    got a letter dated as_of (or later) wait for the next run.
+    """
+    if not levels:
+        return Invoice.objects.for_cooperative(cooperative).none()
+    next_due = Q()
+    for level in levels:
+        next_due |= Q(
+            dunning_level=level.level - 1, due_date__lte=as_of - timedelta(days=level.days_after_due)
+        )
+    dunned_on_or_after = DunningNotice.objects.for_cooperative(cooperative).filter(
+        invoice=OuterRef("pk"), as_of__gte=as_of
+    )
+    return (
+        Invoice.objects.for_cooperative(cooperative)
+        .filter(
+            status__in=OPEN_STATUSES,
+            kind=Invoice.Kind.INVOICE,
+            dunning_blocked=False,
+            due_date__lte=as_of - timedelta(days=min(level.days_after_due for level in levels)),
+        )
+        .filter(next_due)
+        .filter(~Exists(dunned_on_or_after))
+        .order_by("due_date", "pk")
+    )
+
+
+def run_dunning(*, as_of: date, cooperative: Cooperative | None = None) -> DunningRunResult:
+    """Move every due invoice one level up (for one cooperative, or for all, one after the other).
+
+    One step per run and day: an invoice 40 days overdue at level 0 gets the reminder today, the first
+    notice tomorrow and the final notice the day after — a catch-up after an outage never sends two letters
+    at once, and the client gets at least the day between two runs to react (a deliberate choice: the
+    letters then follow each other daily instead of at the policy's spacing). A second or concurrent run on
+    the same day moves nothing more: an invoice with a letter dated as_of (or later) is not advanced again,
+    and the unique (invoice, level) holds regardless. Must not run inside a transaction: each invoice is
+    claimed and committed on its own.
+    """
+    result = DunningRunResult(as_of=as_of)
+    cooperatives = (
+        [cooperative]
+        if cooperative is not None
+        else list(Cooperative.objects.filter(is_active=True).order_by("pk"))
+    )
+    for each in cooperatives:
+        result.add(_run_for(each, as_of))
+    return result
+
+
+def _run_for(cooperative: Cooperative, as_of: date) -> DunningRunResult:
+    result = DunningRunResult(as_of=as_of, cooperatives=1)
+    result.letters_requeued = _requeue_unsent_letters(cooperative)
+    levels = dunning_policy(cooperative=cooperative)
+    by_number = {level.level: level for level in levels}
+    candidate_ids = list(
+        dunning_candidates(cooperative=cooperative, levels=levels, as_of=as_of).values_list("pk", flat=True)
+    )
+    result.examined = len(candidate_ids)
+    rates: list[tuple[date, Decimal]] | None = None
+    if any(level.charges_interest for level in levels):
+        rates = base_rates()
+    for invoice_id in candidate_ids:
+        try:
+            outcome = _advance(cooperative, invoice_id, as_of, by_number, rates)
+        except Exception:  # one broken invoice must not stop the cooperative's dunning
+            logger.exception("dunning: invoice %s of cooperative %s failed", invoice_id, cooperative.pk)
+            result.errors += 1
+            continue
+        if outcome.locked:
+            result.skipped_locked += 1
+        elif outcome.notice is not None:
+            level = outcome.notice.level
+            result.notices_created += 1
+            result.per_level[level] = result.per_level.get(level, 0) + 1
+            result.handed_to_advisor += int(outcome.handed)
+    return result
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    notice: DunningNotice | None = None
+    handed: bool = False
+    locked: bool = False
+
+
+@transaction.atomic(durable=True)
+def _advance(
+    cooperative: Cooperative,
+    invoice_id: int,
+    as_of: date,
+    levels: dict[int, DunningLevel],
+    rates: list[tuple[date, Decimal]] | None,
+) -> _Outcome:
+    """Claim one invoice: lock it (skip if locked), re-check, create the next level's notice."""
+    from invoicing.dunning_tasks import notify_advisor_task, send_dunning_letter_task
+
+    invoice = (
+        Invoice.objects.for_cooperative(cooperative)
+        .select_for_update(skip_locked=True)
+        .filter(pk=invoice_id)
+        .first()
+    )
+    if invoice is None:
+        return _Outcome(locked=True)
+    # Re-check under the lock: a payment, credit note or block may have landed since the scan.
+    if (
+        invoice.kind != Invoice.Kind.INVOICE
+        or invoice.status not in OPEN_STATUSES
+        or invoice.dunning_blocked
+        or invoice.due_date is None
+        or invoice.open_amount <= 0
+    ):
+        return _Outcome()
+    level = levels.get(invoice.dunning_level + 1)
+    if level is None or as_of < invoice.due_date + timedelta(days=level.days_after_due):
+        return _Outcome()
+    # One letter per invoice and day: a second (or concurrent) run of the same day that locks the invoice
+    # after the first committed finds that letter and leaves the next level to tomorrow.
+    if (
+        invoice.dunning_level > 0
+        and DunningNotice.objects.for_cooperative(cooperative)
+        .filter(invoice=invoice, as_of__gte=as_of)
+        .exists()
+    ):
+        return _Outcome()
+    claim = dunning_claim(invoice=invoice, level=level, as_of=as_of, rates=rates)
+    try:
+        with transaction.atomic():
+            notice = DunningNotice.objects.create(
+                cooperative=cooperative,
+                invoice=invoice,
+                level=level.level,
+                as_of=as_of,
+                open_principal=claim.open_principal,
+                fee=claim.fee,
+                interest=claim.interest,
+                flat_fee=claim.flat_fee,
+                total_claimed=claim.total,
+                interest_detail=[_segment_json(segment) for segment in claim.interest_segments],
+            )
+    except IntegrityError:
+        # This level was sent before (the invoice's level was reset by hand): never a second letter.
+        logger.warning("dunning: invoice %s already has a level-%s notice", invoice.pk, level.level)
+        invoice.dunning_level = level.level
+        invoice.save(update_fields=["dunning_level"])
+        return _Outcome()
+    invoice.dunning_level = level.level
+    handed = level.hands_to_advisor and invoice.handed_to_advisor_at is None
+    if handed:
+        invoice.handed_to_advisor_at = timezone.now()
+    invoice.save(update_fields=["dunning_level", "handed_to_advisor_at"])
+    audit_log(
+        cooperative=cooperative,
+        actor=None,
+        event="dunning.notice_created",
+        obj=invoice,
+        data={
+            "notice": notice.pk,
+            "level": level.level,
+            "as_of": as_of.isoformat(),
+            "total_claimed": str(notice.total_claimed),
+            "handed_to_advisor": handed,
+        },
+    )
+    send_dunning_letter_task.delay_on_commit(cooperative_id=cooperative.pk, notice_id=notice.pk)
+    if handed:
+        notify_advisor_task.delay_on_commit(cooperative_id=cooperative.pk, notice_id=notice.pk)
+    return _Outcome(notice=notice, handed=handed)
+
+
+def _segment_json(segment: InterestSegment) -> dict[str, Any]:
+    return {
+        "start": segment.start.isoformat(),
+        "end": segment.end.isoformat(),
+        "days": segment.days,
+        "principal": str(segment.principal),
+        "rate": str(segment.rate),
+        "amount": str(segment.amount),
+    }
+
+
+def _requeue_unsent_letters(cooperative: Cooperative) -> int:
+    """Enqueue again the recent letters that were never sent (a lost task, a crashed worker).
+
+    Sending is idempotent (sent_at under a lock), so a letter whose task is still queued is not sent twice.
+    """
+    from invoicing.dunning_tasks import send_dunning_letter_task
+
+    pending = list(
+        DunningNotice.objects.for_cooperative(cooperative)
+        .filter(
+            sent_at__isnull=True,
+            send_attempts__lt=MAX_SEND_ATTEMPTS,
+            created_at__gte=timezone.now() - RESEND_WINDOW,
+            invoice__status__in=OPEN_STATUSES,
+            invoice__dunning_blocked=False,
+        )
+        .values_list("pk", flat=True)
+    )
+    for notice_id in pending:
+        send_dunning_letter_task.delay_on_commit(cooperative_id=cooperative.pk, notice_id=notice_id)
+    return len(pending)
+
+
+# --- the letter ---------------------------------------------------------------------------------------
+
+
+def _language(cooperative: Cooperative) -> str:
+    return "de" if cooperative.language == "de" else "en"
+
+
+def format_money(amount: Decimal, currency: str, language: str) -> str:
+    """1234.5 → '1.234,50 EUR' (de) or 'EUR 1,234.50' (en)."""
+    value = quantize_money(amount)
+    whole, cents = f"{abs(value):.2f}".split(".")
+    grouped = f"{int(whole):,}"
+    sign = "-" if value < 0 else ""
+    if language == "de":
+        return f"{sign}{grouped.replace(',', '.')},{cents} {currency}"
+    return f"{sign}{currency} {grouped}.{cents}"
+
+
+def format_date(day: date, language: str) -> str:
+    if language == "de":
+        return f"{day.day:02d}.{day.month:02d}.{day.year}"
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def _format_rate(rate: Decimal, language: str) -> str:
+    text = f"{rate.quantize(Decimal('0.01')):f}"
+    return f"{text.replace('.', ',') if language == 'de' else text} %"
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    """Replace {placeholders} in a level's letter text; unknown ones stay as they are (no str.format)."""
+    return _PLACEHOLDER_RE.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+def pay_by(notice: DunningNotice) -> date:
+    return notice.as_of + timedelta(days=PAY_WITHIN_DAYS)
+
+
+def dunning_letter_context(*, notice: DunningNotice, invoice: Invoice, level: DunningLevel) -> dict[str, Any]:
+    """Everything the letter (PDF and e-mail) shows, formatted in the cooperative's language."""
+    cooperative = invoice.cooperative
+    language = _language(cooperative)
+    currency = invoice.currency
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, currency, language)
+
+    labels = LABELS[language]
+    values = {
+        "number": invoice.number or "",
+        "invoice_date": format_date(invoice.issue_date, language) if invoice.issue_date else "",
+        "due_date": format_date(invoice.due_date, language) if invoice.due_date else "",
+        "open_amount": money(notice.open_principal),
+        "fee": money(notice.fee),
+        "interest": money(notice.interest),
+        "flat_fee": money(notice.flat_fee),
+        "total": money(notice.total_claimed),
+        "rf_reference": rf_format(invoice.rf_reference) if invoice.rf_reference else (invoice.number or ""),
+        "pay_by": format_date(pay_by(notice), language),
+        "iban": _grouped_iban(cooperative.iban),
+        "client_name": invoice.client_name,
+    }
+    body = _fill(level.text_de if language == "de" else level.text_en, values)
+    interest_rows = [
+        {
+            "period": f"{format_date(date.fromisoformat(s['start']), language)} – "
+            f"{format_date(date.fromisoformat(s['end']), language)}",
+            "days": f"{s['days']} {labels['days']}",
+            "rate": f"{_format_rate(Decimal(s['rate']), language)} {labels['per_year']}",
+            "principal": f"{labels['on']} {money(Decimal(s['principal']))}",
+            "amount": money(Decimal(s["amount"])),
+        }
+        for s in notice.interest_detail
+    ]
+    qr_svg = ""
+    if currency == "EUR" and notice.total_claimed > 0:
+        try:
+            qr_svg = epc_qr_svg(
+                name=cooperative.legal_name or cooperative.name,
+                iban=cooperative.iban,
+                bic=cooperative.bic,
+                amount=notice.total_claimed,
+                reference=invoice.rf_reference,
+            )
+        except ValueError:  # e.g. no RF reference: the letter still tells how to pay
+            qr_svg = ""
+    return {
+        "language": language,
+        "labels": labels,
+        "cooperative": cooperative,
+        "invoice": invoice,
+        "notice": notice,
+        "title": level.name_de if language == "de" else level.name_en,
+        "letter_date": format_date(notice.as_of, language),
+        "client_address_lines": [line for line in invoice.client_address.splitlines() if line.strip()],
+        "paragraphs": [part.strip() for part in body.split("\n\n") if part.strip()],
+        "values": values,
+        "invoice_amount": money(invoice.gross_total),
+        "already_paid": money(invoice.gross_total - notice.open_principal),
+        "show_already_paid": invoice.gross_total != notice.open_principal,
+        "interest_rows": interest_rows,
+        "qr_svg": qr_svg,
+        "bic": cooperative.bic,
+    }
+
+
+def _grouped_iban(iban: str) -> str:
+    compact = iban.replace(" ", "").upper()
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def dunning_letter_pdf(context: dict[str, Any]) -> bytes:
+    """Render templates/invoicing/pdf/dunning.html (with `dunning_letter_context`) through WeasyPrint."""
+    from weasyprint import HTML
+
+    html = render_to_string("invoicing/pdf/dunning.html", context)
+    pdf: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return pdf
+
+
+def dunning_letter_path(notice: DunningNotice, invoice: Invoice) -> str:
+    safe_number = re.sub(r"[^0-9A-Za-z._-]", "-", invoice.number or f"invoice-{invoice.pk}")
+    return f"coop-{invoice.cooperative_id}/dunning/{safe_number}-{notice.level}.pdf"
+
+
+def _reason_not_to_send(invoice: Invoice) -> str:
+    if invoice.status == Invoice.Status.PAID:
+        return "Not sent: the invoice is paid."
+    if invoice.status == Invoice.Status.CANCELLED:
+        return "Not sent: the invoice was credited."
+    if invoice.status == Invoice.Status.WRITTEN_OFF:
+        return "Not sent: the invoice was written off."
+    if invoice.status not in OPEN_STATUSES or invoice.open_amount <= 0:
+        return "Not sent: nothing is open on the invoice."
+    if invoice.dunning_blocked:
+        return "Not sent: dunning is blocked for this invoice."
+    return ""
+
+
+def dunning_send_letter(*, cooperative_id: int, notice_id: int) -> DunningNotice:
+    """Render a notice's letter, store it privately and e-mail it to the client — exactly once.
+
+    The notice row is locked for the whole send: a second task for the same notice waits, then finds
+    `sent_at` set and does nothing. Paid, credited, written-off and blocked invoices get no letter (the
+    reason is kept in `send_error`); for a client without an e-mail address the letter is only stored, to be
+    printed and posted (`send_error` says so, `sent_at` stays empty). A failure rolls back, is recorded as
+    an attempt and raised, so the task retries. (If the mail server accepts the mail and the commit then
+    fails, the retry sends it again: at-least-once at that one point, as with any mail sent from a
+    transaction.)
+    """
+    cooperative = Cooperative.objects.get(pk=cooperative_id)
+    try:
+        return _send_letter(cooperative, notice_id)
+    except Exception as exc:
+        DunningNotice.objects.for_cooperative(cooperative).filter(pk=notice_id, sent_at__isnull=True).update(
+            send_attempts=F("send_attempts") + 1, send_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+
+
+@transaction.atomic(durable=True)
+def _send_letter(cooperative: Cooperative, notice_id: int) -> DunningNotice:
+    notice = DunningNotice.objects.for_cooperative(cooperative).select_for_update().get(pk=notice_id)
+    if notice.sent_at is not None:
+        return notice
+    invoice = (
+        Invoice.objects.for_cooperative(cooperative).select_related("cooperative").get(pk=notice.invoice_id)
+    )
+    reason = _reason_not_to_send(invoice)
+    if reason:
+        notice.send_error = reason
+        notice.save(update_fields=["send_error"])
+        return notice
+    if not invoice.client_email and notice.pdf:
+        return notice  # already rendered for posting
+    level = DunningLevel.objects.for_cooperative(cooperative).get(level=notice.level)
+    context = dunning_letter_context(notice=notice, invoice=invoice, level=level)
+    pdf = dunning_letter_pdf(context)
+    path = dunning_letter_path(notice, invoice)
+    if default_storage.exists(path):  # left by an attempt that failed after storing
+        default_storage.delete(path)
+    notice.pdf.name = default_storage.save(path, ContentFile(pdf))
+    if not invoice.client_email:
+        notice.send_error = NO_EMAIL
+        notice.save(update_fields=["pdf", "send_error"])
+        return notice
+    language = context["language"]
+    subject = f"{context['title']} – {LABELS[language]['invoice']} {invoice.number}"
+    message = EmailMessage(
+        subject=subject,
+        body=render_to_string(f"invoicing/email/dunning_{language}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invoice.client_email],
+        reply_to=[cooperative.email] if cooperative.email else None,
+    )
+    message.attach(f"{path.rsplit('/', 1)[-1]}", pdf, "application/pdf")
+    message.send()
+    notice.sent_at = timezone.now()
+    notice.send_attempts += 1
+    notice.send_error = ""
+    notice.save(update_fields=["pdf", "sent_at", "send_attempts", "send_error"])
+    audit_log(
+        cooperative=cooperative,
+        actor=None,
+        event="dunning.letter_sent",
+        obj=notice,
+        data={"invoice": invoice.number, "level": notice.level, "to": invoice.client_email},
+    )
+    return notice
+
+
+# --- the hand-over to an advisor ----------------------------------------------------------------------
+
+
+def _advisor_addresses(cooperative: Cooperative, invoice: Invoice) -> list[str]:
+    """The project's advisor; without one, the cooperative's active advisors (or else its admins)."""
+    advisor = invoice.project.advisor
+    if advisor is not None and advisor.status == Membership.Status.ACTIVE and advisor.user.email:
+        return [advisor.user.email]
+    staff = Membership.objects.for_cooperative(cooperative).filter(status=Membership.Status.ACTIVE)
+    for role in (Membership.Role.ADVISOR, Membership.Role.ADMIN):
+        emails = sorted(
+            {m.user.email for m in staff.filter(role=role).select_related("user") if m.user.email}
+        )
+        if emails:
+            return emails
+    return []
+
+
+@transaction.atomic(durable=True)
+def dunning_notify_advisor(*, cooperative_id: int, notice_id: int) -> int:
+    """Tell the advisor(s) that an invoice reached the last level and is theirs now; once per notice.
+
+    The notice row is locked and the audit row of the notification is the record that it went out.
+    Returns the number of recipients (0 when already notified or nobody to tell).
+    """
+    cooperative = Cooperative.objects.get(pk=cooperative_id)
+    notice = DunningNotice.objects.for_cooperative(cooperative).select_for_update().get(pk=notice_id)
+    already = (
+        AuditEvent.objects.for_cooperative(cooperative)
+        .filter(event=ADVISOR_NOTIFIED_EVENT, object_type=notice._meta.label, object_id=str(notice.pk))
+        .exists()
+    )
+    if already:
+        return 0
+    invoice = (
+        Invoice.objects.for_cooperative(cooperative)
+        .select_related("project", "project__owner__user")
+        .get(pk=notice.invoice_id)
+    )
+    recipients = _advisor_addresses(cooperative, invoice)
+    if not recipients:
+        logger.warning("dunning: nobody to hand invoice %s to in cooperative %s", invoice.pk, cooperative.pk)
+        return 0
+    language = _language(cooperative)
+    level = DunningLevel.objects.for_cooperative(cooperative).get(level=notice.level)
+    context = {
+        **dunning_letter_context(notice=notice, invoice=invoice, level=level),
+        "project": invoice.project,
+        "owner": invoice.project.owner,
+    }
+    subject = (
+        f"Übergabe: Rechnung {invoice.number} – {context['title']} versandt"
+        if language == "de"
+        else f"Handed over: invoice {invoice.number} – {context['title']} sent"
+    )
+    EmailMessage(
+        subject=subject,
+        body=render_to_string(f"invoicing/email/dunning_advisor_{language}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+    ).send()
+    audit_log(
+        cooperative=cooperative,
+        actor=None,
+        event=ADVISOR_NOTIFIED_EVENT,
+        obj=notice,
+        data={"invoice": invoice.number, "to": recipients},
+    )
+    return len(recipients)
