@@ -34,9 +34,9 @@ import django
 django.setup()
 
 from django.db import connection  # noqa: E402
+from django.test.utils import override_settings, setup_test_environment, teardown_test_environment  # noqa: E402
 
 from bench.dunning_bench import bench_dunning_scan  # noqa: E402
-from django.test.utils import override_settings, setup_test_environment, teardown_test_environment  # noqa: E402
 
 N = 10
 WARMUPS = 2

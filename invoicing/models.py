@@ -27,6 +27,8 @@ class VatRate(models.Model):
     label = models.CharField(max_length=120, blank=True)
 
     class Meta:
+        verbose_name = _("VAT rate")
+        verbose_name_plural = _("VAT rates")
         ordering = ["country", "code", "-valid_from"]
         constraints = [
             models.UniqueConstraint(fields=["country", "code", "valid_from"], name="vat_rate_once")
@@ -131,12 +133,12 @@ class Invoice(TenantModel):
     # Snapshot of the client at issue: the document must not change when the client record does.
     client_name = models.CharField(max_length=200, blank=True)
     client_address = models.TextField(blank=True)
-    client_vat_id = models.CharField(max_length=20, blank=True)
+    client_vat_id = models.CharField(_("client VAT id"), max_length=20, blank=True)
     client_email = models.EmailField(blank=True)
     client_is_business = models.BooleanField(default=True)
-    net_total = money_field(default=Decimal("0.00"))
-    vat_total = money_field(default=Decimal("0.00"))
-    gross_total = money_field(default=Decimal("0.00"))
+    net_total = money_field(_("net total"), default=Decimal("0.00"))
+    vat_total = money_field(_("VAT total"), default=Decimal("0.00"))
+    gross_total = money_field(_("gross total"), default=Decimal("0.00"))
     contribution_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     contribution = money_field(default=Decimal("0.00"))
     paid_total = money_field(default=Decimal("0.00"))
@@ -157,7 +159,7 @@ class Invoice(TenantModel):
     # The document: rendered and sent by workers after commit; state visible to staff and member.
     pdf = models.FileField(upload_to="invoices/", max_length=300, blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
-    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    pdf_rendered_at = models.DateTimeField(_("PDF rendered at"), null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_sent_to = models.EmailField(blank=True)
     document_attempts = models.PositiveSmallIntegerField(default=0)
@@ -329,6 +331,8 @@ class BankEntry(TenantModel):
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
+        verbose_name = _("bank entry")
+        verbose_name_plural = _("bank entries")
         ordering = ["booking_date", "id"]
         constraints = [
             # Importing the same statement again books nothing twice.

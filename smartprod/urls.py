@@ -7,6 +7,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("members.api_urls")),
     path("", include("projects.api_urls")),
+    path("", include("invoicing.api_urls")),
 ]
 
 urlpatterns = [
@@ -16,4 +17,5 @@ urlpatterns = [
     path("api/", include(api_urlpatterns)),
     path("", include("members.urls")),
     path("", include("projects.urls")),
+    path("", include("invoicing.urls")),
 ]

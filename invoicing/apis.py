@@ -1,0 +1,375 @@
+"""The invoicing REST API: drafts, four-eyes issue, the PDF, payments, credit notes, write-offs, dunning
+blocks and the camt.053 bank import.
+
+Each view parses input, calls one service or selector, and presents the result. The invoice is looked up
+through `invoice_get` (cooperative, then the person's visible projects) before any role check, so an
+invoice the person may not see answers 404 — never 403, which would tell them it exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from invoicing import services
+from invoicing.bank import bank_statement_import
+from invoicing.documents import invoice_pdf_bytes
+from invoicing.models import Invoice
+from invoicing.selectors import invoice_detail, invoice_get, invoice_list_visible, payment_list
+from invoicing.serializers import (
+    BankImportOutputSerializer,
+    BankStatementInputSerializer,
+    CreditNoteInputSerializer,
+    DunningBlockInputSerializer,
+    InvoiceDetailOutputSerializer,
+    InvoiceInputSerializer,
+    InvoiceOutputSerializer,
+    PaymentInputSerializer,
+    PaymentOutputSerializer,
+    ReasonInputSerializer,
+    invoice_pdf_file_name,
+)
+from invoicing.services import LineInput
+from members.models import Membership
+from projects.apis import PAGE_PARAMETERS, parse
+from projects.models import Project
+from projects.selectors import project_get
+from smartprod.core.api import CooperativeMixin, IsFinance, IsStaffRole
+from smartprod.core.errors import ApplicationError
+
+STAFF_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
+MAX_STATEMENT_BYTES = 20 * 1024 * 1024
+
+
+def _require(request: Request, view: APIView, permission: type[BasePermission]) -> None:
+    """A role check made after the lookup: only someone who may see the object learns it exists."""
+    checker = permission()
+    if not checker.has_permission(request, view):
+        view.permission_denied(request, message=getattr(checker, "message", None))
+
+
+def _lines(rows: list[dict[str, Any]]) -> list[LineInput]:
+    return [
+        LineInput(
+            description=row["description"],
+            quantity=row["quantity"],
+            unit_price=row["unit_price"],
+            vat_rate=row["vat_rate"],
+            unit=row.get("unit") or "C62",
+        )
+        for row in rows
+    ]
+
+
+def _page_of(name: str, serializer: type[serializers.Serializer[Any]]) -> Any:
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer(many=True),
+        },
+    )
+
+
+def _paginated(
+    request: Request, view: APIView, queryset: QuerySet[Any], serializer: type[serializers.Serializer[Any]]
+) -> Response:
+    paginator = LimitOffsetPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+class InvoiceApi(APIView, CooperativeMixin):
+    def get_invoice(self, invoice_id: int) -> Invoice:
+        return invoice_get(cooperative=self.cooperative, membership=self.membership, invoice_id=invoice_id)
+
+    def present(self, invoice: Invoice, code: int = status.HTTP_200_OK) -> Response:
+        detail = invoice_detail(
+            cooperative=self.cooperative, membership=self.membership, invoice_id=invoice.pk
+        )
+        return Response(InvoiceDetailOutputSerializer(detail).data, status=code)
+
+    def require_staff(self, request: Request) -> None:
+        _require(request, self, IsStaffRole)
+
+
+# --- invoices -------------------------------------------------------------------------------------------
+
+
+class InvoiceListCreateApi(InvoiceApi):
+    parser_classes = [JSONParser]  # lines are a nested list: JSON only
+
+    @extend_schema(
+        operation_id="invoices_list",
+        tags=["invoices"],
+        parameters=[
+            *PAGE_PARAMETERS,
+            OpenApiParameter("project", OpenApiTypes.INT, description="only this project's invoices"),
+            OpenApiParameter("status", OpenApiTypes.STR, description="e.g. submitted, issued, paid"),
+        ],
+        responses=_page_of("InvoicePage", InvoiceOutputSerializer),
+        description="Invoices and credit notes of the projects the person may see (staff: all).",
+    )
+    def get(self, request: Request) -> Response:
+        invoices = invoice_list_visible(cooperative=self.cooperative, membership=self.membership)
+        project = request.query_params.get("project", "")
+        if project.isdigit():
+            invoices = invoices.filter(project_id=int(project))
+        wanted = request.query_params.get("status", "")
+        if wanted:
+            invoices = invoices.filter(status=wanted)
+        return _paginated(request, self, invoices, InvoiceOutputSerializer)
+
+    @extend_schema(
+        tags=["invoices"],
+        request=InvoiceInputSerializer,
+        responses={201: InvoiceDetailOutputSerializer},
+        description="Draft an invoice for an approved project. Give `service_date` or the service period.",
+    )
+    def post(self, request: Request) -> Response:
+        data = parse(InvoiceInputSerializer, request.data)
+        try:
+            project = project_get(
+                cooperative=self.cooperative, membership=self.membership, project_id=data.pop("project")
+            )
+        except Project.DoesNotExist:
+            message = _("There is no such project of yours.")
+            raise ApplicationError(message, details={"project": [message]}) from None
+        invoice = services.invoice_create_draft(
+            cooperative=self.cooperative,
+            actor=self.membership,
+            project=project,
+            lines=_lines(data.pop("lines")),
+            **data,
+        )
+        return self.present(invoice, status.HTTP_201_CREATED)
+
+
+class InvoiceDetailApi(InvoiceApi):
+    parser_classes = [JSONParser]
+
+    @extend_schema(tags=["invoices"], responses=InvoiceDetailOutputSerializer)
+    def get(self, request: Request, invoice_id: int) -> Response:
+        return self.present(self.get_invoice(invoice_id))
+
+    @extend_schema(
+        tags=["invoices"],
+        request=InvoiceInputSerializer(partial=True),
+        responses=InvoiceDetailOutputSerializer,
+        description="Only while draft or submitted (a submitted invoice goes back to draft). `lines`, when "
+        "sent, replaces all lines.",
+    )
+    def patch(self, request: Request, invoice_id: int) -> Response:
+        invoice = self.get_invoice(invoice_id)
+        data = parse(InvoiceInputSerializer, request.data, partial=True)
+        lines = _lines(data.pop("lines")) if "lines" in data else None
+        invoice = services.invoice_update_draft(
+            cooperative=self.cooperative, actor=self.membership, invoice=invoice, lines=lines, **data
+        )
+        return self.present(invoice)
+
+
+class InvoiceSubmitApi(InvoiceApi):
+    @extend_schema(tags=["invoice workflow"], request=None, responses=InvoiceDetailOutputSerializer)
+    def post(self, request: Request, invoice_id: int) -> Response:
+        invoice = self.get_invoice(invoice_id)
+        invoice = services.invoice_submit(
+            cooperative=self.cooperative, actor=self.membership, invoice=invoice
+        )
+        return self.present(invoice)
+
+
+class InvoiceIssueApi(InvoiceApi):
+    @extend_schema(
+        tags=["invoice workflow"],
+        request=None,
+        responses=InvoiceDetailOutputSerializer,
+        description="An advisor or finance person issues a submitted invoice (four eyes): the next number, "
+        "the ledger posting; the PDF follows. 409 when it is already issued.",
+    )
+    def post(self, request: Request, invoice_id: int) -> Response:
+        invoice = self.get_invoice(invoice_id)
+        if self.membership.role in STAFF_ROLES:
+            self.require_staff(request)  # two-factor for finance and admin
+        # A member is answered by the service (the cooperative may let owners issue their own invoices).
+        invoice = services.invoice_issue(cooperative=self.cooperative, actor=self.membership, invoice=invoice)
+        return self.present(invoice)
+
+
+class InvoicePdfApi(InvoiceApi):
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # The PDF goes out as a plain HttpResponse; an error is JSON even to `Accept: application/pdf`.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        tags=["invoices"],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="the invoice PDF"),
+            409: OpenApiResponse(description="the PDF is not rendered yet"),
+        },
+    )
+    def get(self, request: Request, invoice_id: int) -> HttpResponse:
+        invoice = self.get_invoice(invoice_id)
+        try:
+            # 409 while the worker has not rendered it yet (invoicing.documents decides and says so).
+            content = invoice_pdf_bytes(cooperative=self.cooperative, invoice=invoice)
+        except FileNotFoundError:
+            raise Invoice.DoesNotExist from None
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{invoice_pdf_file_name(invoice)}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+# --- money after issue ----------------------------------------------------------------------------------
+
+
+class InvoicePaymentsApi(InvoiceApi):
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        operation_id="invoice_payments_list",
+        tags=["payments"],
+        responses=PaymentOutputSerializer(many=True),
+    )
+    def get(self, request: Request, invoice_id: int) -> Response:
+        invoice = self.get_invoice(invoice_id)
+        payments = payment_list(cooperative=self.cooperative, invoice=invoice)
+        return Response(PaymentOutputSerializer(payments, many=True).data)  # type: ignore[arg-type]
+
+    @extend_schema(
+        tags=["payments"],
+        request=PaymentInputSerializer,
+        responses={201: PaymentOutputSerializer},
+        description="Finance only. More than the open amount only with `allow_overpayment` (409 otherwise).",
+    )
+    def post(self, request: Request, invoice_id: int) -> Response:
+        invoice = self.get_invoice(invoice_id)
+        _require(request, self, IsFinance)
+        data = parse(PaymentInputSerializer, request.data)
+        payment = services.payment_record(
+            cooperative=self.cooperative,
+            actor=self.membership,
+            invoice=invoice,
+            amount=data["amount"],
+            date=data["date"],
+            allow_overpayment=data["allow_overpayment"],
+        )
+        return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class InvoiceCreditNoteApi(InvoiceApi):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        tags=["invoice workflow"],
+        request=CreditNoteInputSerializer,
+        responses={201: InvoiceDetailOutputSerializer},
+        description="A credit note with its own number: the whole invoice, or the `lines` sent.",
+    )
+    def post(self, request: Request, invoice_id: int) -> Response:
+        invoice = self.get_invoice(invoice_id)
+        self.require_staff(request)
+        data = parse(CreditNoteInputSerializer, request.data)
+        note = services.credit_note_issue(
+            cooperative=self.cooperative,
+            actor=self.membership,
+            invoice=invoice,
+            reason=data["reason"],
+            lines=_lines(data["lines"]) if "lines" in data else None,
+        )
+        return self.present(note, status.HTTP_201_CREATED)
+
+
+class InvoiceWriteOffApi(InvoiceApi):
+    @extend_schema(
+        tags=["invoice workflow"],
+        request=ReasonInputSerializer,
+        responses=InvoiceDetailOutputSerializer,
+        description="Finance only: the open amount becomes a default, carried by the cooperative.",
+    )
+    def post(self, request: Request, invoice_id: int) -> Response:
+        invoice = self.get_invoice(invoice_id)
+        _require(request, self, IsFinance)
+        data = parse(ReasonInputSerializer, request.data)
+        services.invoice_write_off(
+            cooperative=self.cooperative, actor=self.membership, invoice=invoice, reason=data["reason"]
+        )
+        return self.present(invoice)
+
+
+class InvoiceDunningBlockApi(InvoiceApi):
+    @extend_schema(
+        tags=["invoice workflow"],
+        request=DunningBlockInputSerializer,
+        responses=InvoiceDetailOutputSerializer,
+        description="Stop dunning (`blocked`: true, with a reason, e.g. a dispute) or resume it.",
+    )
+    def post(self, request: Request, invoice_id: int) -> Response:
+        invoice = self.get_invoice(invoice_id)
+        self.require_staff(request)
+        data = parse(DunningBlockInputSerializer, request.data)
+        invoice = services.invoice_set_dunning_block(
+            cooperative=self.cooperative,
+            actor=self.membership,
+            invoice=invoice,
+            blocked=data["blocked"],
+            reason=data["reason"],
+        )
+        return self.present(invoice)
+
+
+# --- bank -----------------------------------------------------------------------------------------------
+
+
+class BankStatementImportApi(APIView, CooperativeMixin):
+    parser_classes = [MultiPartParser]
+    permission_classes = [IsFinance]
+
+    @extend_schema(
+        tags=["payments"],
+        request={"multipart/form-data": BankStatementInputSerializer},
+        responses={201: BankImportOutputSerializer},
+        description="Finance only. Import a camt.053 statement: credits whose reference names an open "
+        "invoice of this cooperative are booked; the rest waits in the backend for manual assignment. "
+        "Importing the same file again books nothing twice.",
+    )
+    def post(self, request: Request) -> Response:
+        data = parse(BankStatementInputSerializer, request.data)
+        upload = data["file"]
+        if upload.size is not None and upload.size > MAX_STATEMENT_BYTES:
+            message = _("A bank statement file may have at most 20 MB.")
+            raise ApplicationError(message, details={"file": [message]})
+        result = bank_statement_import(
+            cooperative=self.cooperative,
+            actor=self.membership,
+            data=upload.read(),
+            file_name=str(upload.name or "")[:255],
+        )
+        body = {
+            "statement": result.statement,
+            "matched": list(result.matched),
+            "unmatched": list(result.unmatched),
+            "ignored": _count(result.ignored),
+            "duplicates": _count(result.duplicates),
+        }
+        return Response(BankImportOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) else len(value)

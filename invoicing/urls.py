@@ -1,0 +1,11 @@
+from django.urls import URLPattern, URLResolver, path
+
+from invoicing import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("projects/<int:project_id>/invoices/new/", views.invoice_create, name="invoice_create"),
+    path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:invoice_id>/edit/", views.invoice_update, name="invoice_update"),
+    path("invoices/<int:invoice_id>/submit/", views.invoice_submit, name="invoice_submit"),
+    path("invoices/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+]
