@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -43,21 +40,22 @@ from invoicing.serializers import (
 )
 from invoicing.services import LineInput
 from members.models import Membership
-from projects.apis import PAGE_PARAMETERS, parse
 from projects.models import Project
 from projects.selectors import project_get
-from smartprod.core.api import CooperativeMixin, IsFinance, IsStaffRole
+from smartprod.core.api import (
+    PAGE_PARAMETERS,
+    CooperativeMixin,
+    IsFinance,
+    IsStaffRole,
+    page_of,
+    paginated,
+    parse,
+    require_permission,
+)
 from smartprod.core.errors import ApplicationError
 
 STAFF_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
 MAX_STATEMENT_BYTES = 20 * 1024 * 1024
-
-
-def _require(request: Request, view: APIView, permission: type[BasePermission]) -> None:
-    """A role check made after the lookup: only someone who may see the object learns it exists."""
-    checker = permission()
-    if not checker.has_permission(request, view):
-        view.permission_denied(request, message=getattr(checker, "message", None))
 
 
 def _lines(rows: list[dict[str, Any]]) -> list[LineInput]:
@@ -73,26 +71,6 @@ def _lines(rows: list[dict[str, Any]]) -> list[LineInput]:
     ]
 
 
-def _page_of(name: str, serializer: type[serializers.Serializer[Any]]) -> Any:
-    return inline_serializer(
-        name,
-        {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer(many=True),
-        },
-    )
-
-
-def _paginated(
-    request: Request, view: APIView, queryset: QuerySet[Any], serializer: type[serializers.Serializer[Any]]
-) -> Response:
-    paginator = LimitOffsetPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
-
-
 class InvoiceApi(APIView, CooperativeMixin):
     def get_invoice(self, invoice_id: int) -> Invoice:
         return invoice_get(cooperative=self.cooperative, membership=self.membership, invoice_id=invoice_id)
@@ -104,7 +82,7 @@ class InvoiceApi(APIView, CooperativeMixin):
         return Response(InvoiceDetailOutputSerializer(detail).data, status=code)
 
     def require_staff(self, request: Request) -> None:
-        _require(request, self, IsStaffRole)
+        require_permission(request, self, IsStaffRole)
 
 
 # --- invoices -------------------------------------------------------------------------------------------
@@ -121,7 +99,7 @@ class InvoiceListCreateApi(InvoiceApi):
             OpenApiParameter("project", OpenApiTypes.INT, description="only this project's invoices"),
             OpenApiParameter("status", OpenApiTypes.STR, description="e.g. submitted, issued, paid"),
         ],
-        responses=_page_of("InvoicePage", InvoiceOutputSerializer),
+        responses=page_of("InvoicePage", InvoiceOutputSerializer),
         description="Invoices and credit notes of the projects the person may see (staff: all).",
     )
     def get(self, request: Request) -> Response:
@@ -132,7 +110,7 @@ class InvoiceListCreateApi(InvoiceApi):
         wanted = request.query_params.get("status", "")
         if wanted:
             invoices = invoices.filter(status=wanted)
-        return _paginated(request, self, invoices, InvoiceOutputSerializer)
+        return paginated(request, self, invoices, InvoiceOutputSerializer)
 
     @extend_schema(
         tags=["invoices"],
@@ -260,7 +238,7 @@ class InvoicePaymentsApi(InvoiceApi):
     )
     def post(self, request: Request, invoice_id: int) -> Response:
         invoice = self.get_invoice(invoice_id)
-        _require(request, self, IsFinance)
+        require_permission(request, self, IsFinance)
         data = parse(PaymentInputSerializer, request.data)
         payment = services.payment_record(
             cooperative=self.cooperative,
@@ -305,7 +283,7 @@ class InvoiceWriteOffApi(InvoiceApi):
     )
     def post(self, request: Request, invoice_id: int) -> Response:
         invoice = self.get_invoice(invoice_id)
-        _require(request, self, IsFinance)
+        require_permission(request, self, IsFinance)
         data = parse(ReasonInputSerializer, request.data)
         services.invoice_write_off(
             cooperative=self.cooperative, actor=self.membership, invoice=invoice, reason=data["reason"]

@@ -17,7 +17,7 @@ from rest_framework import serializers
 
 from invoicing.models import BankEntry, BankStatement, Invoice, InvoiceLine, Payment
 from invoicing.services import vat_breakdown
-from projects.serializers import MoneyField, UploadField
+from smartprod.core.serializers import MoneyField, UploadField
 
 QUANTITY_PATTERN = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
 

@@ -39,16 +39,9 @@ from projects.forms import add_service_errors
 from projects.models import Project
 from projects.selectors import is_staff, project_get
 from smartprod.core.errors import ApplicationError
+from smartprod.core.tenancy import require_membership
 
 NEW_INVOICE_ROWS = 3
-
-
-def _tenant(request: HttpRequest) -> tuple[Cooperative, Membership]:
-    cooperative = getattr(request, "cooperative", None)
-    membership = getattr(request, "membership", None)
-    if cooperative is None or membership is None:
-        raise Http404(_("No membership in this cooperative."))
-    return cooperative, membership
 
 
 def _invoice(cooperative: Cooperative, membership: Membership, invoice_id: int) -> Invoice:
@@ -154,7 +147,7 @@ def _form_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def invoice_create(request: HttpRequest, project_id: int) -> HttpResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     try:
         project = project_get(cooperative=cooperative, membership=membership, project_id=project_id)
     except Project.DoesNotExist as exc:
@@ -175,7 +168,7 @@ def invoice_create(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def invoice_update(request: HttpRequest, invoice_id: int) -> HttpResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     invoice = _invoice(cooperative, membership, invoice_id)
     if not _abilities(invoice, membership)["edit"]:
         if invoice.is_editable:
@@ -188,7 +181,7 @@ def invoice_update(request: HttpRequest, invoice_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     invoice = _invoice(cooperative, membership, invoice_id)
     lines = list(invoice.lines.all())
     units = dict(UNIT_CHOICES)
@@ -220,7 +213,7 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def invoice_submit(request: HttpRequest, invoice_id: int) -> HttpResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     invoice = _invoice(cooperative, membership, invoice_id)
     try:
         services.invoice_submit(cooperative=cooperative, actor=membership, invoice=invoice)
@@ -236,7 +229,7 @@ def invoice_submit(request: HttpRequest, invoice_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponseBase:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     try:
         invoice = selectors.invoice_get(cooperative=cooperative, membership=membership, invoice_id=invoice_id)
         content = invoice_pdf_bytes(cooperative=cooperative, invoice=invoice)

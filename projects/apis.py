@@ -7,17 +7,13 @@ object the person may not see answers 404 (never 403: no existence leak).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -63,37 +59,22 @@ from projects.services import (
     project_submit,
     project_update,
 )
-from smartprod.core.api import CooperativeMixin, IsAdvisor, IsStaffRole
+from smartprod.core.api import (
+    PAGE_PARAMETERS,
+    CooperativeMixin,
+    IsAdvisor,
+    IsStaffRole,
+    page_of,
+    paginated,
+    parse,
+    require_permission,
+)
 from smartprod.core.errors import ApplicationError
 
-PAGE_PARAMETERS = [
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (default 100)"),
-    OpenApiParameter("offset", OpenApiTypes.INT, description="Rows to skip"),
-]
 MULTIPART_OR_JSON = ("multipart/form-data", "application/json")
 
 
 # --- helpers: parse, look up what a body refers to, present --------------------------------------
-
-
-def _messages(errors: Any) -> Iterable[str]:
-    if isinstance(errors, dict):
-        for field, inner in errors.items():
-            for message in _messages(inner):
-                yield message if field == "non_field_errors" else f"{field}: {message}"
-    elif isinstance(errors, list):
-        for inner in errors:
-            yield from _messages(inner)
-    elif errors:
-        yield str(errors)
-
-
-def parse(serializer_class: type[serializers.Serializer[Any]], data: Any, *, partial: bool = False) -> Any:
-    """Validated input, or a 400 in the API's one error shape: {"detail": ..., "details": {field: [...]}}."""
-    serializer = serializer_class(data=data, partial=partial)
-    if not serializer.is_valid():
-        raise ApplicationError(" ".join(_messages(serializer.errors)), details=dict(serializer.errors))
-    return serializer.validated_data
 
 
 def _unknown(field: str, message: str) -> ApplicationError:
@@ -121,33 +102,6 @@ def _collaborators_of(cooperative: Any, rows: list[dict[str, Any]]) -> list[tupl
     return resolved
 
 
-def _paginated(
-    request: Request, view: APIView, queryset: QuerySet[Any], serializer: type[serializers.Serializer[Any]]
-) -> Response:
-    paginator = LimitOffsetPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
-
-
-def _page_of(name: str, serializer: type[serializers.Serializer[Any]]) -> Any:
-    return inline_serializer(
-        name,
-        {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer(many=True),
-        },
-    )
-
-
-def _require(request: Request, view: APIView, permission: type[BasePermission]) -> None:
-    """A role check made after the lookup: only someone who may see the object learns it exists."""
-    checker = permission()
-    if not checker.has_permission(request, view):
-        view.permission_denied(request, message=getattr(checker, "message", None))
-
-
 class ProjectApi(APIView, CooperativeMixin):
     def get_project(self, project_id: int) -> Project:
         return project_get(cooperative=self.cooperative, membership=self.membership, project_id=project_id)
@@ -167,10 +121,10 @@ class ClientListCreateApi(APIView, CooperativeMixin):
         operation_id="clients_list",
         tags=["clients"],
         parameters=PAGE_PARAMETERS,
-        responses=_page_of("ClientPage", ClientOutputSerializer),
+        responses=page_of("ClientPage", ClientOutputSerializer),
     )
     def get(self, request: Request) -> Response:
-        return _paginated(
+        return paginated(
             request,
             self,
             client_list(cooperative=self.cooperative, membership=self.membership),
@@ -194,7 +148,7 @@ class ProjectListCreateApi(ProjectApi):
         operation_id="projects_list",
         tags=["projects"],
         parameters=PAGE_PARAMETERS,
-        responses=_page_of("ProjectPage", ProjectOutputSerializer),
+        responses=page_of("ProjectPage", ProjectOutputSerializer),
         description="A member sees the projects they own or collaborate on; staff the cooperative's.",
     )
     def get(self, request: Request) -> Response:
@@ -210,7 +164,7 @@ class ProjectListCreateApi(ProjectApi):
                 )
             )
         )
-        return _paginated(request, self, projects, ProjectOutputSerializer)
+        return paginated(request, self, projects, ProjectOutputSerializer)
 
     @extend_schema(
         tags=["projects"], request=ProjectInputSerializer, responses={201: ProjectDetailOutputSerializer}
@@ -275,7 +229,7 @@ class ProjectApproveApi(ProjectApi):
     )
     def post(self, request: Request, project_id: int) -> Response:
         project = self.get_project(project_id)
-        _require(request, self, IsAdvisor)
+        require_permission(request, self, IsAdvisor)
         data = parse(CommentInputSerializer, request.data)
         project = project_approve(
             cooperative=self.cooperative, actor=self.membership, project=project, comment=data["comment"]
@@ -291,7 +245,7 @@ class ProjectRejectApi(ProjectApi):
     )
     def post(self, request: Request, project_id: int) -> Response:
         project = self.get_project(project_id)
-        _require(request, self, IsAdvisor)
+        require_permission(request, self, IsAdvisor)
         data = parse(RequiredCommentInputSerializer, request.data)
         project = project_reject(
             cooperative=self.cooperative, actor=self.membership, project=project, comment=data["comment"]
@@ -307,7 +261,7 @@ class ProjectRequestChangesApi(ProjectApi):
     )
     def post(self, request: Request, project_id: int) -> Response:
         project = self.get_project(project_id)
-        _require(request, self, IsAdvisor)
+        require_permission(request, self, IsAdvisor)
         data = parse(RequiredCommentInputSerializer, request.data)
         project = project_request_changes(
             cooperative=self.cooperative, actor=self.membership, project=project, comment=data["comment"]
@@ -323,12 +277,12 @@ class ProjectDocumentListCreateApi(ProjectApi):
         operation_id="project_documents_list",
         tags=["documents"],
         parameters=PAGE_PARAMETERS,
-        responses=_page_of("DocumentPage", DocumentOutputSerializer),
+        responses=page_of("DocumentPage", DocumentOutputSerializer),
     )
     def get(self, request: Request, project_id: int) -> Response:
         project = self.get_project(project_id)
         documents = document_list(cooperative=self.cooperative, project=project)
-        return _paginated(request, self, documents, DocumentOutputSerializer)
+        return paginated(request, self, documents, DocumentOutputSerializer)
 
     @extend_schema(
         tags=["documents"],
@@ -356,14 +310,14 @@ class ProjectExpenseListCreateApi(ProjectApi):
         operation_id="project_expenses_list",
         tags=["expenses"],
         parameters=PAGE_PARAMETERS,
-        responses=_page_of("ExpensePage", ExpenseOutputSerializer),
+        responses=page_of("ExpensePage", ExpenseOutputSerializer),
     )
     def get(self, request: Request, project_id: int) -> Response:
         project = self.get_project(project_id)
         expenses = expense_list(cooperative=self.cooperative, project=project).select_related(
             "submitted_by__user"
         )
-        return _paginated(request, self, expenses, ExpenseOutputSerializer)
+        return paginated(request, self, expenses, ExpenseOutputSerializer)
 
     @extend_schema(
         tags=["expenses"],
@@ -404,7 +358,7 @@ class ExpenseApproveApi(APIView, CooperativeMixin):
     @extend_schema(tags=["expenses"], request=CommentInputSerializer, responses=ExpenseOutputSerializer)
     def post(self, request: Request, expense_id: int) -> Response:
         expense = expense_get(cooperative=self.cooperative, membership=self.membership, expense_id=expense_id)
-        _require(request, self, IsStaffRole)
+        require_permission(request, self, IsStaffRole)
         data = parse(CommentInputSerializer, request.data)
         expense = expense_approve(
             cooperative=self.cooperative, actor=self.membership, expense=expense, comment=data["comment"]
@@ -418,7 +372,7 @@ class ExpenseRejectApi(APIView, CooperativeMixin):
     )
     def post(self, request: Request, expense_id: int) -> Response:
         expense = expense_get(cooperative=self.cooperative, membership=self.membership, expense_id=expense_id)
-        _require(request, self, IsStaffRole)
+        require_permission(request, self, IsStaffRole)
         data = parse(RequiredCommentInputSerializer, request.data)
         expense = expense_reject(
             cooperative=self.cooperative, actor=self.membership, expense=expense, comment=data["comment"]

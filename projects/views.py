@@ -34,17 +34,9 @@ from projects.forms import (
 from projects.models import Client, Document, Project
 from projects.panels import project_panels
 from smartprod.core.errors import ApplicationError
+from smartprod.core.tenancy import require_membership
 
 Status = Project.Status
-
-
-def _tenant(request: HttpRequest) -> tuple[Cooperative, Membership]:
-    """The cooperative of the request and the person's membership in it; without one, nothing is here."""
-    cooperative = getattr(request, "cooperative", None)
-    membership = getattr(request, "membership", None)
-    if cooperative is None or membership is None:
-        raise Http404(_("No membership in this cooperative."))
-    return cooperative, membership
 
 
 def _project(cooperative: Cooperative, membership: Membership, project_id: int) -> Project:
@@ -88,7 +80,7 @@ def _people(cooperative: Cooperative, owner_id: int) -> tuple[list[tuple[int, st
 @login_required
 @require_http_methods(["GET"])
 def client_list(request: HttpRequest) -> HttpResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     clients = selectors.client_list(cooperative=cooperative, membership=membership)
     return render(request, "projects/client_list.html", {"clients": clients})
 
@@ -96,7 +88,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def client_create(request: HttpRequest) -> HttpResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     then_project = request.GET.get("then") == "project"
     form = ClientForm(request.POST or None, initial={"country": cooperative.country})
     if request.method == "POST" and form.is_valid():
@@ -117,7 +109,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def client_update(request: HttpRequest, client_id: int) -> HttpResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     try:
         client = selectors.client_get(cooperative=cooperative, client_id=client_id, membership=membership)
     except Client.DoesNotExist as exc:
@@ -204,14 +196,14 @@ def _project_form_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_create(request: HttpRequest) -> HttpResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     return _project_form_page(request, cooperative, membership, None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_update(request: HttpRequest, project_id: int) -> HttpResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     project = _project(cooperative, membership, project_id)
     if project.owner_id != membership.pk:
         raise Http404  # only the owner has an edit page
@@ -228,7 +220,7 @@ def project_update(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     project = _project(cooperative, membership, project_id)
     budget = project_budget(cooperative=cooperative, project=project)
     chart = balance_chart(
@@ -255,7 +247,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def project_submit(request: HttpRequest, project_id: int) -> HttpResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     project = _project(cooperative, membership, project_id)
     try:
         services.project_submit(cooperative=cooperative, actor=membership, project=project)
@@ -269,7 +261,7 @@ def project_submit(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def project_close(request: HttpRequest, project_id: int) -> HttpResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     project = _project(cooperative, membership, project_id)
     try:
         services.project_close(
@@ -291,7 +283,7 @@ def project_close(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     project = _project(cooperative, membership, project_id)
     if not _abilities(project, membership)["upload"]:
         messages.error(
@@ -328,7 +320,7 @@ def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def expense_submit(request: HttpRequest, project_id: int) -> HttpResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     project = _project(cooperative, membership, project_id)
     if not _abilities(project, membership)["claim"]:
         messages.error(
@@ -366,7 +358,7 @@ def expense_submit(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def document_download(request: HttpRequest, document_id: int) -> FileResponse:
-    cooperative, membership = _tenant(request)
+    cooperative, membership = require_membership(request)
     try:
         document = selectors.document_get(
             cooperative=cooperative, membership=membership, document_id=document_id

@@ -12,7 +12,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -104,3 +104,12 @@ def tenant_context(request: HttpRequest) -> dict[str, Any]:
         "membership": membership,
         "is_staff_role": membership is not None and membership.role in STAFF_ROLES,
     }
+
+
+def require_membership(request: HttpRequest) -> tuple[Any, Any]:
+    """The cooperative of the request and the person's membership in it; without one: 404."""
+    cooperative = getattr(request, "cooperative", None)
+    membership = getattr(request, "membership", None)
+    if cooperative is None or membership is None:
+        raise Http404(_("No membership in this cooperative."))
+    return cooperative, membership
