@@ -31,7 +31,9 @@ sysdeps-test:
 	@bash scripts/ensure-debs.sh $(TEST_DEBS)
 
 messages: .venv/.synced
-	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages -v0 --ignore=.venv; \
+	@if ! ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then echo "no translation catalogues"; \
+	 elif command -v msgfmt >/dev/null; then DATABASE_URL=postgres://none@127.0.0.1:1/none \
+	   $(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=.data; \
 	 else echo "gettext (msgfmt) missing: pages stay English until it is installed"; fi
 
 migrate: install ## apply database migrations (embedded PostgreSQL unless DATABASE_URL is set)
