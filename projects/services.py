@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.models import Cooperative, Membership
 from projects.budget import project_budget_figures
@@ -302,9 +303,7 @@ def project_transition(
     is_reviewer = actor.role in REVIEWER_ROLES and not is_owner  # four eyes: nobody reviews their own project
     allowed = {"owner": is_owner, "reviewer": is_reviewer, "owner_or_reviewer": is_owner or is_reviewer}[who]
     if not allowed:
-        raise ApplicationError(
-            _("You may not %(action)s this project.") % {"action": action.replace("_", " ")}
-        )
+        raise ApplicationError(_("You may not %(action)s this project.") % {"action": _ACTION_NAME[action]})
     if project.status not in sources:
         raise ApplicationError(
             _("This project is %(status)s: it cannot be %(action)s.")
@@ -341,11 +340,18 @@ def project_transition(
 
 
 _ACTION_PAST = {
-    "submit": "submitted",
-    "approve": "approved",
-    "reject": "rejected",
-    "request_changes": "sent back for changes",
-    "close": "closed",
+    "submit": gettext_lazy("submitted"),
+    "approve": gettext_lazy("approved"),
+    "reject": gettext_lazy("rejected"),
+    "request_changes": gettext_lazy("sent back for changes"),
+    "close": gettext_lazy("closed"),
+}
+_ACTION_NAME = {
+    "submit": gettext_lazy("submit"),
+    "approve": gettext_lazy("approve"),
+    "reject": gettext_lazy("reject"),
+    "request_changes": gettext_lazy("ask for changes"),
+    "close": gettext_lazy("close"),
 }
 
 

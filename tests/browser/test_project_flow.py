@@ -28,7 +28,7 @@ MEMBER = "member@smart-at.example"
 ADVISOR = "advisor@smart-at.example"
 TITLE = "Fotoproduktion Katalog Frühjahr"
 CLIENT = "Galerie Westlicht GmbH"
-SAVE_DECISION = "input[type='submit'][value='Save decision'], button:has-text('Save decision')"
+SAVE_DECISION = "input[name='save_decision']"  # not by its label: the backend speaks German here
 PROJECT_URL = re.compile(r"/projects/(\d+)/$")
 
 
@@ -137,9 +137,7 @@ def test_member_brings_in_a_project_and_an_advisor_approves_it(
     desktop_page.fill("textarea[name='comment']", "Vertrag passt, freigegeben.")
     screenshot(desktop_page, "project-flow-6-review")
     with desktop_page.expect_navigation():
-        desktop_page.locator(
-            "input[type='submit'][value='Save decision'], button:has-text('Save decision')"
-        ).first.click()
+        desktop_page.locator(SAVE_DECISION).click()
     expect(desktop_page).to_have_url(re.compile(rf"/admin/projects/project/{project_id}/change/$"))
     expect(desktop_page.locator(".messagelist .success")).to_be_visible()
     screenshot(desktop_page, "project-flow-7-approved-in-backend")
