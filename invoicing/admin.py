@@ -65,6 +65,18 @@ def _report(admin_view: admin.ModelAdmin[Any], request: HttpRequest, done: int, 
         admin_view.message_user(request, message % {"count": done}, messages.SUCCESS)
 
 
+def _run_each(model_admin: Any, request: HttpRequest, objects: Any, call: Any, done_message: Any) -> None:
+    """Run a service for each object; report each refusal, then how many went through."""
+    done = 0
+    for obj in objects:
+        try:
+            call(obj)
+            done += 1
+        except ApplicationError as exc:
+            model_admin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+    _report(model_admin, request, done, done_message)
+
+
 # --- intermediate forms ---------------------------------------------------------------------------------
 
 
@@ -387,15 +399,30 @@ class InvoiceAdmin(TenantAdmin):
         )
 
     def _each(self, request: HttpRequest, queryset: QuerySet[Invoice], call: Any, done_message: Any) -> None:
-        """Run a service for each invoice; report each refusal, then how many went through."""
-        done = 0
-        for invoice in queryset:
-            try:
-                call(invoice)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
-        _report(self, request, done, done_message)
+        _run_each(self, request, queryset, call, done_message)
+
+    def _reason_action(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Invoice],
+        *,
+        form_class: type[forms.Form],
+        call: Any,
+        done_message: Any,
+        action: str,
+        title: Any,
+        intro: Any,
+        submit: Any,
+    ) -> HttpResponse | None:
+        """An action that asks for a reason first, then calls `call(invoice, actor, reason)` for each."""
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            actor, reason = _actor(request), form.cleaned_data["reason"]
+            self._each(request, queryset, lambda invoice: call(invoice, actor, reason), done_message)
+            return None
+        return self._form_page(
+            request, queryset, form, action=action, title=title, intro=intro, submit=submit
+        )
 
     @admin.action(description=_("Issue selected submitted invoices"), permissions=["issue"])
     def issue_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
@@ -442,22 +469,14 @@ class InvoiceAdmin(TenantAdmin):
 
     @admin.action(description=_("Credit selected invoices in full…"), permissions=["issue"])
     def credit_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> HttpResponse | None:
-        form = ReasonForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            actor, reason = _actor(request), form.cleaned_data["reason"]
-            self._each(
-                request,
-                queryset,
-                lambda invoice: services.credit_note_issue(
-                    cooperative=invoice.cooperative, actor=actor, invoice=invoice, reason=reason
-                ),
-                _("%(count)d credit note(s) issued."),
-            )
-            return None
-        return self._form_page(
+        return self._reason_action(
             request,
             queryset,
-            form,
+            form_class=ReasonForm,
+            call=lambda invoice, actor, reason: services.credit_note_issue(
+                cooperative=invoice.cooperative, actor=actor, invoice=invoice, reason=reason
+            ),
+            done_message=_("%(count)d credit note(s) issued."),
             action="credit_selected",
             title=_("Credit invoices in full"),
             intro=_("A credit note with its own number cancels what is left of each of these invoices:"),
@@ -466,22 +485,14 @@ class InvoiceAdmin(TenantAdmin):
 
     @admin.action(description=_("Write off selected invoices…"), permissions=["finance"])
     def write_off_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> HttpResponse | None:
-        form = ReasonForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            actor, reason = _actor(request), form.cleaned_data["reason"]
-            self._each(
-                request,
-                queryset,
-                lambda invoice: services.invoice_write_off(
-                    cooperative=invoice.cooperative, actor=actor, invoice=invoice, reason=reason
-                ),
-                _("%(count)d invoice(s) written off."),
-            )
-            return None
-        return self._form_page(
+        return self._reason_action(
             request,
             queryset,
-            form,
+            form_class=ReasonForm,
+            call=lambda invoice, actor, reason: services.invoice_write_off(
+                cooperative=invoice.cooperative, actor=actor, invoice=invoice, reason=reason
+            ),
+            done_message=_("%(count)d invoice(s) written off."),
             action="write_off_selected",
             title=_("Write off invoices"),
             intro=_(
@@ -502,29 +513,16 @@ class InvoiceAdmin(TenantAdmin):
     def _dunning(
         self, request: HttpRequest, queryset: QuerySet[Invoice], *, blocked: bool
     ) -> HttpResponse | None:
-        form_class = ReasonForm if blocked else OptionalReasonForm
-        form = form_class(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            actor, reason = _actor(request), form.cleaned_data["reason"]
-            self._each(
-                request,
-                queryset,
-                lambda invoice: services.invoice_set_dunning_block(
-                    cooperative=invoice.cooperative,
-                    actor=actor,
-                    invoice=invoice,
-                    blocked=blocked,
-                    reason=reason,
-                ),
-                _("Dunning stopped for %(count)d invoice(s).")
-                if blocked
-                else _("Dunning resumed for %(count)d invoice(s)."),
-            )
-            return None
-        return self._form_page(
+        return self._reason_action(
             request,
             queryset,
-            form,
+            form_class=ReasonForm if blocked else OptionalReasonForm,
+            call=lambda invoice, actor, reason: services.invoice_set_dunning_block(
+                cooperative=invoice.cooperative, actor=actor, invoice=invoice, blocked=blocked, reason=reason
+            ),
+            done_message=_("Dunning stopped for %(count)d invoice(s).")
+            if blocked
+            else _("Dunning resumed for %(count)d invoice(s)."),
             action="block_dunning" if blocked else "resume_dunning",
             title=_("Stop dunning") if blocked else _("Resume dunning"),
             intro=_("No more reminders go out for these invoices until dunning is resumed:")
@@ -689,14 +687,7 @@ class BankEntryAdmin(ReadOnlyTenantAdmin):
         return text if len(text) <= 60 else text[:59] + "…"
 
     def _each(self, request: HttpRequest, queryset: QuerySet[BankEntry], call: Any, message: Any) -> None:
-        done = 0
-        for entry in queryset.order_by("pk"):
-            try:
-                call(entry)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{entry}: {exc.message}", messages.ERROR)
-        _report(self, request, done, message)
+        _run_each(self, request, queryset.order_by("pk"), call, message)
 
     @admin.action(description=_("Assign to an invoice…"), permissions=["finance"])
     def assign_to_invoice(self, request: HttpRequest, queryset: QuerySet[BankEntry]) -> HttpResponse | None:
