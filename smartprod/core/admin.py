@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelChoiceField
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from smartprod.core.admin_site import staff_role
 from smartprod.core.models import AuditEvent, TenantModel
@@ -40,6 +40,11 @@ class TenantScopedMixin:
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return _scope(super().get_queryset(request), request)  # type: ignore[misc]
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
+        # Another cooperative's object does not exist here: 404, as everywhere else (not the admin's
+        # redirect with a message naming the id).
+        raise Http404
 
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
