@@ -25,7 +25,7 @@ from invoicing.models import BankEntry, BankStatement, Invoice, Payment
 from invoicing.services import FINANCE_ROLES, OPEN_STATUSES, payment_record
 from members.models import Cooperative, Membership
 from smartprod.core.audit import audit_log
-from smartprod.core.errors import ApplicationError
+from smartprod.core.errors import ApplicationError, status_in_sentence
 
 # A candidate invoice number inside free text: letters/digits joined by the separators number formats use.
 _NUMBER_TOKEN_RE = re.compile(r"[0-9A-Za-z]+(?:[-/._][0-9A-Za-z]+)*")
@@ -319,7 +319,7 @@ def bank_entry_assign(
     if not entry.is_credit or entry.status != BankEntry.Status.UNMATCHED:
         raise ApplicationError(
             _("Only unmatched incoming payments can be assigned; this entry is %(status)s.")
-            % {"status": entry.get_status_display().lower()},
+            % {"status": status_in_sentence(entry.get_status_display())},
             conflict=True,
         )
     if entry.currency != invoice.currency:
@@ -359,7 +359,7 @@ def bank_entry_ignore(
     if entry.status != BankEntry.Status.UNMATCHED:
         raise ApplicationError(
             _("Only unmatched entries can be set aside; this entry is %(status)s.")
-            % {"status": entry.get_status_display().lower()},
+            % {"status": status_in_sentence(entry.get_status_display())},
             conflict=True,
         )
     entry.status = BankEntry.Status.IGNORED

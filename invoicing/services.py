@@ -31,7 +31,7 @@ from projects.ledger import Posting, account_get
 from projects.ledger import journal_post as _journal_post
 from projects.models import Account, JournalLine, Project
 from smartprod.core.audit import audit_log
-from smartprod.core.errors import ApplicationError
+from smartprod.core.errors import ApplicationError, status_in_sentence
 from smartprod.core.money import ZERO, percent_of, quantize_money
 
 ISSUER_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
@@ -250,7 +250,7 @@ def invoice_create_draft(
     if project.status != Project.Status.APPROVED:
         raise ApplicationError(
             _("Only approved projects can be invoiced; this one is %(status)s.")
-            % {"status": project.get_status_display().lower()},
+            % {"status": status_in_sentence(project.get_status_display())},
             details={"project": [_("Not approved.")]},
             conflict=True,
         )
@@ -348,7 +348,7 @@ def invoice_submit(*, cooperative: Cooperative, actor: Membership, invoice: Invo
     if invoice.status != Invoice.Status.DRAFT:
         raise ApplicationError(
             _("Only drafts can be submitted; this invoice is %(status)s.")
-            % {"status": invoice.get_status_display().lower()},
+            % {"status": status_in_sentence(invoice.get_status_display())},
             conflict=True,
         )
     invoice.status = Invoice.Status.SUBMITTED
@@ -450,7 +450,7 @@ def invoice_issue(
     if project.status != Project.Status.APPROVED:
         raise ApplicationError(
             _("Only invoices of approved projects can be issued; the project is %(status)s.")
-            % {"status": project.get_status_display().lower()},
+            % {"status": status_in_sentence(project.get_status_display())},
             conflict=True,
         )
     owner_self_issue = (
@@ -679,7 +679,7 @@ def payment_record(
     if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in (*OPEN_STATUSES, Invoice.Status.PAID):
         raise ApplicationError(
             _("Payments are recorded against issued invoices; this one is %(status)s.")
-            % {"status": invoice.get_status_display().lower()},
+            % {"status": status_in_sentence(invoice.get_status_display())},
             conflict=True,
         )
     if date < (invoice.issue_date or date) - timedelta(days=366) or date > timezone.localdate() + timedelta(

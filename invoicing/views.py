@@ -38,7 +38,7 @@ from members.models import Cooperative, Membership
 from projects.forms import add_service_errors
 from projects.models import Project
 from projects.selectors import is_staff, project_get
-from smartprod.core.errors import ApplicationError
+from smartprod.core.errors import ApplicationError, status_in_sentence
 from smartprod.core.tenancy import require_membership
 
 NEW_INVOICE_ROWS = 3
@@ -157,7 +157,7 @@ def invoice_create(request: HttpRequest, project_id: int) -> HttpResponse:
             messages.error(
                 request,
                 _("Only approved projects can be invoiced; this one is %(status)s.")
-                % {"status": project.get_status_display().lower()},
+                % {"status": status_in_sentence(project.get_status_display())},
             )
         else:
             messages.error(request, _("Only the project's owner drafts its invoices."))

@@ -35,7 +35,7 @@ from projects.models import (
 )
 from projects.selectors import is_staff
 from smartprod.core.audit import audit_log
-from smartprod.core.errors import ApplicationError
+from smartprod.core.errors import ApplicationError, status_in_sentence
 from smartprod.core.money import quantize_money
 
 Status = Project.Status
@@ -258,7 +258,7 @@ def project_update(
     if not project.is_editable:
         raise ApplicationError(
             _("This project is %(status)s: it cannot be edited; its terms change only through a new review.")
-            % {"status": project.get_status_display().lower()},
+            % {"status": status_in_sentence(project.get_status_display())},
             conflict=True,
         )
     for key, value in terms.items():
@@ -307,7 +307,7 @@ def project_transition(
     if project.status not in sources:
         raise ApplicationError(
             _("This project is %(status)s: it cannot be %(action)s.")
-            % {"status": project.get_status_display().lower(), "action": _ACTION_PAST[action]},
+            % {"status": status_in_sentence(project.get_status_display()), "action": _ACTION_PAST[action]},
             details={"status": project.status},
             conflict=True,
         )
@@ -452,7 +452,7 @@ def document_upload(
     if project.status in (Status.REJECTED, Status.CLOSED):
         raise ApplicationError(
             _("This project is %(status)s: it takes no more documents.")
-            % {"status": project.get_status_display().lower()},
+            % {"status": status_in_sentence(project.get_status_display())},
             conflict=True,
         )
     mime, content = sniff_upload(upload)
@@ -589,7 +589,8 @@ def expense_approve(
     expense = Expense.objects.for_cooperative(cooperative).select_for_update().get(pk=expense.pk)
     if expense.status != Expense.Status.SUBMITTED:
         raise ApplicationError(
-            _("This expense is already %(status)s.") % {"status": expense.get_status_display().lower()},
+            _("This expense is already %(status)s.")
+            % {"status": status_in_sentence(expense.get_status_display())},
             conflict=True,
         )
     if expense.submitted_by_id == actor.pk:

@@ -33,7 +33,7 @@ from projects.forms import (
 )
 from projects.models import Client, Document, Project
 from projects.panels import project_panels
-from smartprod.core.errors import ApplicationError
+from smartprod.core.errors import ApplicationError, status_in_sentence
 from smartprod.core.tenancy import require_membership
 
 Status = Project.Status
@@ -211,7 +211,7 @@ def project_update(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.error(
             request,
             _("A %(status)s project cannot be edited; its terms change only through a new review.")
-            % {"status": project.get_status_display().lower()},
+            % {"status": status_in_sentence(project.get_status_display())},
         )
         return redirect("project_detail", project_id=project.pk)
     return _project_form_page(request, cooperative, membership, project)
@@ -289,7 +289,7 @@ def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.error(
             request,
             _("A %(status)s project takes no more documents.")
-            % {"status": project.get_status_display().lower()},
+            % {"status": status_in_sentence(project.get_status_display())},
         )
         return redirect("project_detail", project_id=project.pk)
     has_contract = any(d.kind == Document.Kind.CONTRACT for d in project.documents.all())

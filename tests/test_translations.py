@@ -202,3 +202,14 @@ def test_language_cookie_overrides_the_cooperative_language(member, client_for) 
     project = make_project(member.cooperative, member)
     page = client.get(reverse("project_detail", args=[project.pk])).content.decode()
     assert "Status history" in page and "Statusverlauf" not in page
+
+
+def test_status_words_keep_their_capital_in_german_sentences():
+    from django.utils import translation
+
+    from smartprod.core.errors import status_in_sentence
+
+    with translation.override("de"):
+        assert status_in_sentence("Entwurf") == "Entwurf"
+    with translation.override("en"):
+        assert status_in_sentence("Draft") == "draft"

@@ -21,3 +21,12 @@ class ApplicationError(Exception):
 
 class TenantScopeError(RuntimeError):
     """A tenant-owned table was queried without naming the cooperative: fail closed, never return all rows."""
+
+
+def status_in_sentence(label: object) -> str:
+    """A status label placed inside a sentence: lower-cased in English ("this project is draft"), kept as it
+    is in German, where the status words are nouns ("hat den Status „Entwurf“")."""
+    from django.utils.translation import get_language
+
+    text = str(label)
+    return text if (get_language() or "en").startswith("de") else text.lower()
