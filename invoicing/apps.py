@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InvoicingConfig(AppConfig):
     name = "invoicing"
-    verbose_name = "Invoicing"
+    verbose_name = _("Invoicing")
 
     def ready(self) -> None:
         from invoicing import hooks

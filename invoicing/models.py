@@ -19,12 +19,12 @@ class VatRate(models.Model):
         REDUCED = "reduced", _("Reduced rate")
         REDUCED_2 = "reduced_2", _("Second reduced rate")
 
-    country = models.CharField(max_length=2)
-    code = models.CharField(max_length=12, choices=Code.choices)
-    rate = models.DecimalField(max_digits=5, decimal_places=2)
-    valid_from = models.DateField()
-    valid_until = models.DateField(null=True, blank=True)
-    label = models.CharField(max_length=120, blank=True)
+    country = models.CharField(_("country"), max_length=2)
+    code = models.CharField(_("code"), max_length=12, choices=Code.choices)
+    rate = models.DecimalField(_("rate (%)"), max_digits=5, decimal_places=2)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    label = models.CharField(_("label"), max_length=120, blank=True)
 
     class Meta:
         verbose_name = _("VAT rate")
@@ -41,11 +41,13 @@ class VatRate(models.Model):
 class BaseRate(models.Model):
     """The central bank's base rate (Basiszinssatz) with its valid-from date: input to default interest."""
 
-    country = models.CharField(max_length=2, default="AT")
-    valid_from = models.DateField()
-    rate = models.DecimalField(max_digits=6, decimal_places=3)
+    country = models.CharField(_("country"), max_length=2, default="AT")
+    valid_from = models.DateField(_("valid from"))
+    rate = models.DecimalField(_("rate (%)"), max_digits=6, decimal_places=3)
 
     class Meta:
+        verbose_name = _("base rate")
+        verbose_name_plural = _("base rates")
         ordering = ["country", "valid_from"]
         constraints = [models.UniqueConstraint(fields=["country", "valid_from"], name="base_rate_once")]
 
@@ -68,7 +70,7 @@ class InvoicingSettings(TenantModel):
     members_may_issue = models.BooleanField(
         _("members may issue invoices of approved projects themselves"), default=False
     )
-    reminder_sender_name = models.CharField(max_length=120, blank=True)
+    reminder_sender_name = models.CharField(_("sender name on reminders"), max_length=120, blank=True)
 
     class Meta:
         verbose_name = _("invoicing settings")
@@ -82,11 +84,13 @@ class InvoicingSettings(TenantModel):
 class NumberCounter(TenantModel):
     """The gapless number series of a cooperative, per kind and year. Locked row, never a DB sequence."""
 
-    kind = models.CharField(max_length=12)
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
+    kind = models.CharField(_("kind"), max_length=12)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
+        verbose_name = _("number counter")
+        verbose_name_plural = _("number counters")
         constraints = [models.UniqueConstraint(fields=["cooperative", "kind", "year"], name="counter_once")]
 
     def __str__(self) -> str:
@@ -113,15 +117,24 @@ class Invoice(TenantModel):
         WRITTEN_OFF = "written_off", _("Written off")
         CANCELLED = "cancelled", _("Cancelled")
 
-    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="invoices")
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("project")
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("client")
+    )
     original = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_notes",
+        verbose_name=_("original invoice"),
     )
     number = models.CharField(_("number"), max_length=40, null=True, blank=True)
     status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.DRAFT)
-    currency = models.CharField(max_length=3, default="EUR")
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
     issue_date = models.DateField(_("issue date"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     service_date = models.DateField(_("service date"), null=True, blank=True)
@@ -131,44 +144,58 @@ class Invoice(TenantModel):
     buyer_reference = models.CharField(_("buyer reference"), max_length=100, blank=True)
     note = models.TextField(_("note on the invoice"), blank=True)
     # Snapshot of the client at issue: the document must not change when the client record does.
-    client_name = models.CharField(max_length=200, blank=True)
-    client_address = models.TextField(blank=True)
+    client_name = models.CharField(_("client name"), max_length=200, blank=True)
+    client_address = models.TextField(_("client address"), blank=True)
     client_vat_id = models.CharField(_("client VAT id"), max_length=20, blank=True)
-    client_email = models.EmailField(blank=True)
-    client_is_business = models.BooleanField(default=True)
+    client_email = models.EmailField(_("client e-mail"), blank=True)
+    client_is_business = models.BooleanField(_("client is a business"), default=True)
     net_total = money_field(_("net total"), default=Decimal("0.00"))
     vat_total = money_field(_("VAT total"), default=Decimal("0.00"))
     gross_total = money_field(_("gross total"), default=Decimal("0.00"))
-    contribution_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    contribution = money_field(default=Decimal("0.00"))
-    paid_total = money_field(default=Decimal("0.00"))
-    credited_total = money_field(default=Decimal("0.00"))
-    written_off_total = money_field(default=Decimal("0.00"))
-    rf_reference = models.CharField(_("payment reference"), max_length=25, blank=True)
-    legal_note = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    contribution_rate = models.DecimalField(
+        _("contribution rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
-    issued_at = models.DateTimeField(null=True, blank=True)
+    contribution = money_field(_("contribution"), default=Decimal("0.00"))
+    paid_total = money_field(_("paid"), default=Decimal("0.00"))
+    credited_total = money_field(_("credited"), default=Decimal("0.00"))
+    written_off_total = money_field(_("written off"), default=Decimal("0.00"))
+    rf_reference = models.CharField(_("payment reference"), max_length=25, blank=True)
+    legal_note = models.TextField(_("legal note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
     journal_entry = models.OneToOneField(
-        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        JournalEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("journal entry"),
     )
     # The document: rendered and sent by workers after commit; state visible to staff and member.
-    pdf = models.FileField(upload_to="invoices/", max_length=300, blank=True)
-    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="invoices/", max_length=300, blank=True)
+    pdf_sha256 = models.CharField(_("PDF checksum (SHA-256)"), max_length=64, blank=True)
     pdf_rendered_at = models.DateTimeField(_("PDF rendered at"), null=True, blank=True)
-    email_sent_at = models.DateTimeField(null=True, blank=True)
-    email_sent_to = models.EmailField(blank=True)
-    document_attempts = models.PositiveSmallIntegerField(default=0)
-    document_error = models.TextField(blank=True)
+    email_sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
+    email_sent_to = models.EmailField(_("e-mail sent to"), blank=True)
+    document_attempts = models.PositiveSmallIntegerField(_("document attempts"), default=0)
+    document_error = models.TextField(_("document error"), blank=True)
     # Dunning (Mahnwesen).
-    dunning_level = models.PositiveSmallIntegerField(default=0)
+    dunning_level = models.PositiveSmallIntegerField(_("dunning level"), default=0)
     dunning_blocked = models.BooleanField(_("dunning blocked (dispute)"), default=False)
-    dunning_block_reason = models.CharField(max_length=300, blank=True)
-    handed_to_advisor_at = models.DateTimeField(null=True, blank=True)
+    dunning_block_reason = models.CharField(_("reason for the dunning block"), max_length=300, blank=True)
+    handed_to_advisor_at = models.DateTimeField(_("handed to advisor at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invoice")
@@ -229,18 +256,24 @@ class InvoiceLine(TenantModel):
         REVERSE_CHARGE = "AE", _("Reverse charge")
         EXEMPT = "E", _("Exempt")
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
-    position = models.PositiveSmallIntegerField()
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="lines", verbose_name=_("invoice")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
     description = models.CharField(_("description"), max_length=500)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
     unit = models.CharField(_("unit"), max_length=3, default="C62")
     unit_price = money_field(_("unit price"))
-    vat_category = models.CharField(max_length=2, choices=VatCategory.choices, default=VatCategory.STANDARD)
+    vat_category = models.CharField(
+        _("VAT category"), max_length=2, choices=VatCategory.choices, default=VatCategory.STANDARD
+    )
     vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
-    net_amount = money_field()
-    vat_amount = money_field()
+    net_amount = money_field(_("net amount"))
+    vat_amount = money_field(_("VAT amount"))
 
     class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position"),
@@ -257,20 +290,36 @@ class Payment(TenantModel):
         MANUAL = "manual", _("Recorded by hand")
         BANK = "bank", _("Bank statement")
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name=_("invoice")
+    )
     amount = money_field(_("amount"))
     date = models.DateField(_("date"))
-    source = models.CharField(max_length=6, choices=Source.choices, default=Source.MANUAL)
+    source = models.CharField(_("source"), max_length=6, choices=Source.choices, default=Source.MANUAL)
     bank_entry = models.OneToOneField(
-        "invoicing.BankEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="payment"
+        "invoicing.BankEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment",
+        verbose_name=_("bank entry"),
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    journal_entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    journal_entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, related_name="+", verbose_name=_("journal entry")
+    )
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["date", "id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
 
@@ -281,28 +330,42 @@ class Payment(TenantModel):
 class WriteOff(TenantModel):
     """Ausfallshaftung: the open amount leaves receivables into the guarantee fund; the budget keeps it."""
 
-    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="write_off")
-    gross_amount = money_field()
-    net_amount = money_field()
-    vat_amount = money_field()
-    reason = models.TextField()
-    date = models.DateField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    journal_entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    invoice = models.OneToOneField(
+        Invoice, on_delete=models.PROTECT, related_name="write_off", verbose_name=_("invoice")
+    )
+    gross_amount = money_field(_("gross amount"))
+    net_amount = money_field(_("net amount"))
+    vat_amount = money_field(_("VAT amount"))
+    reason = models.TextField(_("reason"))
+    date = models.DateField(_("date"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("written off by")
+    )
+    journal_entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, related_name="+", verbose_name=_("journal entry")
+    )
+
+    class Meta:
+        verbose_name = _("write-off")
+        verbose_name_plural = _("write-offs")
 
     def __str__(self) -> str:
         return f"Write-off {self.gross_amount} of {self.invoice}"
 
 
 class BankStatement(TenantModel):
-    statement_id = models.CharField(max_length=100)
-    account_iban = models.CharField(max_length=34)
-    file_sha256 = models.CharField(max_length=64)
-    file_name = models.CharField(max_length=255, blank=True)
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    imported_at = models.DateTimeField(auto_now_add=True)
+    statement_id = models.CharField(_("statement ID"), max_length=100)
+    account_iban = models.CharField(_("account IBAN"), max_length=34)
+    file_sha256 = models.CharField(_("file checksum (SHA-256)"), max_length=64)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported by")
+    )
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
         ordering = ["-imported_at", "-id"]
 
     def __str__(self) -> str:
@@ -316,19 +379,23 @@ class BankEntry(TenantModel):
         ASSIGNED = "assigned", _("Assigned by hand and booked")
         IGNORED = "ignored", _("Not a client payment")
 
-    statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="entries")
-    entry_reference = models.CharField(max_length=140)
-    amount = money_field()
-    currency = models.CharField(max_length=3)
-    is_credit = models.BooleanField()
-    booking_date = models.DateField(null=True, blank=True)
-    value_date = models.DateField(null=True, blank=True)
-    remittance_text = models.TextField(blank=True)
-    structured_reference = models.CharField(max_length=60, blank=True)
-    debtor_name = models.CharField(max_length=200, blank=True)
-    debtor_iban = models.CharField(max_length=34, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices)
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    statement = models.ForeignKey(
+        BankStatement, on_delete=models.PROTECT, related_name="entries", verbose_name=_("bank statement")
+    )
+    entry_reference = models.CharField(_("entry reference"), max_length=140)
+    amount = money_field(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3)
+    is_credit = models.BooleanField(_("incoming"))
+    booking_date = models.DateField(_("booking date"), null=True, blank=True)
+    value_date = models.DateField(_("value date"), null=True, blank=True)
+    remittance_text = models.TextField(_("remittance information"), blank=True)
+    structured_reference = models.CharField(_("structured reference"), max_length=60, blank=True)
+    debtor_name = models.CharField(_("payer name"), max_length=200, blank=True)
+    debtor_iban = models.CharField(_("payer IBAN"), max_length=34, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("invoice")
+    )
 
     class Meta:
         verbose_name = _("bank entry")
@@ -346,18 +413,22 @@ class BankEntry(TenantModel):
 class DunningLevel(TenantModel):
     """One step of a cooperative's dunning policy."""
 
-    level = models.PositiveSmallIntegerField()
-    name_de = models.CharField(max_length=80)
-    name_en = models.CharField(max_length=80)
-    days_after_due = models.PositiveSmallIntegerField()
-    fee = money_field(default=Decimal("0.00"))
-    charges_interest = models.BooleanField(default=False)
-    charges_flat_fee_b2b = models.BooleanField(default=False, help_text=_("€ 40 recovery fee (§ 458 UGB)"))
-    text_de = models.TextField()
-    text_en = models.TextField()
-    hands_to_advisor = models.BooleanField(default=False)
+    level = models.PositiveSmallIntegerField(_("level"))
+    name_de = models.CharField(_("name (German)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    days_after_due = models.PositiveSmallIntegerField(_("days after due date"))
+    fee = money_field(_("fee"), default=Decimal("0.00"))
+    charges_interest = models.BooleanField(_("charges default interest"), default=False)
+    charges_flat_fee_b2b = models.BooleanField(
+        _("charges flat recovery fee (B2B)"), default=False, help_text=_("€ 40 recovery fee (§ 458 UGB)")
+    )
+    text_de = models.TextField(_("text (German)"))
+    text_en = models.TextField(_("text (English)"))
+    hands_to_advisor = models.BooleanField(_("hands over to advisor"), default=False)
 
     class Meta:
+        verbose_name = _("dunning level")
+        verbose_name_plural = _("dunning levels")
         ordering = ["level"]
         constraints = [models.UniqueConstraint(fields=["cooperative", "level"], name="dunning_level_once")]
 
@@ -368,22 +439,26 @@ class DunningLevel(TenantModel):
 class DunningNotice(TenantModel):
     """A dunning letter. One per invoice and level — the unique constraint makes 'exactly once' hold."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="dunning_notices")
-    level = models.PositiveSmallIntegerField()
-    as_of = models.DateField()
-    open_principal = money_field()
-    fee = money_field(default=Decimal("0.00"))
-    interest = money_field(default=Decimal("0.00"))
-    flat_fee = money_field(default=Decimal("0.00"))
-    total_claimed = money_field()
-    interest_detail = models.JSONField(default=list, blank=True)
-    pdf = models.FileField(upload_to="dunning/", max_length=300, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    send_attempts = models.PositiveSmallIntegerField(default=0)
-    send_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="dunning_notices", verbose_name=_("invoice")
+    )
+    level = models.PositiveSmallIntegerField(_("dunning level"))
+    as_of = models.DateField(_("as of"))
+    open_principal = money_field(_("open principal"))
+    fee = money_field(_("fee"), default=Decimal("0.00"))
+    interest = money_field(_("interest"), default=Decimal("0.00"))
+    flat_fee = money_field(_("flat recovery fee"), default=Decimal("0.00"))
+    total_claimed = money_field(_("total claimed"))
+    interest_detail = models.JSONField(_("interest calculation"), default=list, blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="dunning/", max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
+    send_error = models.TextField(_("send error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("dunning notice")
+        verbose_name_plural = _("dunning notices")
         ordering = ["invoice", "level"]
         constraints = [models.UniqueConstraint(fields=["invoice", "level"], name="dunning_notice_once")]
 

@@ -30,6 +30,7 @@ class Cooperative(models.Model):
         default=list,
         blank=True,
         help_text=_("Host names this cooperative answers on, e.g. at.smartprod.example"),
+        verbose_name=_("host names"),
     )
     legal_name = models.CharField(_("legal name"), max_length=200)
     street = models.CharField(_("street"), max_length=200)
@@ -59,8 +60,8 @@ class Cooperative(models.Model):
     )
     payout_guarantee_days = models.PositiveSmallIntegerField(_("payout guarantee period (days)"), default=14)
     payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=14)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("cooperative")
@@ -149,7 +150,9 @@ class Membership(TenantModel):
         REJECTED = "rejected", _("Rejected")
         ENDED = "ended", _("Ended")
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.APPLIED)
     member_number = models.PositiveIntegerField(_("member number"), null=True, blank=True)
@@ -172,9 +175,11 @@ class Membership(TenantModel):
         limit_choices_to={"role__in": ["advisor", "admin"]},
     )
     motivation = models.TextField(_("what do you do?"), blank=True)
-    applied_at = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    applied_at = models.DateTimeField(_("applied at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
 
     class Meta:
         verbose_name = _("membership")
@@ -209,12 +214,16 @@ class Invitation(TenantModel):
 
     email = models.EmailField(_("e-mail"))
     role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices, default="member")
-    token = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("accepted by")
+    )
 
     class Meta:
         verbose_name = _("invitation")

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProjectsConfig(AppConfig):
     name = "projects"
-    verbose_name = "Projects and budgets"
+    verbose_name = _("Projects and budgets")
 
     def ready(self) -> None:
         from members.dashboard import register_dashboard_part

@@ -37,8 +37,10 @@ class Client(TenantModel):
         blank=True,
         help_text=_("Public clients (Leitweg-ID, Auftragsreferenz) reject e-invoices without it."),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("client")
@@ -96,10 +98,14 @@ class Project(TenantModel):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     collaborators = models.ManyToManyField(
-        Membership, through="Collaboration", related_name="collaborations", blank=True
+        Membership,
+        through="Collaboration",
+        related_name="collaborations",
+        blank=True,
+        verbose_name=_("collaborators"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("project")
@@ -129,8 +135,12 @@ class Collaboration(TenantModel):
         EMPLOYED = "employed", _("Employed by the cooperative")
         SELF_EMPLOYED = "self_employed", _("Self-employed")
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="collaborations")
-    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="collaborations", verbose_name=_("project")
+    )
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
+    )
     employment = models.CharField(_("employment"), max_length=15, choices=Employment.choices)
 
     class Meta:
@@ -149,14 +159,22 @@ class Collaboration(TenantModel):
 class ProjectStatusChange(TenantModel):
     """The review history: who moved the project from which status to which, when, and why."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=20, choices=Project.Status.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=Project.Status.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    comment = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="history", verbose_name=_("project")
+    )
+    from_status = models.CharField(
+        _("from status"), max_length=20, choices=Project.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to status"), max_length=20, choices=Project.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -175,15 +193,19 @@ class Document(TenantModel):
         RECEIPT = "receipt", _("Receipt")
         OTHER = "other", _("Other")
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="documents")
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="documents", verbose_name=_("project")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OTHER)
-    file = models.FileField(upload_to=document_path, max_length=300)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    file = models.FileField(_("file"), upload_to=document_path, max_length=300)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256 checksum"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("document")
@@ -200,22 +222,38 @@ class Expense(TenantModel):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="expenses")
-    submitted_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="expenses", verbose_name=_("project")
+    )
+    submitted_by = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="+", verbose_name=_("submitted by")
+    )
     amount = money_field(_("amount (incl. VAT)"))
     vat_amount = money_field(_("of which VAT"), default=Decimal("0.00"))
     date = models.DateField(_("date"))
     description = models.CharField(_("description"), max_length=300)
-    receipt = models.ForeignKey(Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
-    submitted_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    receipt = models.ForeignKey(
+        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("receipt")
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_comment = models.TextField(blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_comment = models.TextField(_("decision comment"), blank=True)
     journal_entry = models.OneToOneField(
-        "projects.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "projects.JournalEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("journal entry"),
     )
 
     class Meta:
@@ -252,13 +290,20 @@ class Account(TenantModel):
         DUNNING_INCOME = "dunning_income", _("Dunning fees and interest")
         PROJECT_BUDGET = "project_budget", _("Project budget")
 
-    type = models.CharField(max_length=30, choices=Type.choices)
-    code = models.CharField(max_length=40)
-    name = models.CharField(max_length=200)
+    type = models.CharField(_("type"), max_length=30, choices=Type.choices)
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
     project = models.OneToOneField(
-        Project, on_delete=models.PROTECT, null=True, blank=True, related_name="budget_account"
+        Project,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="budget_account",
+        verbose_name=_("project"),
     )
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("client")
+    )
 
     class Meta:
         verbose_name = _("account")
@@ -285,18 +330,28 @@ class Account(TenantModel):
 class JournalEntry(TenantModel):
     """A balanced, immutable posting of one business event. Mistakes are reversed, never edited."""
 
-    idempotency_key = models.CharField(max_length=120)
-    date = models.DateField()
-    description = models.CharField(max_length=300)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=120)
+    date = models.DateField(_("date"))
+    description = models.CharField(_("description"), max_length=300)
     reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
     )
-    source_type = models.CharField(max_length=80, blank=True)
-    source_id = models.CharField(max_length=40, blank=True)
+    source_type = models.CharField(_("source type"), max_length=80, blank=True)
+    source_id = models.CharField(_("source ID"), max_length=40, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("journal entry")
@@ -322,17 +377,25 @@ class JournalLine(TenantModel):
         CORRECTION = "correction", _("Correction")
         OTHER = "other", _("Other")
 
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
-    debit = money_field(default=Decimal("0.00"))
-    credit = money_field(default=Decimal("0.00"))
-    kind = models.CharField(max_length=15, choices=Kind.choices, default=Kind.OTHER)
-    description = models.CharField(max_length=300, blank=True)
+    entry = models.ForeignKey(
+        JournalEntry, on_delete=models.PROTECT, related_name="lines", verbose_name=_("journal entry")
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="lines", verbose_name=_("account")
+    )
+    debit = money_field(_("debit"), default=Decimal("0.00"))
+    credit = money_field(_("credit"), default=Decimal("0.00"))
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices, default=Kind.OTHER)
+    description = models.CharField(_("description"), max_length=300, blank=True)
     # Analysis dimension: which project a line concerns (receivables, budget), without crossing apps.
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    date = models.DateField()
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("project")
+    )
+    date = models.DateField(_("date"))
 
     class Meta:
+        verbose_name = _("journal line")
+        verbose_name_plural = _("journal lines")
         ordering = ["date", "entry_id", "id"]
         indexes = [
             models.Index(fields=["account", "date", "entry"]),

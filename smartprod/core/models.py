@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from django.conf import settings
 from django.db import models
 from django.db.models.sql.where import AND, WhereNode
+from django.utils.translation import gettext_lazy as _
 
 from smartprod.core.errors import TenantScopeError
 
@@ -111,7 +112,11 @@ def money_field(verbose_name: Any = None, **kwargs: Any) -> models.DecimalField[
 
 class TenantModel(models.Model):
     cooperative = models.ForeignKey(
-        settings.TENANT_MODEL, on_delete=models.PROTECT, related_name="+", db_index=True
+        settings.TENANT_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=True,
+        verbose_name=_("cooperative"),
     )
 
     objects: ClassVar[TenantManager[Self]] = TenantManager()  # type: ignore[misc,assignment]
@@ -124,15 +129,22 @@ class AuditEvent(TenantModel):
     """One row per business write, written by the service in its own transaction."""
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    event = models.CharField(max_length=80)
-    object_type = models.CharField(max_length=80, blank=True)
-    object_id = models.CharField(max_length=40, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    event = models.CharField(_("event"), max_length=80)
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(_("object ID"), max_length=40, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["cooperative", "object_type", "object_id"])]
 
