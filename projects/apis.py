@@ -11,8 +11,8 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -52,11 +52,9 @@ from projects.services import (
     expense_approve,
     expense_reject,
     expense_submit,
-    project_approve,
     project_create,
-    project_reject,
-    project_request_changes,
     project_submit,
+    project_transition,
     project_update,
 )
 from smartprod.core.api import (
@@ -223,50 +221,49 @@ class ProjectSubmitApi(ProjectApi):
         return self.present(project)
 
 
-class ProjectApproveApi(ProjectApi):
-    @extend_schema(
-        tags=["project review"], request=CommentInputSerializer, responses=ProjectDetailOutputSerializer
-    )
+class _ProjectReviewApi(ProjectApi):
+    """An advisor's review decision; subclasses name the workflow action and whether a comment is required."""
+
+    action: str
+    input_serializer: type[serializers.Serializer[Any]] = CommentInputSerializer
+
     def post(self, request: Request, project_id: int) -> Response:
         project = self.get_project(project_id)
         require_permission(request, self, IsAdvisor)
-        data = parse(CommentInputSerializer, request.data)
-        project = project_approve(
-            cooperative=self.cooperative, actor=self.membership, project=project, comment=data["comment"]
+        data = parse(self.input_serializer, request.data)
+        project = project_transition(
+            cooperative=self.cooperative,
+            actor=self.membership,
+            project=project,
+            action=self.action,
+            comment=data["comment"],
         )
         return self.present(project)
 
 
-class ProjectRejectApi(ProjectApi):
-    @extend_schema(
-        tags=["project review"],
-        request=RequiredCommentInputSerializer,
-        responses=ProjectDetailOutputSerializer,
-    )
-    def post(self, request: Request, project_id: int) -> Response:
-        project = self.get_project(project_id)
-        require_permission(request, self, IsAdvisor)
-        data = parse(RequiredCommentInputSerializer, request.data)
-        project = project_reject(
-            cooperative=self.cooperative, actor=self.membership, project=project, comment=data["comment"]
+def _review_schema(serializer: type[serializers.Serializer[Any]]) -> Any:
+    return extend_schema_view(
+        post=extend_schema(
+            tags=["project review"], request=serializer, responses=ProjectDetailOutputSerializer
         )
-        return self.present(project)
+    )
 
 
-class ProjectRequestChangesApi(ProjectApi):
-    @extend_schema(
-        tags=["project review"],
-        request=RequiredCommentInputSerializer,
-        responses=ProjectDetailOutputSerializer,
-    )
-    def post(self, request: Request, project_id: int) -> Response:
-        project = self.get_project(project_id)
-        require_permission(request, self, IsAdvisor)
-        data = parse(RequiredCommentInputSerializer, request.data)
-        project = project_request_changes(
-            cooperative=self.cooperative, actor=self.membership, project=project, comment=data["comment"]
-        )
-        return self.present(project)
+@_review_schema(CommentInputSerializer)
+class ProjectApproveApi(_ProjectReviewApi):
+    action = "approve"
+
+
+@_review_schema(RequiredCommentInputSerializer)
+class ProjectRejectApi(_ProjectReviewApi):
+    action = "reject"
+    input_serializer = RequiredCommentInputSerializer
+
+
+@_review_schema(RequiredCommentInputSerializer)
+class ProjectRequestChangesApi(_ProjectReviewApi):
+    action = "request_changes"
+    input_serializer = RequiredCommentInputSerializer
 
 
 # --- documents -----------------------------------------------------------------------------------
