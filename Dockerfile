@@ -38,13 +38,9 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 COPY . .
 
-# Translations and static files are part of the image. The settings want their variables even for these
-# offline commands: dummies that are never used at run time (nothing here connects to a database or Redis).
-RUN DJANGO_SETTINGS_MODULE=smartprod.settings.production \
-    DJANGO_SECRET_KEY=build-time-only-never-used-at-run-time-0123456789abcdefghijkl \
-    DJANGO_ALLOWED_HOSTS=localhost \
-    DATABASE_URL=postgres://build@127.0.0.1:1/build \
-    REDIS_URL=redis://127.0.0.1:1/0 \
+# Translations and static files are part of the image, built with settings that need no secret, database
+# or Redis (smartprod/settings/build.py); the run-time settings stay production's.
+RUN DJANGO_SETTINGS_MODULE=smartprod.settings.build \
     sh -c 'python manage.py compilemessages -v0 && python manage.py collectstatic --noinput -v0' \
  && python -m compileall -q .
 

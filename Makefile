@@ -32,7 +32,7 @@ sysdeps-test:
 
 messages: .venv/.synced
 	@if ! ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then echo "no translation catalogues"; \
-	 elif command -v msgfmt >/dev/null; then DATABASE_URL=postgres://none@127.0.0.1:1/none \
+	 elif command -v msgfmt >/dev/null; then \
 	   $(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=.data; \
 	 else echo "gettext (msgfmt) missing: pages stay English until it is installed"; fi
 
@@ -61,9 +61,8 @@ lint: .venv/.synced
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
 types: .venv/.synced
-	@# A dummy DATABASE_URL: the django-stubs plugin imports the settings and must not start the embedded
-	@# PostgreSQL (mypy exits without the cleanup that would stop it again).
-	DATABASE_URL=postgres://mypy@127.0.0.1:1/mypy DJANGO_SETTINGS_MODULE=smartprod.settings.test .venv/bin/mypy .
+	@# Importing the settings starts no database (the embedded PostgreSQL starts on the first connection).
+	DJANGO_SETTINGS_MODULE=smartprod.settings.test .venv/bin/mypy .
 
 check-migrations: .venv/.synced
 	DJANGO_SETTINGS_MODULE=smartprod.settings.test $(PY) manage.py makemigrations --check --dry-run

