@@ -1,13 +1,19 @@
-"""What invoicing adds to the layers below it (which may not import it): demo data, the project page panel."""
+"""What invoicing adds to the layers below it (which may not import it): demo data, the project page panel,
+its periodic scans."""
 
 from __future__ import annotations
+
+from celery.schedules import crontab
 
 
 def register() -> None:
     from invoicing.demo import seed_invoices
     from invoicing.panels import invoice_panel
-    from members.demo_hooks import register_demo_hook
-    from projects.panels import register_project_panel
+    from members.demo_hooks import demo_data
+    from projects.panels import panels
+    from smartprod.core.registry import BeatEntry, beat_schedule
 
-    register_demo_hook(seed_invoices)
-    register_project_panel(invoice_panel)
+    demo_data.register(seed_invoices)
+    panels.register(invoice_panel)
+    beat_schedule.register(BeatEntry("dunning-daily", "invoicing.run_dunning", crontab(hour=6, minute=0)))
+    beat_schedule.register(BeatEntry("invoice-documents-sweep", "invoicing.sweep_invoice_documents", 300.0))

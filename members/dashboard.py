@@ -9,18 +9,14 @@ from typing import Any
 from django.http import HttpRequest
 
 from members.models import Membership
+from smartprod.core.registry import Registry
 
 DashboardPart = Callable[[HttpRequest, Membership], dict[str, Any]]
-_parts: list[DashboardPart] = []
-
-
-def register_dashboard_part(part: DashboardPart) -> None:
-    if part not in _parts:
-        _parts.append(part)
+dashboard_parts: Registry[DashboardPart] = Registry("dashboard parts")
 
 
 def dashboard_context(request: HttpRequest, membership: Membership) -> dict[str, Any]:
     context: dict[str, Any] = {"membership": membership}
-    for part in _parts:
+    for part in dashboard_parts:
         context.update(part(request, membership))
     return context

@@ -9,16 +9,12 @@ from collections.abc import Callable
 from typing import Any
 
 from members.models import Cooperative
+from smartprod.core.registry import Registry
 
 DemoHook = Callable[..., None]
-_hooks: list[DemoHook] = []
-
-
-def register_demo_hook(hook: DemoHook) -> None:
-    if hook not in _hooks:
-        _hooks.append(hook)
+demo_data: Registry[DemoHook] = Registry("demo data")
 
 
 def run_demo_hooks(*, cooperative: Cooperative, stdout: Any) -> None:
-    for hook in _hooks:
+    for hook in demo_data:
         hook(cooperative=cooperative, stdout=stdout)

@@ -7,10 +7,10 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects and budgets")
 
     def ready(self) -> None:
-        from members.dashboard import register_dashboard_part
-        from members.demo_hooks import register_demo_hook
+        from members.dashboard import dashboard_parts
+        from members.demo_hooks import demo_data
         from projects.dashboard import projects_dashboard
         from projects.demo import seed_projects
 
-        register_demo_hook(seed_projects)
-        register_dashboard_part(projects_dashboard)
+        demo_data.register(seed_projects)
+        dashboard_parts.register(projects_dashboard)

@@ -2,7 +2,7 @@
 
 Available to pay out = budget balance − payout requests not yet booked (expenses submitted but not
 approved here; fee notes and salaries requested in payroll). Apps above `projects` register the SQL of
-their pending requests with `register_pending_payouts`, so `projects` never imports them.
+their pending requests in `pending_payouts` (a kernel Registry), so `projects` never imports them.
 """
 
 from __future__ import annotations
@@ -30,16 +30,12 @@ from django.db.models.functions import Coalesce
 from members.models import Cooperative
 from projects.models import Account, Expense, JournalLine, Project
 from smartprod.core.money import ZERO, quantize_money
+from smartprod.core.registry import Registry
 
 MONEY_FIELD = DecimalField(max_digits=20, decimal_places=2)
 PendingSource = Callable[[], Expression]
-_pending_sources: list[PendingSource] = []
-
-
-def register_pending_payouts(source: PendingSource) -> None:
-    """Register a callable returning a Subquery: the sum of a project's (OuterRef("pk")) unbooked requests."""
-    if source not in _pending_sources:
-        _pending_sources.append(source)
+# Callables returning a Subquery: the sum of a project's (OuterRef("pk")) payout requests not yet booked.
+pending_payouts: Registry[PendingSource] = Registry("pending payouts")
 
 
 def _money(subquery: QuerySet[Any, Any], field: str) -> Expression:
@@ -58,7 +54,7 @@ def pending_expenses_sql() -> Expression:
     return _money(sub, "total")
 
 
-register_pending_payouts(pending_expenses_sql)
+pending_payouts.register(pending_expenses_sql)
 
 
 def budget_balance_sql() -> Expression:
@@ -83,7 +79,7 @@ def receivable_sql() -> Expression:
 
 def pending_sql() -> Expression:
     total: Expression = Value(ZERO, output_field=MONEY_FIELD)
-    for source in _pending_sources:
+    for source in pending_payouts:
         total = total + source()  # type: ignore[operator]
     return total
 

@@ -9,16 +9,12 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 from projects.models import Project
+from smartprod.core.registry import Registry
 
 ProjectPanel = Callable[[HttpRequest, Project], SafeString | str]
-_panels: list[ProjectPanel] = []
-
-
-def register_project_panel(panel: ProjectPanel) -> None:
-    if panel not in _panels:
-        _panels.append(panel)
+panels: Registry[ProjectPanel] = Registry("project page panels")
 
 
 def project_panels(request: HttpRequest, project: Project) -> list[SafeString | str]:
     """Rendered HTML of every registered panel, in registration order."""
-    return [panel(request, project) for panel in _panels]
+    return [panel(request, project) for panel in panels]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
-from celery.schedules import crontab
+from celery.signals import import_modules
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartprod.settings.dev")
 
@@ -24,11 +25,23 @@ app.conf.update(
     worker_max_tasks_per_child=200,
     broker_transport_options={"visibility_timeout": 3600},
     timezone="Europe/Vienna",
-    # Due dates live in the database; beat only starts short scans, each safe to run twice.
-    beat_schedule={
-        "dunning-daily": {"task": "invoicing.run_dunning", "schedule": crontab(hour=6, minute=0)},
-        "invoice-documents-sweep": {"task": "invoicing.sweep_invoice_documents", "schedule": 300.0},
-    },
 )
 app.autodiscover_tasks()
 app.autodiscover_tasks(related_name="dunning_tasks")
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """What the apps registered in `smartprod.core.registry.beat_schedule` (from their ready())."""
+    from smartprod.core.registry import beat_schedule as entries
+
+    return {entry.name: {"task": entry.task, "schedule": entry.schedule} for entry in entries}
+
+
+@import_modules.connect
+def _load_beat_schedule(sender: Any, **kwargs: Any) -> None:
+    # Sent by beat and worker start-up before the scheduler exists. Due dates live in the database; beat
+    # only starts short scans, each safe to run twice.
+    import django
+
+    django.setup()  # every app's ready() registers its scans; a no-op when already set up
+    app.conf.beat_schedule = beat_schedule()

@@ -103,3 +103,46 @@ def test_worker_on_redis_renders_the_invoice_document(tmp_path, settings):
     assert invoice.pdf_rendered_at is not None, f"the worker did not render the document:\n{output[-3000:]}"
     assert len(invoice.pdf_sha256) == 64
     assert (tmp_path / invoice.pdf.name).read_bytes().startswith(b"%PDF")
+
+
+def test_beat_schedules_what_the_apps_registered(tmp_path):
+    """A real `celery beat` process loads its schedule from the kernel registry the apps fill in ready()."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "smartprod.settings.dev",
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",  # beat itself needs no database
+        "REDIS_URL": REDIS_URL,
+        "CELERY_BROKER_URL": REDIS_URL,
+        "DJANGO_DEBUG": "false",
+    }
+    log = tmp_path / "beat.log"
+    with log.open("w") as output:
+        beat = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "smartprod",
+                "beat",
+                "-l",
+                "debug",
+                "-s",
+                str(tmp_path / "s"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while "beat: Ticking" not in log.read_text():
+            assert beat.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+    finally:
+        beat.terminate()
+        beat.wait(timeout=30)
+    schedule = log.read_text()
+    assert "<ScheduleEntry: dunning-daily invoicing.run_dunning()" in schedule
+    assert "<ScheduleEntry: invoice-documents-sweep invoicing.sweep_invoice_documents()" in schedule

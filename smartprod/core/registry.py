@@ -1,0 +1,67 @@
+"""One mechanism for what higher apps contribute to lower ones.
+
+Imports point down (DESIGN.md), so a lower layer cannot call into the apps above it. Instead it owns
+a `Registry` and the apps above register into it from their `AppConfig.ready()`: project-page panels,
+dashboard parts, pending payouts, demo data (declared by `projects` and `members`), and the kernel's
+own below. Registration is idempotent (a re-run `ready()` adds nothing) and keeps its order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._items: list[T] = []
+
+    def register(self, item: T) -> T:
+        """Add `item` once; returns it, so a function can be registered with `@registry.register`."""
+        if item not in self._items:
+            self._items.append(item)
+        return item
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"<Registry {self.name}: {len(self._items)}>"
+
+
+@dataclass(frozen=True)
+class BeatEntry:
+    """A periodic scan for Celery beat (due dates live in the database; the scan enqueues what is due)."""
+
+    name: str
+    task: str
+    schedule: Any  # seconds, or a celery.schedules.crontab
+
+
+@dataclass(frozen=True)
+class FinanceFigure:
+    """A figure on the finance cockpit: `compute(cooperative)` returns the template context of `template`."""
+
+    key: str
+    title: str
+    template: str
+    compute: Callable[..., dict[str, Any]]
+
+
+# --- the kernel's registries -------------------------------------------------------------------------
+beat_schedule: Registry[BeatEntry] = Registry("beat schedule")
+# Bank-statement entries: each matcher gets (cooperative, entry) and returns True when it booked the entry.
+# Invoicing matches incoming credits, payouts outgoing debits by EndToEndId: neither imports the other.
+bank_entry_matchers: Registry[Callable[..., bool]] = Registry("bank entry matchers")
+# Staff work queue: callables (cooperative, membership) -> list of items needing that person's action.
+work_queue_items: Registry[Callable[..., list[Any]]] = Registry("work queue items")
+# A person's documents area: callables (cooperative, membership) -> list of documents they may open.
+documents: Registry[Callable[..., list[Any]]] = Registry("documents")
+finance_figures: Registry[FinanceFigure] = Registry("finance cockpit figures")
