@@ -240,6 +240,9 @@ class BankEntryOutputSerializer(serializers.Serializer[BankEntry]):
     structured_reference = serializers.CharField()
     status = serializers.CharField()
     invoice = serializers.IntegerField(source="invoice_id", allow_null=True)
+    is_reversal = serializers.BooleanField()
+    return_reason = serializers.CharField()
+    end_to_end_id = serializers.CharField()
 
 
 class BankStatementOutputSerializer(serializers.Serializer[BankStatement]):
@@ -253,6 +256,13 @@ class BankStatementOutputSerializer(serializers.Serializer[BankStatement]):
 class BankImportOutputSerializer(serializers.Serializer[Any]):
     statement = BankStatementOutputSerializer()
     matched = BankEntryOutputSerializer(many=True, help_text="credits matched by reference and booked")
-    unmatched = BankEntryOutputSerializer(many=True, help_text="credits waiting for manual assignment")
-    ignored = serializers.IntegerField(help_text="entries that are not client payments (e.g. debits)")
+    unmatched = BankEntryOutputSerializer(
+        many=True, help_text="credits, reversals and returns waiting for a person"
+    )
+    returned = BankEntryOutputSerializer(
+        many=True, help_text="returns of booked payments: reversed, their invoices open again"
+    )
+    ignored = serializers.IntegerField(
+        help_text="the cooperative's outgoing payments (debits, kept for payout confirmation)"
+    )
     duplicates = serializers.IntegerField(help_text="entries imported before: booked nothing again")

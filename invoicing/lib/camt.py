@@ -399,7 +399,8 @@ def _parse_entry(
                 is_reversal=is_reversal,
                 return_reason=_return_reason(reader, tx),
                 bank_transaction_code=_transaction_code(reader, tx) or entry_code,
-                creditor_name=reader.text(tx, "RltdPties/Cdtr/Nm") or reader.text(tx, "RltdPties/Cdtr/Pty/Nm"),
+                creditor_name=reader.text(tx, "RltdPties/Cdtr/Nm")
+                or reader.text(tx, "RltdPties/Cdtr/Pty/Nm"),
                 creditor_iban=_account_iban(reader, tx, "RltdPties/CdtrAcct"),
             )
         )

@@ -327,8 +327,26 @@ def test_parse_camt053_othr_fixture_keeps_returns_reversals_and_outgoing_payment
         )
         for e in statement.entries
     ] == [
-        ("2026071000012345", Decimal("1200.00"), True, False, "", "ACME-2026-0711-77", "PMNT/RCDT/ESCT", False),
-        ("2026071000012399", Decimal("1200.00"), False, True, "AC04", "ACME-2026-0711-77", "PMNT/RCDT/ESCT", True),
+        (
+            "2026071000012345",
+            Decimal("1200.00"),
+            True,
+            False,
+            "",
+            "ACME-2026-0711-77",
+            "PMNT/RCDT/ESCT",
+            False,
+        ),
+        (
+            "2026071000012399",
+            Decimal("1200.00"),
+            False,
+            True,
+            "AC04",
+            "ACME-2026-0711-77",
+            "PMNT/RCDT/ESCT",
+            True,
+        ),
         ("2026071000012400", Decimal("300.00"), False, False, "FOCR", "KLEIN-44", "PMNT/ICDT/RRTN", True),
         ("2026071000012456", Decimal("850.00"), True, True, "AC04", "PAYOUT-16-3", "PMNT/ICDT/RRTN", False),
         ("2026071000012501/1", Decimal("1700.00"), False, False, "", "PAYOUT-17-1", "PMNT/ICDT/ESCT", False),
