@@ -361,6 +361,12 @@ class Payment(TenantModel):
         return f"{self.amount} on {self.date}"
 
     @property
+    def dunning_part(self) -> Decimal:
+        """What the payment paid on dunning costs and default interest."""
+        result: Decimal = self.fees_paid + self.interest_paid
+        return result
+
+    @property
     def principal(self) -> Decimal:
         """What the payment paid on the invoice itself (not dunning costs or interest)."""
         result: Decimal = self.amount - self.fees_paid - self.interest_paid

@@ -224,6 +224,11 @@ class PaymentOutputSerializer(serializers.Serializer[Payment]):
     source = serializers.CharField()  # type: ignore[assignment]  # the field, not Field.source
     bank_entry = serializers.IntegerField(source="bank_entry_id", allow_null=True)
     recorded_at = serializers.DateTimeField()
+    fees_paid = MoneyField(help_text="part of the amount that paid dunning costs (to dunning income)")
+    interest_paid = MoneyField(help_text="part of the amount that paid default interest (to dunning income)")
+    returned_on = serializers.DateField(
+        allow_null=True, help_text="the bank took the payment back: reversed, the invoice is open again"
+    )
 
 
 class BankEntryOutputSerializer(serializers.Serializer[BankEntry]):

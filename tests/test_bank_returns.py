@@ -163,6 +163,20 @@ def test_returned_payment_is_reversed_and_reopens_the_invoice(coop, people, proj
     ) == [invoice.pk]
 
 
+def test_member_sees_the_returned_payment_on_the_invoice_page(coop, people, project, client_for):
+    invoice = _invoice(coop, people, project)
+    credit = {"amount": Decimal("1200.00"), "structured_reference": invoice.rf_reference, "reference": "C1"}
+    _import(coop, people, _file(coop, credit))
+    back = {**credit, "credit": False, "reversal": True, "reference": "R1"}
+    _import(coop, people, _file(coop, back, statement_id="S-2", booked=RETURNED_ON))
+
+    html = client_for(people.owner).get(f"/invoices/{invoice.pk}/").content.decode()
+
+    payment = Payment.objects.for_cooperative(coop).get(invoice=invoice)
+    row = html.split(f'data-payment="{payment.pk}"')[1].split("</tr>")[0]
+    assert "returned by the bank on" in row
+
+
 def test_return_imported_again_reverses_once(coop, people, project):
     invoice = _invoice(coop, people, project)
     credit = {"amount": Decimal("1200.00"), "structured_reference": invoice.rf_reference, "reference": "C1"}
