@@ -696,12 +696,14 @@ def dunning_charges_open(*, invoice: Invoice) -> DunningCharges:
 def _allocate(amount: Decimal, charges: DunningCharges) -> tuple[Decimal, Decimal, Decimal]:
     """(costs, interest, principal) parts of a payment in the statutory order of § 1416 ABGB.
 
-    § 1416 ABGB: where the debtor made no (accepted) dedication, a payment goes first to the interest,
-    then to the capital (OGH 8 Ob 34/19m, 3 Ob 113/13h: the statutory order applies unless the parties
-    agreed otherwise or the creditor accepted the debtor's dedication). A transfer quoting the invoice
-    number or reference names the claim, not one of its items, so the order applies; the dunning costs
-    (reminder fees, the € 40 flat fee) are accessory claims like interest and are taken before it, as
-    courts and § 367 BGB do. Partial payments fill the items in this order, one after the other.
+    § 1416 ABGB: where the debtor's dedication is doubtful or the creditor objects to it, a payment goes
+    "zuerst [auf] die Zinsen, dann [auf] das Kapital" (OGH 8 Ob 34/19m, 3 Ob 113/13h: the statutory order
+    applies unless the parties agreed otherwise or the creditor accepted the debtor's dedication). A
+    transfer quoting the invoice number or RF reference names the claim, not one of its items, so the
+    statutory order applies. § 1416 names only interest and capital; the dunning costs (reminder fees, the
+    € 40 flat fee of § 458 UGB) are accessory claims too and are taken before the interest — our choice,
+    the order § 367 (1) BGB states expressly ("Kosten, Zinsen, Hauptleistung"). Partial payments fill the
+    items in this order, one after the other.
     """
     costs = min(amount, charges.costs)
     interest = min(amount - costs, charges.interest)
