@@ -193,8 +193,13 @@ def _formatted_number_candidates(text: str, number_format: str) -> set[str]:
     if pattern is None or not text:
         return set()
     words = list(_PART_RE.finditer(text))
+    literal_start = _NOT_ALNUM_RE.sub("", number_format.split("{", 1)[0]).upper()
     found: set[str] = set()
     for first in range(len(words)):
+        start = words[first].group().upper()
+        # A number starts with the format's leading letters, or else with a digit: skip the other words.
+        if not (start[:1] == literal_start[:1] if literal_start else start[:1].isdigit()):
+            continue
         joined, splits = "", []
         for index in range(first, len(words)):
             if index > first:
