@@ -255,3 +255,19 @@ def test_returned_payment_takes_back_the_fee_from_dunning_income(coop, people, i
     assert open_principal_changes(invoice=fresh, as_of=date(2026, 8, 31)) == [
         (date(2026, 6, 15), Decimal("1200.00"))
     ]
+
+
+def test_payments_api_shows_the_dunning_part_and_the_return(coop, people, invoice, api_for):
+    _notice(coop, invoice, level=2, fee="10.00")
+    _pay(coop, people, invoice, "1210.00")
+
+    response = api_for(people.finance).get(f"/api/invoices/{invoice.pk}/payments/")
+
+    assert response.status_code == 200
+    ((row),) = response.json()
+    assert (row["amount"], row["fees_paid"], row["interest_paid"], row["returned_on"]) == (
+        "1210.00",
+        "10.00",
+        "0.00",
+        None,
+    )
