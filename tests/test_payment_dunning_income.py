@@ -257,7 +257,7 @@ def test_returned_payment_takes_back_the_fee_from_dunning_income(coop, people, i
     ]
 
 
-def test_payments_api_shows_the_dunning_part_and_the_return(coop, people, invoice, api_for):
+def test_payments_api_shows_the_dunning_part_of_a_payment(coop, people, invoice, api_for):
     _notice(coop, invoice, level=2, fee="10.00")
     _pay(coop, people, invoice, "1210.00")
 
