@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -24,7 +24,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from invoicing import selectors, services
-from invoicing.bank import bank_entry_assign, bank_entry_ignore, bank_statement_import
+from invoicing.bank import (
+    bank_entry_assign,
+    bank_entry_book_return,
+    bank_entry_ignore,
+    bank_statement_import,
+)
 from invoicing.documents import invoice_document_retry
 from invoicing.models import (
     BankEntry,
@@ -189,7 +194,18 @@ class LineInline(ReadOnlyInline):
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = ("date", "amount", "source", "bank_entry", "recorded_by", "recorded_at")
+    fields = (
+        "date",
+        "amount",
+        "fees_paid",
+        "interest_paid",
+        "source",
+        "bank_entry",
+        "returned_on",
+        "returned_by",
+        "recorded_by",
+        "recorded_at",
+    )
     readonly_fields = fields
     verbose_name_plural = _("payments")
 
@@ -610,6 +626,13 @@ class BankStatementAdmin(ReadOnlyTenantAdmin):
                     % {"matched": len(result.matched), "unmatched": len(result.unmatched)},
                     messages.SUCCESS,
                 )
+                if result.returned:
+                    self.message_user(
+                        request,
+                        _("%(returned)d returned payment(s) reversed; their invoices are open again.")
+                        % {"returned": len(result.returned)},
+                        messages.WARNING,
+                    )
         return render(
             request,
             "invoicing/admin_bank_import.html",
@@ -623,14 +646,22 @@ class BankStatementAdmin(ReadOnlyTenantAdmin):
         )
 
 
+RETURNS_AND_REVERSALS = "returns"
+
+
 class EntryStatusFilter(admin.SimpleListFilter):
-    """Unmatched entries first: they are the work; the others are there to look things up."""
+    """Unmatched entries first: they are the work; the others are there to look things up. "Returns and
+    reversals" lists every entry the bank flagged as one (RvslInd or a return reason), whatever its status."""
 
     title = _("status")
     parameter_name = "state"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [*BankEntry.Status.choices, ("all", _("All"))]
+        return [
+            *BankEntry.Status.choices,
+            (RETURNS_AND_REVERSALS, _("Returns and reversals")),
+            ("all", _("All")),
+        ]
 
     def choices(self, changelist: Any) -> Any:
         # Without Django's leading "All" (which would mean "unmatched" here); ours is an explicit choice.
@@ -647,14 +678,31 @@ class EntryStatusFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[BankEntry]) -> QuerySet[BankEntry]:
         if self.value() == "all":
             return queryset
+        if self.value() == RETURNS_AND_REVERSALS:
+            return queryset.filter(Q(is_reversal=True) | ~Q(return_reason=""))
         return queryset.filter(status=self.value())
 
 
 @admin.register(BankEntry)
 class BankEntryAdmin(ReadOnlyTenantAdmin):
-    list_display = ("booking_date", "amount_display", "debtor_name", "reference", "status", "invoice")
+    list_display = (
+        "booking_date",
+        "amount_display",
+        "counterparty",
+        "reference",
+        "return_display",
+        "status",
+        "invoice",
+    )
     list_filter = (EntryStatusFilter,)
-    search_fields = ("debtor_name", "remittance_text", "structured_reference", "entry_reference")
+    search_fields = (
+        "debtor_name",
+        "creditor_name",
+        "remittance_text",
+        "structured_reference",
+        "entry_reference",
+        "end_to_end_id",
+    )
     list_select_related = ("invoice", "statement")
     readonly_fields = (
         "statement",
@@ -668,10 +716,16 @@ class BankEntryAdmin(ReadOnlyTenantAdmin):
         "structured_reference",
         "debtor_name",
         "debtor_iban",
+        "creditor_name",
+        "creditor_iban",
+        "end_to_end_id",
+        "is_reversal",
+        "return_reason",
+        "bank_transaction_code",
         "status",
         "invoice",
     )
-    actions = ["assign_to_invoice", "set_aside"]
+    actions = ["assign_to_invoice", "book_return", "set_aside"]
 
     def has_finance_permission(self, request: HttpRequest) -> bool:
         return _role_in(request, FINANCE_ROLES)
@@ -680,6 +734,16 @@ class BankEntryAdmin(ReadOnlyTenantAdmin):
     def amount_display(self, obj: BankEntry) -> str:
         sign = "" if obj.is_credit else "−"
         return f"{sign}{number_format(obj.amount, decimal_pos=2, use_l10n=True)} {obj.currency}"
+
+    @admin.display(description=_("payer / payee"))
+    def counterparty(self, obj: BankEntry) -> str:
+        return obj.debtor_name if obj.is_credit else (obj.creditor_name or obj.debtor_name)
+
+    @admin.display(description=_("return / reversal"))
+    def return_display(self, obj: BankEntry) -> str:
+        if obj.is_reversal:
+            return f"{_('Reversal')} {obj.return_reason}".strip()
+        return str(obj.return_reason or "–")
 
     @admin.display(description=_("reference"))
     def reference(self, obj: BankEntry) -> str:
@@ -718,6 +782,43 @@ class BankEntryAdmin(ReadOnlyTenantAdmin):
                 "form": form,
                 "objects": queryset,
                 "action": "assign_to_invoice",
+                "opts": self.model._meta,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description=_("Book as a returned payment of an invoice…"), permissions=["finance"])
+    def book_return(self, request: HttpRequest, queryset: QuerySet[BankEntry]) -> HttpResponse | None:
+        cooperative = request.cooperative  # type: ignore[attr-defined]
+        form = AssignForm(
+            request.POST if "apply" in request.POST else None,
+            invoices=selectors.invoices_with_payments(cooperative=cooperative),
+        )
+        if form.is_bound and form.is_valid():
+            actor, invoice = _actor(request), form.cleaned_data["invoice"]
+            self._each(
+                request,
+                queryset,
+                lambda entry: bank_entry_book_return(
+                    cooperative=cooperative, actor=actor, entry=entry, invoice=invoice
+                ),
+                _("%(count)d returned payment(s) reversed; the invoice is open again."),
+            )
+            return None
+        return render(
+            request,
+            "invoicing/admin_action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Book returned payments"),
+                "intro": _(
+                    "The bank took these payments back. The invoice's payment of the same amount is reversed "
+                    "and the invoice is open again (dunning resumes):"
+                ),
+                "submit": _("Reverse the payment"),
+                "form": form,
+                "objects": queryset,
+                "action": "book_return",
                 "opts": self.model._meta,
                 "action_checkbox_name": ACTION_CHECKBOX_NAME,
             },

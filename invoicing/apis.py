@@ -343,7 +343,8 @@ class BankStatementImportApi(APIView, CooperativeMixin):
             "statement": result.statement,
             "matched": list(result.matched),
             "unmatched": list(result.unmatched),
-            "ignored": _count(result.ignored),
+            "returned": list(result.returned),
+            "ignored": _count(result.outgoing),
             "duplicates": _count(result.duplicates),
         }
         return Response(BankImportOutputSerializer(body).data, status=status.HTTP_201_CREATED)

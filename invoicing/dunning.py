@@ -8,8 +8,8 @@ the unique constraint (invoice, level) is the last guard. The letter is rendered
 after commit, again under a lock on the notice, so it goes out once even if the task runs twice.
 
 Fees, default interest and the € 40 flat fee are claims of the notice only: the issued invoice is not edited
-(it is immutable) and nothing is posted to the ledger for them. What a client pays beyond the invoice is
-booked by the payment as the client's credit, and finance decides what to do with it.
+(it is immutable) and nothing is posted for them when claimed. What a client pays towards them is booked by
+the payment to dunning income (bank → dunning income; `invoicing.services.payment_record`, § 1416 ABGB order).
 """
 
 from __future__ import annotations
@@ -275,10 +275,13 @@ def open_principal_changes(*, invoice: Invoice, as_of: date) -> list[tuple[date,
     assert invoice.due_date is not None
     due = invoice.due_date
     reductions: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    # Only what a payment paid on the invoice itself lowers it (not dunning costs or interest), and a
+    # payment the bank returned paid nothing.
     payments = (
         Payment.objects.for_cooperative(invoice.cooperative_id)
-        .filter(invoice=invoice, date__lte=as_of)
-        .values_list("date", "amount")
+        .filter(invoice=invoice, date__lte=as_of, returned_on__isnull=True)
+        .annotate(principal_part=F("amount") - F("fees_paid") - F("interest_paid"))
+        .values_list("date", "principal_part")
     )
     credit_notes = (
         Invoice.objects.for_cooperative(invoice.cooperative_id)

@@ -316,15 +316,61 @@ class Payment(TenantModel):
     journal_entry = models.OneToOneField(
         JournalEntry, on_delete=models.PROTECT, related_name="+", verbose_name=_("journal entry")
     )
+    # The part of `amount` that paid the dunning costs / default interest claimed in the letters
+    # (booked to dunning income, § 1416 ABGB order); the rest paid the invoice.
+    fees_paid = money_field(_("dunning costs paid"), default=Decimal("0.00"))
+    interest_paid = money_field(_("default interest paid"), default=Decimal("0.00"))
+    # A payment the bank took back (returned / reversed credit): reversed in the ledger, invoice reopened.
+    returned_by = models.OneToOneField(
+        "invoicing.BankEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="returned_payment",
+        verbose_name=_("returned by bank entry"),
+    )
+    returned_on = models.DateField(_("returned on"), null=True, blank=True)
+    return_journal_entry = models.OneToOneField(
+        JournalEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reversal journal entry"),
+    )
 
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["date", "id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+            models.CheckConstraint(
+                condition=Q(fees_paid__gte=0)
+                & Q(interest_paid__gte=0)
+                & Q(amount__gte=F("fees_paid") + F("interest_paid")),
+                name="payment_dunning_part_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_on__isnull=True) | Q(return_journal_entry__isnull=False),
+                name="payment_return_is_posted",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} on {self.date}"
+
+    @property
+    def dunning_part(self) -> Decimal:
+        """What the payment paid on dunning costs and default interest."""
+        result: Decimal = self.fees_paid + self.interest_paid
+        return result
+
+    @property
+    def principal(self) -> Decimal:
+        """What the payment paid on the invoice itself (not dunning costs or interest)."""
+        result: Decimal = self.amount - self.fees_paid - self.interest_paid
+        return result
 
 
 class WriteOff(TenantModel):
@@ -378,6 +424,9 @@ class BankEntry(TenantModel):
         UNMATCHED = "unmatched", _("Waiting for manual assignment")
         ASSIGNED = "assigned", _("Assigned by hand and booked")
         IGNORED = "ignored", _("Not a client payment")
+        OUTGOING = "outgoing", _("Outgoing payment")
+        RETURN = "return", _("Return: payment reversed, invoice reopened")
+        RETURNED = "returned", _("Booked, then returned by the bank")
 
     statement = models.ForeignKey(
         BankStatement, on_delete=models.PROTECT, related_name="entries", verbose_name=_("bank statement")
@@ -392,6 +441,12 @@ class BankEntry(TenantModel):
     structured_reference = models.CharField(_("structured reference"), max_length=60, blank=True)
     debtor_name = models.CharField(_("payer name"), max_length=200, blank=True)
     debtor_iban = models.CharField(_("payer IBAN"), max_length=34, blank=True)
+    creditor_name = models.CharField(_("payee name"), max_length=200, blank=True)
+    creditor_iban = models.CharField(_("payee IBAN"), max_length=34, blank=True)
+    end_to_end_id = models.CharField(_("end-to-end ID"), max_length=35, blank=True)
+    is_reversal = models.BooleanField(_("reversal (RvslInd)"), default=False)
+    return_reason = models.CharField(_("return reason code"), max_length=35, blank=True)
+    bank_transaction_code = models.CharField(_("bank transaction code"), max_length=60, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("invoice")
@@ -404,6 +459,14 @@ class BankEntry(TenantModel):
         constraints = [
             # Importing the same statement again books nothing twice.
             models.UniqueConstraint(fields=["cooperative", "entry_reference"], name="bank_entry_once"),
+        ]
+        indexes = [
+            # Returns find the payment they take back, payout confirmation its transfer, by EndToEndId.
+            models.Index(
+                fields=["cooperative", "end_to_end_id"],
+                name="bank_entry_end_to_end",
+                condition=~Q(end_to_end_id=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -91,6 +91,19 @@ def bank_entries_unmatched(*, cooperative: Cooperative) -> QuerySet[BankEntry]:
     return bank_entry_list(cooperative=cooperative, status=BankEntry.Status.UNMATCHED)
 
 
+def invoices_with_payments(*, cooperative: Cooperative) -> QuerySet[Invoice]:
+    """Issued invoices with money booked on them: the choices when a returned payment is booked by hand."""
+    return (
+        Invoice.objects.for_cooperative(cooperative)
+        .filter(
+            kind=Invoice.Kind.INVOICE,
+            status__in=[Invoice.Status.PAID, Invoice.Status.PARTIALLY_PAID],
+        )
+        .select_related("client")
+        .order_by("-issue_date", "-id")
+    )
+
+
 def invoices_open(*, cooperative: Cooperative) -> QuerySet[Invoice]:
     """Issued invoices still waiting for money: the choices when a bank entry is assigned by hand."""
     return (

@@ -224,6 +224,11 @@ class PaymentOutputSerializer(serializers.Serializer[Payment]):
     source = serializers.CharField()  # type: ignore[assignment]  # the field, not Field.source
     bank_entry = serializers.IntegerField(source="bank_entry_id", allow_null=True)
     recorded_at = serializers.DateTimeField()
+    fees_paid = MoneyField(help_text="part of the amount that paid dunning costs (to dunning income)")
+    interest_paid = MoneyField(help_text="part of the amount that paid default interest (to dunning income)")
+    returned_on = serializers.DateField(
+        allow_null=True, help_text="the bank took the payment back: reversed, the invoice is open again"
+    )
 
 
 class BankEntryOutputSerializer(serializers.Serializer[BankEntry]):
@@ -240,6 +245,9 @@ class BankEntryOutputSerializer(serializers.Serializer[BankEntry]):
     structured_reference = serializers.CharField()
     status = serializers.CharField()
     invoice = serializers.IntegerField(source="invoice_id", allow_null=True)
+    is_reversal = serializers.BooleanField()
+    return_reason = serializers.CharField()
+    end_to_end_id = serializers.CharField()
 
 
 class BankStatementOutputSerializer(serializers.Serializer[BankStatement]):
@@ -253,6 +261,13 @@ class BankStatementOutputSerializer(serializers.Serializer[BankStatement]):
 class BankImportOutputSerializer(serializers.Serializer[Any]):
     statement = BankStatementOutputSerializer()
     matched = BankEntryOutputSerializer(many=True, help_text="credits matched by reference and booked")
-    unmatched = BankEntryOutputSerializer(many=True, help_text="credits waiting for manual assignment")
-    ignored = serializers.IntegerField(help_text="entries that are not client payments (e.g. debits)")
+    unmatched = BankEntryOutputSerializer(
+        many=True, help_text="credits, reversals and returns waiting for a person"
+    )
+    returned = BankEntryOutputSerializer(
+        many=True, help_text="returns of booked payments: reversed, their invoices open again"
+    )
+    ignored = serializers.IntegerField(
+        help_text="the cooperative's outgoing payments (debits, kept for payout confirmation)"
+    )
     duplicates = serializers.IntegerField(help_text="entries imported before: booked nothing again")

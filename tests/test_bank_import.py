@@ -81,7 +81,7 @@ def test_import_matches_structured_rf_reference_and_books_payment(coop, people, 
     )
 
     (entry,) = result.matched
-    assert (result.unmatched, result.ignored, result.duplicates) == ([], [], 0)
+    assert (result.unmatched, result.outgoing, result.duplicates) == ([], [], 0)
     assert entry.status == BankEntry.Status.MATCHED
     assert entry.invoice_id == invoice.pk
     payment = Payment.objects.for_cooperative(coop).get(bank_entry=entry)
@@ -121,7 +121,7 @@ def test_import_matches_invoice_number_in_remittance_text(coop, people, project)
     assert _fresh(second).status == Invoice.Status.PAID
 
 
-def test_import_lists_unmatched_credits_and_ignores_debits(coop, people, project):
+def test_import_lists_unmatched_credits_and_keeps_debits_as_outgoing(coop, people, project):
     invoice = _invoice(coop, people, project)  # number 2026-00001
     data = _file(
         coop,
@@ -140,8 +140,8 @@ def test_import_lists_unmatched_credits_and_ignores_debits(coop, people, project
     assert result.matched == []
     assert [e.entry_reference for e in result.unmatched] == ["U1", "U2"]
     assert all(e.status == BankEntry.Status.UNMATCHED for e in result.unmatched)
-    assert [e.entry_reference for e in result.ignored] == ["D1"]
-    assert result.ignored[0].status == BankEntry.Status.IGNORED
+    assert [e.entry_reference for e in result.outgoing] == ["D1"]
+    assert result.outgoing[0].status == BankEntry.Status.OUTGOING
     assert Payment.objects.for_cooperative(coop).count() == 0
     assert _fresh(invoice).status == Invoice.Status.ISSUED
 
@@ -180,7 +180,7 @@ def test_reimporting_the_same_file_books_nothing_twice(coop, people, project):
 
     again = _import(coop, people, data)
 
-    assert (again.matched, again.unmatched, again.ignored, again.duplicates) == ([], [], [], 3)
+    assert (again.matched, again.unmatched, again.outgoing, again.duplicates) == ([], [], [], 3)
     assert _counts(coop) == (statements + 1, entries, payments, journal)  # only the import itself is recorded
     assert _fresh(second).paid_total == Decimal("200.00")
 

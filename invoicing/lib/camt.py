@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lxml import etree
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 
 from smartprod.core.money import quantize_money
 
@@ -48,7 +50,13 @@ class StatementEntry:
     ``entry_reference`` is the bank's unique reference and stays the same when the same file is
     imported again, so it can carry a unique constraint. ``amount`` is positive; ``is_credit``
     tells the direction. ``debtor_*`` are the payer's data (RltdPties/Dbtr), which is what a
-    credit needs; for debits they are usually empty.
+    credit needs; for debits they are usually empty, and ``creditor_*`` name the payee instead.
+
+    ``is_reversal`` is the bank's RvslInd: the entry cancels an earlier one in the other direction (a
+    DBIT reversal takes back a credit, a CRDT reversal brings back an outgoing transfer that bounced).
+    ``return_reason`` is the ISO return reason (TxDtls/RtrInf/Rsn: e.g. AC04 closed account, MD06
+    refund on request) of a returned payment; ``bank_transaction_code`` is Domain/Family/SubFamily
+    (e.g. ``PMNT/RCDT/ESCT``) or the bank's proprietary code.
     """
 
     entry_reference: str
@@ -62,6 +70,16 @@ class StatementEntry:
     debtor_name: str
     debtor_iban: str
     end_to_end_id: str
+    is_reversal: bool = False
+    return_reason: str = ""
+    bank_transaction_code: str = ""
+    creditor_name: str = ""
+    creditor_iban: str = ""
+
+    @property
+    def is_return(self) -> bool:
+        """A debit that takes a payment back (reversal or return with a reason)."""
+        return not self.is_credit and (self.is_reversal or bool(self.return_reason))
 
 
 @dataclass(frozen=True)
@@ -213,9 +231,12 @@ def _parse_statement(reader: _Reader, stmt: _Element, position: int, header_crea
     where = f"Stmt #{position}"
     statement_id = reader.required_text(stmt, "Id", where)
     where = f"Stmt {statement_id!r}"
-    iban = reader.text(stmt, "Acct/Id/IBAN").replace(" ", "").upper()
+    iban = _account_iban(reader, stmt, "Acct")
     if not iban:
-        raise CamtError(f"{where}: element Acct/Id/IBAN is missing; only IBAN accounts can be imported.")
+        raise CamtError(
+            f"{where}: the account is given neither as Acct/Id/IBAN nor as an IBAN in Acct/Id/Othr/Id; "
+            "only IBAN accounts can be imported."
+        )
     created_raw = reader.text(stmt, "CreDtTm") or header_created
     if not created_raw:
         raise CamtError(f"{where}: neither Stmt/CreDtTm nor GrpHdr/CreDtTm is given.")
@@ -242,6 +263,42 @@ def _parse_statement(reader: _Reader, stmt: _Element, position: int, header_crea
         created_at=created_at,
         entries=entries,
     )
+
+
+def _account_iban(reader: _Reader, element: _Element, path: str) -> str:
+    """The IBAN of an account element: ``Id/IBAN``, or ``Id/Othr/Id`` when that holds a valid IBAN.
+
+    Several Austrian and German banks (and their camt.052/.053 exports) put the IBAN into the generic
+    ``Othr/Id``; a national account number there (a BBAN, "1111111111") is not an IBAN and gives "".
+    """
+    iban = reader.text(element, f"{path}/Id/IBAN").replace(" ", "").upper()
+    if iban:
+        return iban
+    other = reader.text(element, f"{path}/Id/Othr/Id").replace(" ", "").upper()
+    if not other:
+        return ""
+    try:
+        return str(IBAN(other).compact)
+    except SchwiftyException:
+        return ""
+
+
+def _reversal_flag(reader: _Reader, ntry: _Element) -> bool:
+    # xs:boolean: "true"/"1" (banks write both).
+    return reader.text(ntry, "RvslInd").lower() in ("true", "1")
+
+
+def _return_reason(reader: _Reader, tx: _Element) -> str:
+    return reader.text(tx, "RtrInf/Rsn/Cd") or reader.text(tx, "RtrInf/Rsn/Prtry")
+
+
+def _transaction_code(reader: _Reader, element: _Element) -> str:
+    domain = reader.text(element, "BkTxCd/Domn/Cd")
+    if domain:
+        family = reader.text(element, "BkTxCd/Domn/Fmly/Cd")
+        sub_family = reader.text(element, "BkTxCd/Domn/Fmly/SubFmlyCd")
+        return "/".join(part for part in (domain, family, sub_family) if part)
+    return reader.text(element, "BkTxCd/Prtry/Cd")
 
 
 def _credit_flag(reader: _Reader, element: _Element, where: str, *, required: bool) -> bool | None:
@@ -274,6 +331,8 @@ def _parse_entry(
     value_date = reader.day(ntry, "ValDt", where)
     if not _is_booked(reader, ntry):
         return []
+    is_reversal = _reversal_flag(reader, ntry)
+    entry_code = _transaction_code(reader, ntry)
     base_reference = (
         reader.text(ntry, "AcctSvcrRef") or reader.text(ntry, "NtryRef") or f"{statement_id}/{entry_position}"
     )
@@ -293,6 +352,8 @@ def _parse_entry(
                 debtor_name="",
                 debtor_iban="",
                 end_to_end_id="",
+                is_reversal=is_reversal,
+                bank_transaction_code=entry_code,
             )
         ]
 
@@ -333,8 +394,14 @@ def _parse_entry(
                 remittance_text=_remittance_text(reader, tx, fallback=entry_text if not several else ""),
                 structured_reference=reader.text(tx, "RmtInf/Strd/CdtrRefInf/Ref").replace(" ", ""),
                 debtor_name=reader.text(tx, "RltdPties/Dbtr/Nm") or reader.text(tx, "RltdPties/Dbtr/Pty/Nm"),
-                debtor_iban=reader.text(tx, "RltdPties/DbtrAcct/Id/IBAN").replace(" ", "").upper(),
+                debtor_iban=_account_iban(reader, tx, "RltdPties/DbtrAcct"),
                 end_to_end_id=_end_to_end_id(reader, tx),
+                is_reversal=is_reversal,
+                return_reason=_return_reason(reader, tx),
+                bank_transaction_code=_transaction_code(reader, tx) or entry_code,
+                creditor_name=reader.text(tx, "RltdPties/Cdtr/Nm")
+                or reader.text(tx, "RltdPties/Cdtr/Pty/Nm"),
+                creditor_iban=_account_iban(reader, tx, "RltdPties/CdtrAcct"),
             )
         )
     return result
@@ -370,6 +437,7 @@ def build_camt053(
     entries: list[dict[str, Any]],
     currency: str = "EUR",
     created_at: datetime | None = None,
+    account_in_other_id: bool = False,
 ) -> bytes:
     """A camt.053.001.02 document with one statement, for tests, demos and benchmarks.
 
@@ -377,8 +445,11 @@ def build_camt053(
     ``currency``, ``booking_date``/``value_date`` (date), ``reference`` (bank reference,
     AcctSvcrRef; default ``<statement_id>-<n>``), ``remittance`` (unstructured text),
     ``structured_reference`` (e.g. an RF reference), ``debtor_name``, ``debtor_iban``,
-    ``end_to_end_id``, and ``transactions`` (a list of dicts with the same per-transaction keys
-    to make a batch entry whose amount is their sum). Element order follows the .02 schema.
+    ``end_to_end_id``, ``reversal`` (RvslInd true), ``return_reason`` (RtrInf/Rsn/Cd),
+    ``creditor_name``/``creditor_iban`` (the payee of a debit), and ``transactions`` (a list of
+    dicts with the same per-transaction keys to make a batch entry whose amount is their sum).
+    ``account_in_other_id`` writes the account's IBAN into Acct/Id/Othr/Id as some banks do.
+    Element order follows the .02 schema.
     """
     ns = CAMT053_V02_NS
     created = created_at or datetime(2026, 1, 1, 8, 0, 0, tzinfo=UTC)
@@ -398,7 +469,10 @@ def build_camt053(
     sub(stmt, "Id", statement_id)
     sub(stmt, "CreDtTm", created.isoformat(timespec="seconds"))
     account = sub(stmt, "Acct")
-    sub(sub(account, "Id"), "IBAN", account_iban.replace(" ", ""))
+    if account_in_other_id:
+        sub(sub(sub(account, "Id"), "Othr"), "Id", account_iban.replace(" ", ""))
+    else:
+        sub(sub(account, "Id"), "IBAN", account_iban.replace(" ", ""))
     sub(account, "Ccy", currency)
 
     net = sum(
@@ -418,6 +492,8 @@ def build_camt053(
         ntry = sub(stmt, "Ntry")
         sub(ntry, "Amt", f"{quantize_money(Decimal(entry['amount'])):f}", Ccy=entry_currency)
         sub(ntry, "CdtDbtInd", "CRDT" if credit else "DBIT")
+        if entry.get("reversal"):
+            sub(ntry, "RvslInd", "true")
         sub(ntry, "Sts", "BOOK")
         booking = entry.get("booking_date", statement_day)
         sub(sub(ntry, "BookgDt"), "Dt", booking.isoformat())
@@ -448,12 +524,16 @@ def _write_transaction(
     if with_amount:
         amount_details = sub(sub(tx_element, "AmtDtls"), "TxAmt")
         sub(amount_details, "Amt", f"{quantize_money(Decimal(tx['amount'])):f}", Ccy=currency)
-    if tx.get("debtor_name") or tx.get("debtor_iban"):
+    if tx.get("debtor_name") or tx.get("debtor_iban") or tx.get("creditor_name") or tx.get("creditor_iban"):
         parties = sub(tx_element, "RltdPties")
         if tx.get("debtor_name"):
             sub(sub(parties, "Dbtr"), "Nm", str(tx["debtor_name"]))
         if tx.get("debtor_iban"):
             sub(sub(sub(parties, "DbtrAcct"), "Id"), "IBAN", str(tx["debtor_iban"]).replace(" ", ""))
+        if tx.get("creditor_name"):
+            sub(sub(parties, "Cdtr"), "Nm", str(tx["creditor_name"]))
+        if tx.get("creditor_iban"):
+            sub(sub(sub(parties, "CdtrAcct"), "Id"), "IBAN", str(tx["creditor_iban"]).replace(" ", ""))
     if tx.get("remittance") or tx.get("structured_reference"):
         remittance = sub(tx_element, "RmtInf")
         if tx.get("remittance"):
@@ -462,3 +542,5 @@ def _write_transaction(
             creditor_reference = sub(sub(remittance, "Strd"), "CdtrRefInf")
             sub(sub(sub(creditor_reference, "Tp"), "CdOrPrtry"), "Cd", "SCOR")
             sub(creditor_reference, "Ref", str(tx["structured_reference"]))
+    if tx.get("return_reason"):
+        sub(sub(sub(tx_element, "RtrInf"), "Rsn"), "Cd", str(tx["return_reason"]))

@@ -55,6 +55,7 @@ def test_parse_camt053_sample_credit_with_structured_rf_reference():
         debtor_name="Kunde GmbH",
         debtor_iban="AT483200000012345864",
         end_to_end_id="KUNDE-2026-0815",
+        bank_transaction_code="PMNT/RCDT/ESCT",
     )
 
 
@@ -142,6 +143,7 @@ def test_build_camt053_round_trips_through_parser():
         debtor_name="Kunde GmbH",
         debtor_iban="AT483200000012345864",
         end_to_end_id="E2E-1",
+        bank_transaction_code="PMNT/RCDT/ESCT",
     )
     assert (second.entry_reference, second.amount, second.is_credit) == ("REF-2", Decimal("12.50"), False)
     assert second.remittance_text == "Kontoführung"
@@ -296,9 +298,95 @@ def test_parse_camt053_bad_booking_date_raises():
         parse_camt053(_v02_with(entry))
 
 
-def test_parse_camt053_missing_iban_raises():
-    with pytest.raises(CamtError, match="IBAN is missing"):
+def test_parse_camt053_account_number_that_is_no_iban_raises():
+    # A national account number (BBAN) in Othr/Id cannot be compared with the cooperative's IBAN.
+    with pytest.raises(CamtError, match="neither as Acct/Id/IBAN nor as an IBAN in Acct/Id/Othr/Id"):
         parse_camt053(_v02_with("", iban_xml="<Othr><Id>12345678</Id></Othr>"))
+
+
+def test_parse_camt053_account_iban_in_othr_id_is_accepted():
+    entry = '<Ntry><Amt Ccy="EUR">5.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><NtryRef>A</NtryRef></Ntry>'
+    iban_xml = "<Othr><Id>AT61 1904 3002 3457 3201</Id><SchmeNm><Prtry>IBAN</Prtry></SchmeNm></Othr>"
+    (statement,) = parse_camt053(_v02_with(entry, iban_xml=iban_xml))
+    assert statement.account_iban == ACCOUNT
+
+
+def test_parse_camt053_othr_fixture_keeps_returns_reversals_and_outgoing_payments():
+    (statement,) = parse_camt053(_fixture("camt053_v02_othr_returns.xml"))
+    assert statement.account_iban == ACCOUNT
+    assert [
+        (
+            e.entry_reference,
+            e.amount,
+            e.is_credit,
+            e.is_reversal,
+            e.return_reason,
+            e.end_to_end_id,
+            e.bank_transaction_code,
+            e.is_return,
+        )
+        for e in statement.entries
+    ] == [
+        (
+            "2026071000012345",
+            Decimal("1200.00"),
+            True,
+            False,
+            "",
+            "ACME-2026-0711-77",
+            "PMNT/RCDT/ESCT",
+            False,
+        ),
+        (
+            "2026071000012399",
+            Decimal("1200.00"),
+            False,
+            True,
+            "AC04",
+            "ACME-2026-0711-77",
+            "PMNT/RCDT/ESCT",
+            True,
+        ),
+        ("2026071000012400", Decimal("300.00"), False, False, "FOCR", "KLEIN-44", "PMNT/ICDT/RRTN", True),
+        ("2026071000012456", Decimal("850.00"), True, True, "AC04", "PAYOUT-16-3", "PMNT/ICDT/RRTN", False),
+        ("2026071000012501/1", Decimal("1700.00"), False, False, "", "PAYOUT-17-1", "PMNT/ICDT/ESCT", False),
+        ("2026071000012501/2", Decimal("1200.00"), False, False, "", "PAYOUT-17-2", "PMNT/ICDT/ESCT", False),
+        ("2026071000012600", Decimal("19.50"), False, False, "", "", "ACMT/MDOP/CHRG", False),
+    ]
+    credit = statement.entries[0]
+    # The payer's IBAN in DbtrAcct/Id/Othr/Id is read as well.
+    assert (credit.debtor_name, credit.debtor_iban) == ("ACME Buehnenbau GmbH", "DE89370400440532013000")
+    payout = statement.entries[4]
+    assert (payout.creditor_name, payout.creditor_iban) == ("Maria Muster", "AT026000000001349870")
+
+
+def test_build_camt053_writes_reversal_return_reason_and_othr_account():
+    data = build_camt053(
+        account_iban=ACCOUNT,
+        statement_id="S-R",
+        account_in_other_id=True,
+        entries=[
+            {
+                "amount": Decimal("100.00"),
+                "credit": False,
+                "reversal": True,
+                "return_reason": "MD06",
+                "end_to_end_id": "E2E-9",
+                "creditor_name": "Payee",
+                "creditor_iban": "AT026000000001349870",
+            }
+        ],
+    )
+    assert b"<Othr>" in data
+    (statement,) = parse_camt053(data)
+    (entry,) = statement.entries
+    assert (entry.is_credit, entry.is_reversal, entry.return_reason, entry.end_to_end_id) == (
+        False,
+        True,
+        "MD06",
+        "E2E-9",
+    )
+    assert (entry.creditor_name, entry.creditor_iban) == ("Payee", "AT026000000001349870")
 
 
 def test_parse_camt053_error_in_last_entry_returns_nothing():
