@@ -396,12 +396,18 @@ def _invoice_postings(cooperative: Cooperative, invoice: Invoice, *, sign: int) 
     receivable = account_get(cooperative=cooperative, type=Account.Type.RECEIVABLE, client=invoice.client)
     vat = account_get(cooperative=cooperative, type=Account.Type.VAT_PAYABLE)
     contribution_income = account_get(cooperative=cooperative, type=Account.Type.CONTRIBUTION_INCOME)
-    label = f"{invoice.get_kind_display()} {invoice.number}"
+    label = f"{'Invoice' if invoice.kind == Invoice.Kind.INVOICE else 'Credit note'} {invoice.number}"
+    event = (
+        JournalLine.Event.INVOICE if invoice.kind == Invoice.Kind.INVOICE else JournalLine.Event.CREDIT_NOTE
+    )
+    extra_all = {"event": event, "reference": invoice.number or ""}
 
     def line(account: Account, amount: Decimal, debit_when_invoice: bool, **extra: Any) -> Posting:
         """An invoice's debit is its credit note's credit."""
         debit = debit_when_invoice if sign > 0 else not debit_when_invoice
-        return Posting(account, debit=amount if debit else ZERO, credit=ZERO if debit else amount, **extra)
+        return Posting(
+            account, debit=amount if debit else ZERO, credit=ZERO if debit else amount, **extra_all, **extra
+        )
 
     income_kind = JournalLine.Kind.INCOME if sign > 0 else JournalLine.Kind.CORRECTION
     postings = [
@@ -718,12 +724,16 @@ def payment_record(
                 debit=amount,
                 project=invoice.project,
                 description=f"Payment {invoice.number}",
+                event=JournalLine.Event.PAYMENT,
+                reference=invoice.number or "",
             ),
             Posting(
                 account_get(cooperative=cooperative, type=Account.Type.RECEIVABLE, client=invoice.client),
                 credit=amount,
                 project=invoice.project,
                 description=f"Payment {invoice.number}",
+                event=JournalLine.Event.PAYMENT,
+                reference=invoice.number or "",
             ),
         ],
         source=invoice,
@@ -784,12 +794,16 @@ def invoice_write_off(
             debit=net_part,
             project=invoice.project,
             description=f"Default {invoice.number}",
+            event=JournalLine.Event.WRITE_OFF,
+            reference=invoice.number or "",
         ),
         Posting(
             account_get(cooperative=cooperative, type=Account.Type.RECEIVABLE, client=invoice.client),
             credit=gross,
             project=invoice.project,
             description=f"Default {invoice.number}",
+            event=JournalLine.Event.WRITE_OFF,
+            reference=invoice.number or "",
         ),
     ]
     if vat_part:
@@ -799,6 +813,8 @@ def invoice_write_off(
                 debit=vat_part,
                 project=invoice.project,
                 description=f"VAT correction {invoice.number}",
+                event=JournalLine.Event.VAT_CORRECTION,
+                reference=invoice.number or "",
             )
         )
     entry, _created = _journal_post(
