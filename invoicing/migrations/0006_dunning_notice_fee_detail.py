@@ -32,7 +32,10 @@ REPLACEMENTS = [
 
 def use_placeholders(apps, schema_editor):
     DunningLevel = apps.get_model("invoicing", "DunningLevel")
-    for level in DunningLevel.objects.all():
+    manager = DunningLevel.objects
+    # Every cooperative's levels: the explicit cross-tenant escape hatch of the tenant manager.
+    levels = manager.all_cooperatives() if hasattr(manager, "all_cooperatives") else manager.all()
+    for level in levels:
         changed = False
         for field in ("text_de", "text_en"):
             text = getattr(level, field)
@@ -46,16 +49,15 @@ def use_placeholders(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoicing', '0005_labels_de'),
+        ("invoicing", "0005_labels_de"),
     ]
 
     operations = [
         migrations.RunPython(use_placeholders, migrations.RunPython.noop),
         migrations.AddField(
-            model_name='dunningnotice',
-            name='fee_detail',
-            field=models.JSONField(blank=True, default=list, verbose_name='reminder fees'),
+            model_name="dunningnotice",
+            name="fee_detail",
+            field=models.JSONField(blank=True, default=list, verbose_name="reminder fees"),
         ),
     ]
