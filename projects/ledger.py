@@ -204,14 +204,13 @@ def journal_reverse(
 
 
 # The text of a line per event, rendered when shown (gettext: the reader's language). `%(reference)s` is
-# the document number (or an expense's own description).
+# the document number.
 _EVENT_TEXTS = {
     JournalLine.Event.INVOICE: _lazy("Invoice %(reference)s"),
     JournalLine.Event.CREDIT_NOTE: _lazy("Credit note %(reference)s"),
     JournalLine.Event.PAYMENT: _lazy("Payment %(reference)s"),
     JournalLine.Event.WRITE_OFF: _lazy("Write-off %(reference)s"),
     JournalLine.Event.VAT_CORRECTION: _lazy("VAT correction %(reference)s"),
-    JournalLine.Event.EXPENSE: _lazy("%(reference)s"),
 }
 
 
@@ -221,6 +220,8 @@ def journal_line_text(*, event: str, reference: str, kind: str, description: str
     The contribution line of an invoice reads "Invoice 2026-00005: Contribution" ("Rechnung 2026-00005:
     Kostenbeitrag" in German).
     """
+    if event == JournalLine.Event.EXPENSE:
+        return reference  # the member's own words for the expense
     template = _EVENT_TEXTS.get(event)  # type: ignore[call-overload]
     if template is None:
         return description
