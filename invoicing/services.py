@@ -400,13 +400,17 @@ def _invoice_postings(cooperative: Cooperative, invoice: Invoice, *, sign: int) 
     event = (
         JournalLine.Event.INVOICE if invoice.kind == Invoice.Kind.INVOICE else JournalLine.Event.CREDIT_NOTE
     )
-    extra_all = {"event": event, "reference": invoice.number or ""}
 
     def line(account: Account, amount: Decimal, debit_when_invoice: bool, **extra: Any) -> Posting:
         """An invoice's debit is its credit note's credit."""
         debit = debit_when_invoice if sign > 0 else not debit_when_invoice
         return Posting(
-            account, debit=amount if debit else ZERO, credit=ZERO if debit else amount, **extra_all, **extra
+            account,
+            debit=amount if debit else ZERO,
+            credit=ZERO if debit else amount,
+            event=event,
+            reference=invoice.number or "",
+            **extra,
         )
 
     income_kind = JournalLine.Kind.INCOME if sign > 0 else JournalLine.Kind.CORRECTION
