@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
+from invoicing.documents import invoice_pdf_html
 from invoicing.models import Invoice
 from projects.budget import project_budget
 from projects.ledger import Posting, account_get, journal_line_text, journal_post
@@ -126,3 +127,16 @@ def test_status_history_shows_labels(coop, people, client_for):
     assert page.status_code == 200
     assert "Entwurf → Eingereicht" in page.content.decode()
     assert "draft → submitted" not in page.content.decode()
+
+
+def test_invoice_pdf_html_shows_8_5_in_the_documents_language(coop, people):
+    owner, advisor = people
+    coop.language = "de"
+    coop.save(update_fields=["language"])
+    project = approved_project(coop, owner, advisor)
+    invoice = issued(coop, owner, advisor, project, ("Workshop", "8.5", "100.00", "20"), on=date(2026, 5, 18))
+
+    html = invoice_pdf_html(Invoice.objects.for_cooperative(coop).get(pk=invoice.pk))
+
+    assert '<td class="num">8,5</td>' in html
+    assert "8,500" not in html
