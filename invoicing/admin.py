@@ -895,6 +895,21 @@ class DunningLevelForm(forms.ModelForm):  # type: ignore[type-arg]
             "text_en",
             "hands_to_advisor",
         )
+        help_texts = {
+            "fee": _(
+                "This letter's reminder cost. Consumers pay it only where the client agreed "
+                "to reminder fees; towards businesses the € 40 flat fee covers the costs of "
+                "all letters up to € 40."
+            ),
+            "text_de": _(
+                "Placeholders: {salutation}, {number}, {invoice_date}, {due_date}, {open_amount}, {total}, "
+                "{composition} (what the total consists of), {pay_by}, {rf_reference}, {iban}."
+            ),
+            "text_en": _(
+                "Placeholders: {salutation}, {number}, {invoice_date}, {due_date}, {open_amount}, {total}, "
+                "{composition} (what the total consists of), {pay_by}, {rf_reference}, {iban}."
+            ),
+        }
 
     def clean_level(self) -> int:
         level = int(self.cleaned_data["level"])

@@ -8,8 +8,20 @@ the unique constraint (invoice, level) is the last guard. The letter is rendered
 after commit, again under a lock on the notice, so it goes out once even if the task runs twice.
 
 Fees, default interest and the € 40 flat fee are claims of the notice only: the issued invoice is not edited
-(it is immutable) and nothing is posted for them when claimed. What a client pays towards them is booked by
-the payment to dunning income (bank → dunning income; `invoicing.services.payment_record`, § 1416 ABGB order).
+(it is immutable) and nothing is posted to the ledger for them when the letter is sent. What a client pays
+towards them is booked by the payment to dunning income (bank → dunning income; `invoicing.services.
+payment_record`, § 1416 ABGB order).
+
+What a letter claims (each item listed on it):
+* the open principal;
+* reminder fees: each letter's cost (the level's fee) so far. Towards a consumer only when the client record
+  says fees were agreed. Towards a business (EUR) the € 40 flat fee of § 458 UGB *covers* the creditor's own
+  collection costs ("Für den Ersatz von Betreibungskosten, die diesen Pauschalbetrag übersteigen, ist § 1333
+  Abs. 2 ABGB anzuwenden", § 458 UGB, RIS via 360.lexisnexis.at/d/L-10001702-P458): fees are claimed only as
+  far as their sum exceeds € 40;
+* default interest (levels that charge it), with each period, rate and principal;
+* the € 40 flat fee (B2B, EUR) from the first level that charges it on.
+Every letter also says that default interest keeps running until payment.
 """
 
 from __future__ import annotations
@@ -17,6 +29,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -52,7 +65,7 @@ RESEND_WINDOW = timedelta(days=3)
 ADVISOR_NOTIFIED_EVENT = "dunning.advisor_notified"
 NO_EMAIL = "Not sent: the client has no e-mail address; print the stored letter and post it."
 
-_TEXT_DE_1 = """Sehr geehrte Damen und Herren,
+_TEXT_DE_1 = """{salutation}
 
 bei der Durchsicht unserer Buchhaltung haben wir festgestellt, dass unsere Rechnung {number} vom \
 {invoice_date}, fällig am {due_date}, noch nicht vollständig beglichen ist. Offen ist derzeit ein Betrag von \
@@ -66,7 +79,7 @@ als gegenstandslos.
 
 Mit freundlichen Grüßen"""
 
-_TEXT_EN_1 = """Dear Sir or Madam,
+_TEXT_EN_1 = """{salutation}
 
 According to our records, our invoice {number} of {invoice_date}, due on {due_date}, has not yet been paid \
 in full. An amount of {open_amount} is still open.
@@ -78,42 +91,40 @@ If you have made the payment in the last few days, please disregard this letter.
 
 Kind regards"""
 
-_TEXT_DE_2 = """Sehr geehrte Damen und Herren,
+_TEXT_DE_2 = """{salutation}
 
 trotz unserer Zahlungserinnerung ist unsere Rechnung {number} vom {invoice_date}, fällig am {due_date}, \
 weiterhin offen. Der offene Betrag beläuft sich auf {open_amount}.
 
-Für diese Mahnung berechnen wir eine Mahngebühr von {fee}. Wir ersuchen Sie, den Gesamtbetrag von {total} \
-innerhalb von 10 Tagen, also bis {pay_by}, unter Angabe der Zahlungsreferenz {rf_reference} auf unser Konto \
-{iban} zu überweisen.
+{composition} Wir ersuchen Sie, den Gesamtbetrag von {total} innerhalb von 10 Tagen, also bis {pay_by}, \
+unter Angabe der Zahlungsreferenz {rf_reference} auf unser Konto {iban} zu überweisen.
 
 Sollten Sie Einwände gegen die Rechnung haben, setzen Sie sich bitte umgehend mit uns in Verbindung. \
 Hat sich Ihre Zahlung mit diesem Schreiben überschnitten, betrachten Sie es bitte als gegenstandslos.
 
 Mit freundlichen Grüßen"""
 
-_TEXT_EN_2 = """Dear Sir or Madam,
+_TEXT_EN_2 = """{salutation}
 
 Despite our payment reminder, our invoice {number} of {invoice_date}, due on {due_date}, is still unpaid. \
 The open amount is {open_amount}.
 
-We charge a reminder fee of {fee} for this notice. Please transfer the total of {total} within 10 days, \
-by {pay_by}, to our account {iban}, quoting the payment reference {rf_reference}.
+{composition} Please transfer the total of {total} within 10 days, by {pay_by}, to our account {iban}, \
+quoting the payment reference {rf_reference}.
 
 If you have any objection to the invoice, please contact us without delay. If your payment has crossed with \
 this letter, please disregard it.
 
 Kind regards"""
 
-_TEXT_DE_3 = """Sehr geehrte Damen und Herren,
+_TEXT_DE_3 = """{salutation}
 
 leider haben Sie auf unsere bisherigen Schreiben nicht reagiert: Unsere Rechnung {number} vom \
 {invoice_date}, fällig am {due_date}, ist mit {open_amount} weiterhin offen.
 
 Wir fordern Sie hiermit letztmalig auf, den Gesamtbetrag von {total} innerhalb von 10 Tagen, also bis \
-{pay_by}, unter Angabe der Zahlungsreferenz {rf_reference} auf unser Konto {iban} zu überweisen. Der Betrag \
-umfasst den offenen Rechnungsbetrag, die Mahngebühr, die gesetzlichen Verzugszinsen und gegebenenfalls \
-Pauschalen; die Aufstellung finden Sie unten.
+{pay_by}, unter Angabe der Zahlungsreferenz {rf_reference} auf unser Konto {iban} zu überweisen. \
+{composition}
 
 Sollte der Betrag bis zu diesem Datum nicht bei uns eingelangt sein, müssen wir ohne weitere Ankündigung \
 rechtliche Schritte einleiten oder die Forderung einem Inkassobüro übergeben, wodurch Ihnen weitere Kosten \
@@ -121,15 +132,13 @@ entstehen können.
 
 Mit freundlichen Grüßen"""
 
-_TEXT_EN_3 = """Dear Sir or Madam,
+_TEXT_EN_3 = """{salutation}
 
 Unfortunately you have not responded to our previous letters: our invoice {number} of {invoice_date}, \
 due on {due_date}, is still open with {open_amount}.
 
 This is our final request to transfer the total of {total} within 10 days, by {pay_by}, to our account \
-{iban}, quoting the payment reference {rf_reference}. The total consists of the open invoice amount, the \
-reminder fee, statutory default interest and, where applicable, flat-rate recovery costs; please see the \
-statement below.
+{iban}, quoting the payment reference {rf_reference}. {composition}
 
 If the amount has not reached us by that date, we will take legal steps or pass the claim on to a \
 collection agency without further notice, which may cause you further costs.
@@ -185,6 +194,7 @@ LABELS: dict[str, dict[str, str]] = {
         "already_paid": "Bereits bezahlt oder gutgeschrieben",
         "open_principal": "Offener Rechnungsbetrag",
         "fee": "Mahngebühr",
+        "fees_covered": "Abgegolten durch die Pauschale (§ 458 UGB)",
         "interest": "Verzugszinsen",
         "days": "Tage",
         "on": "auf",
@@ -208,6 +218,7 @@ LABELS: dict[str, dict[str, str]] = {
         "already_paid": "Already paid or credited",
         "open_principal": "Open invoice amount",
         "fee": "Reminder fee",
+        "fees_covered": "Covered by the flat-rate recovery costs (§ 458 UGB)",
         "interest": "Default interest",
         "days": "days",
         "on": "on",
@@ -221,6 +232,57 @@ LABELS: dict[str, dict[str, str]] = {
         "qr": "Scan with your banking app",
         "vat_id": "VAT id",
         "register": "Company register",
+    },
+}
+
+
+_SALUTATION = {
+    "de": ("Sehr geehrte Damen und Herren,", "Guten Tag {name},"),
+    "en": ("Dear Sir or Madam,", "Dear {name},"),
+}
+# What the total consists of, in the letter's words (only what is claimed is named).
+_COMPOSITION = {
+    "de": {
+        "principal": "den offenen Rechnungsbetrag",
+        "fee": "die Mahngebühr",
+        "fees": "die Mahngebühren",
+        "fees_b2b": "die Mahnkosten, soweit sie die Pauschale übersteigen",
+        "interest": "die gesetzlichen Verzugszinsen",
+        "flat_fee": "die Pauschale für Betreibungskosten (§ 458 UGB)",
+        "and": "und",
+        "sentence": "Der Gesamtbetrag umfasst {items}; die Aufstellung finden Sie unten.",
+        "only_principal": "Der Gesamtbetrag ist der offene Rechnungsbetrag.",
+    },
+    "en": {
+        "principal": "the open invoice amount",
+        "fee": "the reminder fee",
+        "fees": "the reminder fees",
+        "fees_b2b": "the reminder costs beyond the flat-rate recovery costs",
+        "interest": "statutory default interest",
+        "flat_fee": "the flat-rate recovery costs (§ 458 UGB)",
+        "and": "and",
+        "sentence": "The total consists of {items}; please see the statement below.",
+        "only_principal": "The total is the open invoice amount.",
+    },
+}
+# Every letter says that default interest keeps running until payment (rates: § 456 UGB between
+# businesses, § 1000 (1) ABGB otherwise; see lib/interest.py).
+_INTEREST_NOTE = {
+    "de": {
+        "business": "9,2 Prozentpunkte über dem Basiszinssatz, § 456 UGB",
+        "consumer": "4 % p. a., § 1000 Abs. 1 ABGB",
+        "claimed": "Die Verzugszinsen ({rate}) sind bis {as_of} berechnet; sie laufen bis zum Eingang Ihrer "
+        "Zahlung weiter.",
+        "running": "Ab dem Tag nach der Fälligkeit fallen gesetzliche Verzugszinsen ({rate}) an; sie laufen "
+        "bis zum Eingang Ihrer Zahlung weiter.",
+    },
+    "en": {
+        "business": "9.2 percentage points above the base rate, § 456 UGB",
+        "consumer": "4 % p.a., § 1000 (1) ABGB",
+        "claimed": "Default interest ({rate}) is calculated up to {as_of}; it keeps running until your "
+        "payment is received.",
+        "running": "Statutory default interest ({rate}) runs from the day after the due date until your "
+        "payment is received.",
     },
 }
 
@@ -246,14 +308,37 @@ def dunning_policy(*, cooperative: Cooperative) -> list[DunningLevel]:
 
 
 @dataclass(frozen=True)
+class FeeItem:
+    """The reminder cost of one letter (its level's fee) that a claim takes into account."""
+
+    level: int
+    name_de: str
+    name_en: str
+    amount: Decimal
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "name_de": self.name_de,
+            "name_en": self.name_en,
+            "amount": str(self.amount),
+        }
+
+
+@dataclass(frozen=True)
 class DunningClaim:
-    """What a notice asks for: the open principal plus the level's fee, default interest and flat fee."""
+    """What a notice asks for: the open principal plus reminder fees, default interest and the flat fee.
+
+    `fee_items` are the letters' costs taken into account; `fee` is what of them is claimed: their sum, or
+    (B2B) only what exceeds the € 40 flat fee, which covers the creditor's own collection costs.
+    """
 
     open_principal: Decimal
     fee: Decimal
     interest: Decimal
     interest_segments: list[InterestSegment]
     flat_fee: Decimal
+    fee_items: list[FeeItem] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
@@ -299,18 +384,27 @@ def open_principal_changes(*, invoice: Invoice, as_of: date) -> list[tuple[date,
     return changes
 
 
+def _flat_fee_applies(invoice: Invoice) -> bool:
+    """§ 458 UGB: between businesses, for a claim in euro (the fee is fixed in euro)."""
+    return invoice.client_is_business and invoice.currency == "EUR"
+
+
 def dunning_claim(
     *,
     invoice: Invoice,
     level: DunningLevel,
     as_of: date,
     rates: list[tuple[date, Decimal]] | None = None,
+    levels: list[DunningLevel] | None = None,
 ) -> DunningClaim:
     """The claim of `level` for `invoice` as of a day (read-only; also used to preview a letter).
 
     Interest (when the level charges it): § 456 UGB between businesses (base rate + 9.2 points, fixed per
     half-year), § 1000 ABGB 4 % towards consumers, from the day after the due date up to `as_of`, on the
-    principal open on each day. The € 40 flat fee (§ 458 UGB) only for business clients and EUR invoices.
+    principal open on each day. Reminder fees: the fee of this letter and of each earlier letter (levels
+    below this one that were sent); towards a consumer only when the client agreed to them; between
+    businesses (EUR) the € 40 flat fee of § 458 UGB covers them and only the excess is claimed. The flat
+    fee itself from the first level that charges it on (the claim of each letter is the whole claim).
     """
     assert invoice.due_date is not None
     interest, segments = ZERO, []
@@ -323,17 +417,38 @@ def dunning_claim(
             base_rates=rates if rates is not None else base_rates(),
         )
         interest, segments = result.total, result.segments
-    flat_fee = (
-        FLAT_RECOVERY_FEE_B2B
-        if level.charges_flat_fee_b2b and invoice.client_is_business and invoice.currency == "EUR"
-        else ZERO
+    if levels is None:
+        levels = list(DunningLevel.objects.for_cooperative(invoice.cooperative_id).order_by("level"))
+    sent_levels = set(
+        DunningNotice.objects.for_cooperative(invoice.cooperative_id)
+        .filter(invoice=invoice, level__lt=level.level)
+        .values_list("level", flat=True)
     )
+    up_to_here = [each for each in levels if each.level in sent_levels] + [level]
+    costs = [
+        FeeItem(level=each.level, name_de=each.name_de, name_en=each.name_en, amount=quantize_money(each.fee))
+        for each in sorted(up_to_here, key=lambda each: each.level)
+        if each.fee > 0
+    ]
+    cost_total = sum((item.amount for item in costs), ZERO)
+    flat_fee = ZERO
+    if _flat_fee_applies(invoice):
+        if any(each.charges_flat_fee_b2b for each in up_to_here):
+            flat_fee = FLAT_RECOVERY_FEE_B2B
+        fee = max(ZERO, cost_total - FLAT_RECOVERY_FEE_B2B)
+        # Listed when the flat fee is claimed (it covers them) or when they exceed it.
+        fee_items = costs if flat_fee or fee else []
+    elif invoice.client_is_business or invoice.client.reminder_fees_agreed:
+        fee, fee_items = cost_total, costs
+    else:
+        fee, fee_items = ZERO, []  # a consumer who did not agree to reminder fees owes none
     return DunningClaim(
         open_principal=invoice.open_amount,
-        fee=quantize_money(level.fee),
+        fee=fee,
         interest=interest,
         interest_segments=segments,
         flat_fee=flat_fee,
+        fee_items=fee_items,
     )
 
 
@@ -511,7 +626,13 @@ def _advance(
         .exists()
     ):
         return _Outcome()
-    claim = dunning_claim(invoice=invoice, level=level, as_of=as_of, rates=rates)
+    claim = dunning_claim(
+        invoice=invoice,
+        level=level,
+        as_of=as_of,
+        rates=rates,
+        levels=sorted(levels.values(), key=lambda each: each.level),
+    )
     try:
         with transaction.atomic():
             notice = DunningNotice.objects.create(
@@ -525,6 +646,7 @@ def _advance(
                 flat_fee=claim.flat_fee,
                 total_claimed=claim.total,
                 interest_detail=[_segment_json(segment) for segment in claim.interest_segments],
+                fee_detail=[item.as_json() for item in claim.fee_items],
             )
     except IntegrityError:
         # This level was sent before (the invoice's level was reset by hand): never a second letter.
@@ -628,6 +750,108 @@ def pay_by(notice: DunningNotice) -> date:
     return notice.as_of + timedelta(days=PAY_WITHIN_DAYS)
 
 
+def _salutation(invoice: Invoice, language: str) -> str:
+    """A business is addressed as such; a consumer by name."""
+    business, person = _SALUTATION[language]
+    if invoice.client_is_business or not invoice.client_name.strip():
+        return business
+    return person.format(name=invoice.client_name.strip())
+
+
+def _composition(notice: DunningNotice, invoice: Invoice, language: str) -> str:
+    words = _COMPOSITION[language]
+    items = [words["principal"]]
+    if notice.fee:
+        if _flat_fee_applies(invoice):
+            items.append(words["fees_b2b"])
+        else:
+            items.append(words["fees"] if len(notice.fee_detail) > 1 else words["fee"])
+    if notice.interest:
+        items.append(words["interest"])
+    if notice.flat_fee:
+        items.append(words["flat_fee"])
+    if len(items) == 1:
+        return words["only_principal"]
+    listed = f"{', '.join(items[:-1])} {words['and']} {items[-1]}"
+    return words["sentence"].format(items=listed)
+
+
+def _interest_note(notice: DunningNotice, invoice: Invoice, language: str) -> str:
+    words = _INTEREST_NOTE[language]
+    rate = words["business" if invoice.client_is_business else "consumer"]
+    if notice.interest_detail:
+        return words["claimed"].format(rate=rate, as_of=format_date(notice.as_of, language))
+    return words["running"].format(rate=rate)
+
+
+def _recipient_lines(invoice: Invoice) -> list[str]:
+    """The address snapshot without its last line when that is the cooperative's own country (domestic)."""
+    lines = [line.strip() for line in invoice.client_address.splitlines() if line.strip()]
+    if lines and lines[-1].upper() == invoice.cooperative.country.upper():
+        lines.pop()
+    return lines
+
+
+def _claim_rows(
+    notice: DunningNotice, invoice: Invoice, language: str, money: Callable[[Decimal], str]
+) -> list[dict[str, Any]]:
+    """The statement under the letter: every claimed item, with the fee letters and interest periods.
+
+    Each row: label, amount (formatted), kind: 'item' (a claimed amount), 'detail' (how it is made up) or
+    'total'.
+    The items add up to the total: principal + fees + interest + flat fee.
+    """
+    labels = LABELS[language]
+    rows: list[dict[str, Any]] = []
+
+    def row(label: str, amount: str, kind: str = "item") -> None:
+        rows.append({"label": label, "amount": amount, "kind": kind})
+
+    invoice_date = format_date(invoice.issue_date, language) if invoice.issue_date else ""
+    due_date = format_date(invoice.due_date, language) if invoice.due_date else ""
+    row(
+        f"{labels['invoice']} {invoice.number} · {labels['invoice_date']} {invoice_date} · "
+        f"{labels['due_date']} {due_date}",
+        money(invoice.gross_total),
+        "detail",
+    )
+    if invoice.gross_total != notice.open_principal:
+        row(labels["already_paid"], f"− {money(invoice.gross_total - notice.open_principal)}", "detail")
+    row(labels["open_principal"], money(notice.open_principal))
+    fee_items = [
+        (item["name_de"] if language == "de" else item["name_en"], Decimal(item["amount"]))
+        for item in notice.fee_detail
+    ]
+    costs = sum((amount for _, amount in fee_items), ZERO)
+    covered = costs - notice.fee
+    for name, amount in fee_items:
+        row(f"{labels['fee']} – {name}", money(amount), "detail" if covered else "item")
+    if fee_items and covered:
+        row(labels["fees_covered"], f"− {money(covered)}", "detail")
+        if notice.fee:
+            row(labels["fee"], money(notice.fee))
+    if notice.interest_detail:
+        row(labels["interest"], money(notice.interest))
+        for s in notice.interest_detail:
+            period = (
+                f"{format_date(date.fromisoformat(s['start']), language)} – "
+                f"{format_date(date.fromisoformat(s['end']), language)}"
+            )
+            row(
+                f"{period} · {s['days']} {labels['days']} · "
+                f"{_format_rate(Decimal(s['rate']), language)} {labels['per_year']} "
+                f"{labels['on']} {money(Decimal(s['principal']))}",
+                money(Decimal(s["amount"])),
+                "detail",
+            )
+    elif notice.interest:
+        row(labels["interest"], money(notice.interest))
+    if notice.flat_fee:
+        row(labels["flat_fee"], money(notice.flat_fee))
+    row(labels["total"], money(notice.total_claimed), "total")
+    return rows
+
+
 def dunning_letter_context(*, notice: DunningNotice, invoice: Invoice, level: DunningLevel) -> dict[str, Any]:
     """Everything the letter (PDF and e-mail) shows, formatted in the cooperative's language."""
     cooperative = invoice.cooperative
@@ -651,19 +875,10 @@ def dunning_letter_context(*, notice: DunningNotice, invoice: Invoice, level: Du
         "pay_by": format_date(pay_by(notice), language),
         "iban": _grouped_iban(cooperative.iban),
         "client_name": invoice.client_name,
+        "salutation": _salutation(invoice, language),
+        "composition": _composition(notice, invoice, language),
     }
     body = _fill(level.text_de if language == "de" else level.text_en, values)
-    interest_rows = [
-        {
-            "period": f"{format_date(date.fromisoformat(s['start']), language)} – "
-            f"{format_date(date.fromisoformat(s['end']), language)}",
-            "days": f"{s['days']} {labels['days']}",
-            "rate": f"{_format_rate(Decimal(s['rate']), language)} {labels['per_year']}",
-            "principal": f"{labels['on']} {money(Decimal(s['principal']))}",
-            "amount": money(Decimal(s["amount"])),
-        }
-        for s in notice.interest_detail
-    ]
     qr_svg = ""
     if currency == "EUR" and notice.total_claimed > 0:
         try:
@@ -684,13 +899,11 @@ def dunning_letter_context(*, notice: DunningNotice, invoice: Invoice, level: Du
         "notice": notice,
         "title": level.name_de if language == "de" else level.name_en,
         "letter_date": format_date(notice.as_of, language),
-        "client_address_lines": [line for line in invoice.client_address.splitlines() if line.strip()],
+        "client_address_lines": _recipient_lines(invoice),
         "paragraphs": [part.strip() for part in body.split("\n\n") if part.strip()],
         "values": values,
-        "invoice_amount": money(invoice.gross_total),
-        "already_paid": money(invoice.gross_total - notice.open_principal),
-        "show_already_paid": invoice.gross_total != notice.open_principal,
-        "interest_rows": interest_rows,
+        "claim_rows": _claim_rows(notice, invoice, language, money),
+        "interest_note": _interest_note(notice, invoice, language),
         "qr_svg": qr_svg,
         "bic": cooperative.bic,
     }

@@ -513,6 +513,9 @@ class DunningNotice(TenantModel):
     flat_fee = money_field(_("flat recovery fee"), default=Decimal("0.00"))
     total_claimed = money_field(_("total claimed"))
     interest_detail = models.JSONField(_("interest calculation"), default=list, blank=True)
+    # The reminder costs of each letter so far that this notice takes into account (level, names, amount);
+    # `fee` is what of them is claimed (all, none, or — B2B — what exceeds the € 40 flat fee).
+    fee_detail = models.JSONField(_("reminder fees"), default=list, blank=True)
     pdf = models.FileField(_("PDF"), upload_to="dunning/", max_length=300, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)

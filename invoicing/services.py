@@ -398,12 +398,22 @@ def _invoice_postings(cooperative: Cooperative, invoice: Invoice, *, sign: int) 
     receivable = account_get(cooperative=cooperative, type=Account.Type.RECEIVABLE, client=invoice.client)
     vat = account_get(cooperative=cooperative, type=Account.Type.VAT_PAYABLE)
     contribution_income = account_get(cooperative=cooperative, type=Account.Type.CONTRIBUTION_INCOME)
-    label = f"{invoice.get_kind_display()} {invoice.number}"
+    label = f"{'Invoice' if invoice.kind == Invoice.Kind.INVOICE else 'Credit note'} {invoice.number}"
+    event = (
+        JournalLine.Event.INVOICE if invoice.kind == Invoice.Kind.INVOICE else JournalLine.Event.CREDIT_NOTE
+    )
 
     def line(account: Account, amount: Decimal, debit_when_invoice: bool, **extra: Any) -> Posting:
         """An invoice's debit is its credit note's credit."""
         debit = debit_when_invoice if sign > 0 else not debit_when_invoice
-        return Posting(account, debit=amount if debit else ZERO, credit=ZERO if debit else amount, **extra)
+        return Posting(
+            account,
+            debit=amount if debit else ZERO,
+            credit=ZERO if debit else amount,
+            event=event,
+            reference=invoice.number or "",
+            **extra,
+        )
 
     income_kind = JournalLine.Kind.INCOME if sign > 0 else JournalLine.Kind.CORRECTION
     postings = [
@@ -783,18 +793,24 @@ def payment_record(
             debit=amount,
             project=invoice.project,
             description=f"Payment {invoice.number}",
+            event=JournalLine.Event.PAYMENT,
+            reference=invoice.number or "",
         ),
         Posting(
             account_get(cooperative=cooperative, type=Account.Type.RECEIVABLE, client=invoice.client),
             credit=principal,
             project=invoice.project,
             description=f"Payment {invoice.number}",
+            event=JournalLine.Event.PAYMENT,
+            reference=invoice.number or "",
         ),
         Posting(
             account_get(cooperative=cooperative, type=Account.Type.DUNNING_INCOME),
             credit=costs + interest,
             project=invoice.project,
             description=f"Dunning costs and interest {invoice.number}",
+            event=JournalLine.Event.PAYMENT,
+            reference=invoice.number or "",
         ),
     ]
     entry, created = _journal_post(
@@ -928,12 +944,16 @@ def invoice_write_off(
             debit=net_part,
             project=invoice.project,
             description=f"Default {invoice.number}",
+            event=JournalLine.Event.WRITE_OFF,
+            reference=invoice.number or "",
         ),
         Posting(
             account_get(cooperative=cooperative, type=Account.Type.RECEIVABLE, client=invoice.client),
             credit=gross,
             project=invoice.project,
             description=f"Default {invoice.number}",
+            event=JournalLine.Event.WRITE_OFF,
+            reference=invoice.number or "",
         ),
     ]
     if vat_part:
@@ -943,6 +963,8 @@ def invoice_write_off(
                 debit=vat_part,
                 project=invoice.project,
                 description=f"VAT correction {invoice.number}",
+                event=JournalLine.Event.VAT_CORRECTION,
+                reference=invoice.number or "",
             )
         )
     entry, _created = _journal_post(

@@ -41,8 +41,8 @@ def _actor(request: HttpRequest) -> Membership:
 
 @admin.register(Client)
 class ClientAdmin(TenantAdmin):
-    list_display = ("name", "kind", "city", "country", "vat_id", "email")
-    list_filter = ("kind", "country")
+    list_display = ("name", "kind", "city", "country", "vat_id", "email", "reminder_fees_agreed")
+    list_filter = ("kind", "country", "reminder_fees_agreed")
     search_fields = ("name", "vat_id", "email", "city")
     readonly_fields = ("created_by", "created_at")
 

@@ -28,6 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from members.models import Cooperative
+from projects.ledger import journal_line_text
 from projects.models import Account, Expense, JournalLine, Project
 from smartprod.core.money import ZERO, quantize_money
 from smartprod.core.registry import Registry
@@ -131,7 +132,7 @@ def project_budget(*, cooperative: Cooperative, project: Project) -> Budget:
             )
         )
         .order_by("date", "entry_id", "id")
-        .values("date", "kind", "description", "credit", "debit", "running")
+        .values("date", "kind", "event", "reference", "description", "credit", "debit", "running")
     )
     labels = dict(JournalLine.Kind.choices)
     lines = [
@@ -139,7 +140,12 @@ def project_budget(*, cooperative: Cooperative, project: Project) -> Budget:
             date=row["date"],
             kind=row["kind"],
             kind_label=str(labels.get(row["kind"], row["kind"])),
-            description=row["description"],
+            description=journal_line_text(
+                event=row["event"],
+                reference=row["reference"],
+                kind=row["kind"],
+                description=row["description"],
+            ),
             amount=quantize_money(row["credit"] - row["debit"]),
             balance=quantize_money(row["running"]),
         )

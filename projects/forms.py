@@ -94,6 +94,11 @@ class ClientForm(forms.Form):
         required=False,
         help_text=_("Public clients (Leitweg-ID, Auftragsreferenz) reject e-invoices without it."),
     )
+    reminder_fees_agreed = forms.BooleanField(
+        label=_("Reminder fees agreed"),
+        required=False,
+        help_text=_("Consumers only: the contract says that reminder fees are charged."),
+    )
 
     def clean_country(self) -> str:
         return str(self.cleaned_data["country"]).upper()

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext_lazy as _lazy
 
 from members.models import Cooperative, User
 from projects.models import Account, Client, JournalEntry, JournalLine, Project
@@ -43,6 +44,8 @@ class Posting:
     kind: str = JournalLine.Kind.OTHER
     description: str = ""
     project: Project | None = None
+    event: str = JournalLine.Event.NONE
+    reference: str = ""
 
 
 def account_get(
@@ -91,7 +94,9 @@ def _validated(cooperative: Cooperative, postings: Sequence[Posting]) -> list[Po
             p.project and p.project.cooperative_id != cooperative.pk
         ):
             raise Account.DoesNotExist()
-        clean.append(Posting(p.account, debit, credit, p.kind, p.description, p.project))
+        clean.append(
+            Posting(p.account, debit, credit, p.kind, p.description, p.project, p.event, p.reference)
+        )
     debits = sum((p.debit for p in clean), ZERO)
     credits = sum((p.credit for p in clean), ZERO)
     if debits != credits:
@@ -142,6 +147,8 @@ def journal_post(
                     debit=p.debit,
                     credit=p.credit,
                     kind=p.kind,
+                    event=p.event,
+                    reference=p.reference[:200],
                     description=(p.description or description)[:300],
                     project=p.project or p.account.project,
                     date=date,
@@ -184,6 +191,9 @@ def journal_reverse(
                 kind=JournalLine.Kind.CORRECTION,
                 description=f"Reversal: {line.description}",
                 project=line.project,
+                # The mirror line names the same event and document; its kind says it is a correction.
+                event=line.event,
+                reference=line.reference,
             )
             for line in lines
         ],
@@ -191,6 +201,34 @@ def journal_reverse(
         reverses=entry,
     )
     return reversal
+
+
+# The text of a line per event, rendered when shown (gettext: the reader's language). `%(reference)s` is
+# the document number.
+_EVENT_TEXTS = {
+    JournalLine.Event.INVOICE: _lazy("Invoice %(reference)s"),
+    JournalLine.Event.CREDIT_NOTE: _lazy("Credit note %(reference)s"),
+    JournalLine.Event.PAYMENT: _lazy("Payment %(reference)s"),
+    JournalLine.Event.WRITE_OFF: _lazy("Write-off %(reference)s"),
+    JournalLine.Event.VAT_CORRECTION: _lazy("VAT correction %(reference)s"),
+}
+
+
+def journal_line_text(*, event: str, reference: str, kind: str, description: str) -> str:
+    """A ledger line's description in the active language; lines without an event keep their old text.
+
+    The contribution line of an invoice reads "Invoice 2026-00005: Contribution" ("Rechnung 2026-00005:
+    Kostenbeitrag" in German).
+    """
+    if event == JournalLine.Event.EXPENSE:
+        return reference  # the member's own words for the expense
+    template = _EVENT_TEXTS.get(event)  # type: ignore[call-overload]
+    if template is None:
+        return description
+    text = str(template) % {"reference": reference}
+    if kind == JournalLine.Kind.CONTRIBUTION:
+        text = f"{text}: {JournalLine.Kind(kind).label}"
+    return text
 
 
 def account_balance(*, cooperative: Cooperative, account: Account) -> Decimal:

@@ -37,6 +37,15 @@ class Client(TenantModel):
         blank=True,
         help_text=_("Public clients (Leitweg-ID, Auftragsreferenz) reject e-invoices without it."),
     )
+    # A consumer owes reminder fees (Mahnspesen) only when the contract agreed them; otherwise only actual
+    # costs such as postage (derstandard.at 2000082377406 citing ASB Schuldnerberatung; zpo.at "Welche
+    # Mahngebühren sind zulässig?"), and agreed costs must stay proportionate to the claim (§ 1333 (2) ABGB).
+    # Off unless set. Businesses are covered by the € 40 flat fee of § 458 UGB instead.
+    reminder_fees_agreed = models.BooleanField(
+        _("reminder fees agreed"),
+        default=False,
+        help_text=_("Consumers only: the contract says that reminder fees are charged."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
@@ -178,7 +187,9 @@ class ProjectStatusChange(TenantModel):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.from_status or '∅'} → {self.to_status}"
+        return (
+            f"{self.get_from_status_display() if self.from_status else '∅'} → {self.get_to_status_display()}"
+        )
 
 
 def document_path(instance: Document, filename: str) -> str:
@@ -377,6 +388,18 @@ class JournalLine(TenantModel):
         CORRECTION = "correction", _("Correction")
         OTHER = "other", _("Other")
 
+    class Event(models.TextChoices):
+        """The business event a line belongs to; with `reference` its text is rendered in the reader's
+        language (see `journal_line_text`). Lines posted before events existed have only `description`."""
+
+        NONE = "", _("(not recorded)")
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+        PAYMENT = "payment", _("Payment")
+        WRITE_OFF = "write_off", _("Write-off")
+        VAT_CORRECTION = "vat_correction", _("VAT correction")
+        EXPENSE = "expense", _("Expense")
+
     entry = models.ForeignKey(
         JournalEntry, on_delete=models.PROTECT, related_name="lines", verbose_name=_("journal entry")
     )
@@ -386,6 +409,10 @@ class JournalLine(TenantModel):
     debit = money_field(_("debit"), default=Decimal("0.00"))
     credit = money_field(_("credit"), default=Decimal("0.00"))
     kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices, default=Kind.OTHER)
+    event = models.CharField(_("event"), max_length=20, choices=Event.choices, default="", blank=True)
+    # The document the event concerns: an invoice or credit note number, an expense's own description.
+    reference = models.CharField(_("reference"), max_length=200, blank=True)
+    # Kept as posted (English machine text) for lines without an event and for the backend.
     description = models.CharField(_("description"), max_length=300, blank=True)
     # Analysis dimension: which project a line concerns (receivables, budget), without crossing apps.
     project = models.ForeignKey(

@@ -47,6 +47,9 @@ class ClientInputSerializer(serializers.Serializer[Any]):
     vat_id = serializers.CharField(max_length=20, required=False, allow_blank=True)
     order_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
     buyer_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    reminder_fees_agreed = serializers.BooleanField(
+        required=False, help_text="Consumers only: reminder fees were agreed in the contract."
+    )
 
 
 class ClientOutputSerializer(serializers.Serializer[Client]):
@@ -61,6 +64,7 @@ class ClientOutputSerializer(serializers.Serializer[Client]):
     vat_id = serializers.CharField()
     order_reference = serializers.CharField()
     buyer_reference = serializers.CharField()
+    reminder_fees_agreed = serializers.BooleanField()
     created_at = serializers.DateTimeField()
 
 

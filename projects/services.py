@@ -53,6 +53,7 @@ CLIENT_FIELDS = (
     "vat_id",
     "order_reference",
     "buyer_reference",
+    "reminder_fees_agreed",
 )
 TERMS_FIELDS = (
     "client",
@@ -610,6 +611,8 @@ def expense_approve(
                 debit=expense.amount,
                 kind=JournalLine.Kind.EXPENSE,
                 description=expense.description,
+                event=JournalLine.Event.EXPENSE,
+                reference=expense.description,
             ),
             Posting(
                 account_get(cooperative=cooperative, type=Account.Type.PAYOUTS_PAYABLE),
@@ -617,6 +620,8 @@ def expense_approve(
                 kind=JournalLine.Kind.EXPENSE,
                 description=expense.description,
                 project=project,
+                event=JournalLine.Event.EXPENSE,
+                reference=expense.description,
             ),
         ],
         source=expense,

@@ -152,10 +152,11 @@ def test_levels_advance_on_their_days_and_the_last_hands_over(coop, people, proj
         (36, 0, {}, 3),
         (60, 0, {}, 3),
     ]
-    assert [(n.level, n.as_of, n.fee) for n in _notices(coop)] == [
-        (1, day(7), Decimal("0.00")),
-        (2, day(21), Decimal("10.00")),
-        (3, day(35), Decimal("15.00")),
+    # B2B: the € 40 flat fee (§ 458 UGB) covers the reminder costs of 10.00 + 15.00: no fee is claimed.
+    assert [(n.level, n.as_of, n.fee, n.flat_fee) for n in _notices(coop)] == [
+        (1, day(7), Decimal("0.00"), Decimal("0.00")),
+        (2, day(21), Decimal("0.00"), Decimal("0.00")),
+        (3, day(35), Decimal("0.00"), Decimal("40.00")),
     ]
     assert all(n.sent_at is not None for n in _notices(coop))
     assert [m.subject for m in _letters()] == [
@@ -309,7 +310,8 @@ def test_final_notice_claims_b2b_interest_over_a_half_year_boundary(coop, people
     #   2 Jun–30 Jun 2026: 29 days × 10.73 % (1.530 + 9.2): 1000 × 10.73 × 29 / 36500 = 8.5252… → 8.53
     #   1 Jul– 6 Jul 2026:  6 days × 11.23 % (2.030 + 9.2): 1000 × 11.23 ×  6 / 36500 = 1.8460… → 1.85
     #   interest 8.53 + 1.85 = 10.38
-    #   total = 1000.00 principal + 15.00 fee + 10.38 interest + 40.00 flat fee (B2B) = 1065.38
+    #   reminder costs 10.00 (1st notice) + 15.00 (final) = 25.00 ≤ 40.00: covered by the flat fee, fee 0.00
+    #   total = 1000.00 principal + 0.00 fee + 10.38 interest + 40.00 flat fee (B2B) = 1050.38
     invoice = _invoice(coop, people, project)
     journal_before = JournalEntry.objects.for_cooperative(coop).count()
 
@@ -317,11 +319,15 @@ def test_final_notice_claims_b2b_interest_over_a_half_year_boundary(coop, people
 
     assert (notice.open_principal, notice.fee, notice.interest, notice.flat_fee, notice.total_claimed) == (
         Decimal("1000.00"),
-        Decimal("15.00"),
+        Decimal("0.00"),
         Decimal("10.38"),
         Decimal("40.00"),
-        Decimal("1065.38"),
+        Decimal("1050.38"),
     )
+    assert notice.fee_detail == [
+        {"level": 2, "name_de": "1. Mahnung", "name_en": "First reminder notice", "amount": "10.00"},
+        {"level": 3, "name_de": "Letzte Mahnung", "name_en": "Final notice", "amount": "15.00"},
+    ]
     assert notice.interest_detail == [
         {
             "start": "2026-06-02",
@@ -355,7 +361,8 @@ def test_final_notice_interest_follows_a_partial_payment(coop, people, project, 
     #   2 Jun–15 Jun: 14 days on 1000.00 × 10.73 %: 1000 × 10.73 × 14 / 36500 = 4.1156… → 4.12
     #  16 Jun–30 Jun: 15 days on  600.00 × 10.73 %:  600 × 10.73 × 15 / 36500 = 2.6457… → 2.65
     #   1 Jul– 6 Jul:  6 days on  600.00 × 11.23 %:  600 × 11.23 ×  6 / 36500 = 1.1076… → 1.11
-    #   interest 4.12 + 2.65 + 1.11 = 7.88; total = 600.00 + 15.00 + 7.88 + 40.00 = 662.88
+    #   interest 4.12 + 2.65 + 1.11 = 7.88; fees covered by the flat fee:
+    #   total = 600.00 + 7.88 + 40.00 = 647.88
     invoice = _invoice(coop, people, project)
     run(day(7))
     services.payment_record(
@@ -377,7 +384,7 @@ def test_final_notice_interest_follows_a_partial_payment(coop, people, project, 
         Decimal("600.00"),
         Decimal("7.88"),
         Decimal("40.00"),
-        Decimal("662.88"),
+        Decimal("647.88"),
     )
 
 
@@ -387,18 +394,21 @@ def test_final_notice_to_a_consumer_claims_4_percent_and_no_flat_fee(
     # (c) B2C, 1,000.00 open, 4 % p.a. (§ 1000 ABGB), still cut at the half-year:
     #   2 Jun–30 Jun: 29 days: 1000 × 4 × 29 / 36500 = 3.1780… → 3.18
     #   1 Jul– 6 Jul:  6 days: 1000 × 4 ×  6 / 36500 = 0.6575… → 0.66
-    #   interest 3.84; no € 40 flat fee towards consumers; total = 1000.00 + 15.00 + 3.84 = 1018.84
+    #   interest 3.84; no € 40 flat fee towards consumers; no reminder fees (none agreed):
+    #   total = 1000.00 + 3.84 = 1003.84
     invoice = _invoice(coop, people, consumer_project)
     assert invoice.client_is_business is False
 
     notice = _to_level_3(run, invoice)
 
     assert [s["rate"] for s in notice.interest_detail] == ["4", "4"]
-    assert (notice.interest, notice.flat_fee, notice.total_claimed) == (
+    assert (notice.fee, notice.interest, notice.flat_fee, notice.total_claimed) == (
+        Decimal("0.00"),
         Decimal("3.84"),
         Decimal("0.00"),
-        Decimal("1018.84"),
+        Decimal("1003.84"),
     )
+    assert notice.fee_detail == []
 
 
 def test_final_notice_letter_shows_number_total_and_reference(coop, people, project, base_rates, run):
@@ -416,12 +426,12 @@ def test_final_notice_letter_shows_number_total_and_reference(coop, people, proj
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     assert "Final notice" in text
     assert "2026-00001" in text
-    assert "EUR 1,065.38" in text
+    assert "EUR 1,050.38" in text
     assert "EUR 40.00" in text  # the flat fee line
     assert invoice.rf_reference in "".join(text.split())
     assert "16 July 2026" in text  # pay by: as_of 6 July + 10 days
     assert rf_format(invoice.rf_reference) in final.body
-    assert "EUR 1,065.38" in final.body
+    assert "EUR 1,050.38" in final.body
 
 
 def test_letter_is_written_in_the_cooperatives_language(coop, people, project, base_rates, run):
@@ -435,7 +445,7 @@ def test_letter_is_written_in_the_cooperatives_language(coop, people, project, b
     final = _letters()[-1]
     assert final.subject == "Letzte Mahnung – Rechnung 2026-00001"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(final.attachments[0][1])).pages)
-    assert "1.065,38 EUR" in text
+    assert "1.050,38 EUR" in text
     assert "Verzugszinsen" in text
     assert "16.07.2026" in text
     assert "innerhalb von 10 Tagen" in final.body
