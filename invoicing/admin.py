@@ -32,6 +32,7 @@ from invoicing.models import (
     BaseRate,
     DunningLevel,
     DunningNotice,
+    ExemptionNote,
     Invoice,
     InvoiceLine,
     InvoicingSettings,
@@ -842,3 +843,40 @@ class InvoicingSettingsAdmin(TenantAdmin):
         if cooperative is not None and InvoicingSettings.objects.for_cooperative(cooperative).exists():
             return False  # one row per cooperative: change it
         return super().has_add_permission(request, *args)
+
+
+class ExemptionNoteForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The cooperative is not on the form, so Django skips the (cooperative, name) constraint: check it."""
+
+    cooperative: Any = None
+
+    class Meta:
+        model = ExemptionNote
+        fields = ("name", "legal_reference", "text", "vatex_code", "active")
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        if (
+            self.cooperative is not None
+            and ExemptionNote.objects.for_cooperative(self.cooperative)
+            .filter(name=name)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise forms.ValidationError(_("An exemption with this name exists already."))
+        return name
+
+
+@admin.register(ExemptionNote)
+class ExemptionNoteAdmin(TenantAdmin):
+    """The VAT exemptions the cooperative's invoices may cite (an exempt invoice picks one of them)."""
+
+    form = ExemptionNoteForm
+    list_display = ("name", "legal_reference", "text", "vatex_code", "active")
+    list_filter = ("active",)
+    change_roles = FINANCE_ROLES
+    add_roles = FINANCE_ROLES
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"cooperative": getattr(request, "cooperative", None)})
