@@ -275,7 +275,17 @@ class InvoiceAdmin(TenantAdmin):
         ),
         (
             _("Client at issue"),
-            {"fields": ("client_name", "client_address", "client_vat_id", "client_email", "legal_note")},
+            {
+                "fields": (
+                    "client_name",
+                    "client_address",
+                    "client_vat_id",
+                    "client_email",
+                    "exemption_note",
+                    "legal_note",
+                    "vat_warnings_display",
+                )
+            },
         ),
         (
             _("Workflow"),
@@ -318,7 +328,14 @@ class InvoiceAdmin(TenantAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         names = [f.name for f in Invoice._meta.concrete_fields if f.name not in ("id", "cooperative", "pdf")]
-        return [*names, "open_display", "pdf_link"]
+        return [*names, "open_display", "pdf_link", "vat_warnings_display"]
+
+    @admin.display(description=_("VAT warnings"))
+    def vat_warnings_display(self, obj: Invoice) -> str:
+        """Before issuing: VAT charged to a business abroad, where the general rule says it is not taxed."""
+        if obj is None or obj.pk is None or not obj.is_editable:
+            return "–"
+        return " ".join(selectors.invoice_vat_warnings(invoice=obj)) or "–"
 
     # Actions are offered only to the roles their service accepts.
     def has_issue_permission(self, request: HttpRequest) -> bool:

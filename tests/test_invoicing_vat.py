@@ -243,3 +243,39 @@ def test_invoice_form_defaults_to_reverse_charge_for_an_eu_business(coop, owner,
     swiss = _swiss_business(coop, owner, advisor)
     page = client_for(owner).get(f"/projects/{swiss.pk}/invoices/new/").content.decode()
     assert '<option value="not_taxable" selected>' in page
+
+
+def test_backend_shows_the_warning_to_the_issuer_and_keeps_exemptions(
+    coop, owner, advisor, make_member, client_for
+):
+    project = _german_business(coop, owner, advisor)
+    invoice = draft(coop, owner, project, ("Workshop", "1", "100.00", "20"))
+    page = client_for(advisor).get(f"/admin/invoicing/invoice/{invoice.pk}/change/").content.decode()
+    assert "Kunde GmbH is a business in another EU country: services to it are normally taxed there" in page
+
+    finance = make_member(coop, role="finance")
+    backend = client_for(finance)
+    refused = backend.post(
+        "/admin/invoicing/exemptionnote/add/",
+        {
+            "name": "Klein",
+            "legal_reference": "§ 6 Abs. 1 Z 27 UStG",
+            "text": "Kleinunternehmer",
+            "active": "on",
+        },
+    )
+    assert refused.status_code == 200
+    assert "A cooperative is never a small business" in refused.content.decode()
+    added = backend.post(
+        "/admin/invoicing/exemptionnote/add/",
+        {
+            "name": "Unterricht",
+            "legal_reference": "§ 6 Abs. 1 Z 11 lit. a UStG",
+            "text": "Steuerfrei (Unterricht)",
+            "vatex_code": "VATEX-EU-132-1I",
+            "active": "on",
+        },
+    )
+    assert added.status_code == 302
+    (note,) = ExemptionNote.objects.for_cooperative(coop)
+    assert (note.name, note.cooperative_id, note.vatex_code) == ("Unterricht", coop.pk, "VATEX-EU-132-1I")

@@ -420,15 +420,18 @@ def _xmp_with(xmp: bytes, meta: PdfMetadata, stamp: datetime) -> bytes:
     for prefix, name in _MIRRORED:
         for found in rdf.iter(f"{{{_XMP_NS[prefix]}}}{name}"):
             found.getparent().remove(found)
+    about = f"{{{_XMP_NS['rdf']}}}about"
     for description in list(rdf.findall(f"{{{_XMP_NS['rdf']}}}Description")):
         if len(description) == 0:
             rdf.remove(description)
+        elif description.get(about) is None:
+            description.set(about, "")  # XMP (ISO 16684-1 § 7.4): every rdf:Description names its resource
 
     def element(prefix: str, name: str, parent: Any) -> Any:
         return etree.SubElement(parent, f"{{{_XMP_NS[prefix]}}}{name}", nsmap={prefix: _XMP_NS[prefix]})
 
     description = etree.SubElement(rdf, f"{{{_XMP_NS['rdf']}}}Description")
-    description.set(f"{{{_XMP_NS['rdf']}}}about", "")
+    description.set(about, "")
     for name, value in (("title", meta.title), ("description", meta.subject)):
         alt = element("rdf", "Alt", element("dc", name, description))
         item = element("rdf", "li", alt)
