@@ -37,6 +37,7 @@ from invoicing.models import (
     BaseRate,
     DunningLevel,
     DunningNotice,
+    ExemptionNote,
     Invoice,
     InvoiceLine,
     InvoicingSettings,
@@ -290,7 +291,17 @@ class InvoiceAdmin(TenantAdmin):
         ),
         (
             _("Client at issue"),
-            {"fields": ("client_name", "client_address", "client_vat_id", "client_email", "legal_note")},
+            {
+                "fields": (
+                    "client_name",
+                    "client_address",
+                    "client_vat_id",
+                    "client_email",
+                    "exemption_note",
+                    "legal_note",
+                    "vat_warnings_display",
+                )
+            },
         ),
         (
             _("Workflow"),
@@ -333,7 +344,14 @@ class InvoiceAdmin(TenantAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         names = [f.name for f in Invoice._meta.concrete_fields if f.name not in ("id", "cooperative", "pdf")]
-        return [*names, "open_display", "pdf_link"]
+        return [*names, "open_display", "pdf_link", "vat_warnings_display"]
+
+    @admin.display(description=_("VAT warnings"))
+    def vat_warnings_display(self, obj: Invoice) -> str:
+        """Before issuing: VAT charged to a business abroad, where the general rule says it is not taxed."""
+        if obj is None or obj.pk is None or not obj.is_editable:
+            return "–"
+        return " ".join(selectors.invoice_vat_warnings(invoice=obj)) or "–"
 
     # Actions are offered only to the roles their service accepts.
     def has_issue_permission(self, request: HttpRequest) -> bool:
@@ -958,3 +976,40 @@ class InvoicingSettingsAdmin(TenantAdmin):
         if cooperative is not None and InvoicingSettings.objects.for_cooperative(cooperative).exists():
             return False  # one row per cooperative: change it
         return super().has_add_permission(request, *args)
+
+
+class ExemptionNoteForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The cooperative is not on the form, so Django skips the (cooperative, name) constraint: check it."""
+
+    cooperative: Any = None
+
+    class Meta:
+        model = ExemptionNote
+        fields = ("name", "legal_reference", "text", "vatex_code", "active")
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        if (
+            self.cooperative is not None
+            and ExemptionNote.objects.for_cooperative(self.cooperative)
+            .filter(name=name)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise forms.ValidationError(_("An exemption with this name exists already."))
+        return name
+
+
+@admin.register(ExemptionNote)
+class ExemptionNoteAdmin(TenantAdmin):
+    """The VAT exemptions the cooperative's invoices may cite (an exempt invoice picks one of them)."""
+
+    form = ExemptionNoteForm
+    list_display = ("name", "legal_reference", "text", "vatex_code", "active")
+    list_filter = ("active",)
+    change_roles = FINANCE_ROLES
+    add_roles = FINANCE_ROLES
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"cooperative": getattr(request, "cooperative", None)})

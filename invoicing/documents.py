@@ -37,6 +37,7 @@ from invoicing.lib.einvoice import (
     EInvoice,
     Line,
     Party,
+    PdfMetadata,
     TaxSubtotal,
     build_cii_xml,
     embed_xml_in_pdf,
@@ -211,6 +212,35 @@ def _payment_terms_text(invoice: Invoice) -> str:
     }
 
 
+def document_title(invoice: Invoice) -> str:
+    """What the document is called, in the active language: an invoice, or a correction of one — a
+    "Rechnungskorrektur" (partial) or "Storno" (whole). Never "Gutschrift": in § 11 Abs. 7 UStG that is
+    a bill the recipient issues (self-billing)."""
+    if invoice.kind != Invoice.Kind.CREDIT_NOTE:
+        return _("Invoice")
+    return _("Cancellation") if invoice.is_cancellation else _("Credit note")
+
+
+def _service_provider(invoice: Invoice) -> str:
+    """The member who did the work: the project's owner (their name as in their account)."""
+    user = invoice.project.owner.user
+    return str(user.get_full_name() or "")
+
+
+def _pdf_metadata(invoice: Invoice) -> PdfMetadata:
+    """Title, subject and keywords of the PDF in the document's language (call under override)."""
+    cooperative = invoice.cooperative
+    title = f"{document_title(invoice)} {invoice.number or ''}".strip()
+    return PdfMetadata(
+        title=title,
+        author=cooperative.legal_name,
+        subject=_("%(title)s of %(coop)s to %(client)s")
+        % {"title": title, "coop": cooperative.legal_name, "client": invoice.client_name},
+        keywords=", ".join([document_title(invoice), invoice.number or "", "Factur-X", "EN 16931"]),
+        lang="de-AT" if cooperative.language == "de" else "en",
+    )
+
+
 def _qr_svg(invoice: Invoice) -> str:
     """The EPC QR code for what is open; none for credit notes or when SEPA cannot carry it."""
     cooperative = invoice.cooperative
@@ -250,6 +280,9 @@ def _context(invoice: Invoice) -> dict[str, Any]:
     return {
         "lang": lang,
         "is_credit_note": is_credit_note,
+        "is_cancellation": invoice.is_cancellation,
+        "doc_title": document_title(invoice),
+        "service_provider": _service_provider(invoice),
         "coop": cooperative,
         "coop_iban": _iban(cooperative.iban),
         "logo": _logo_data_uri(cooperative),
@@ -275,7 +308,9 @@ def _context(invoice: Invoice) -> dict[str, Any]:
                 "quantity": _number(line.quantity, lang),
                 "unit": _unit(line.unit, lang),
                 "unit_price": _amount(line.unit_price, lang),
-                "vat_rate": f"{_number(line.vat_rate, lang)} %",
+                "vat_rate": "–"
+                if line.vat_category == InvoiceLine.VatCategory.NOT_TAXABLE
+                else f"{_number(line.vat_rate, lang)} %",
                 "net": _amount(line.net_amount, lang),
             }
             for line in lines
@@ -283,7 +318,7 @@ def _context(invoice: Invoice) -> dict[str, Any]:
         "vat_rows": [
             {
                 "category": category,
-                "rate": f"{_number(rate, lang)} %",
+                "rate": "" if category == InvoiceLine.VatCategory.NOT_TAXABLE else f"{_number(rate, lang)} %",
                 "net": _money(basis, currency, lang),
                 "vat": _money(vat, currency, lang),
                 "gross": _money(basis + vat, currency, lang),
@@ -323,7 +358,13 @@ def invoice_einvoice(invoice: Invoice) -> EInvoice:
     is_credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
     street, postcode, city, country = _address_parts(invoice)
     categories = {line.vat_category for line in lines}
-    exempt_like = {InvoiceLine.VatCategory.REVERSE_CHARGE, InvoiceLine.VatCategory.EXEMPT}
+    exempt_like = {
+        InvoiceLine.VatCategory.REVERSE_CHARGE,
+        InvoiceLine.VatCategory.EXEMPT,
+        InvoiceLine.VatCategory.NOT_TAXABLE,
+    }
+    # BR-O-02: an invoice not subject to VAT names no VAT ids; the register number identifies the seller.
+    not_taxable = InvoiceLine.VatCategory.NOT_TAXABLE in categories
     original = invoice.original if is_credit_note else None
     service_start: date | None
     service_end: date | None
@@ -347,8 +388,9 @@ def invoice_einvoice(invoice: Invoice) -> EInvoice:
             postcode=cooperative.postcode,
             city=cooperative.city,
             country=cooperative.country.upper(),
-            vat_id=cooperative.vat_id,
+            vat_id="" if not_taxable else cooperative.vat_id,
             email=cooperative.email,
+            legal_registration=cooperative.register_number if not_taxable else "",
         ),
         buyer=Party(
             name=invoice.client_name,
@@ -356,7 +398,7 @@ def invoice_einvoice(invoice: Invoice) -> EInvoice:
             postcode=postcode,
             city=city,
             country=country.upper(),
-            vat_id=invoice.client_vat_id,
+            vat_id="" if not_taxable else invoice.client_vat_id,
             email=invoice.client_email,
         ),
         lines=[
@@ -382,6 +424,11 @@ def invoice_einvoice(invoice: Invoice) -> EInvoice:
         buyer_reference=invoice.buyer_reference,
         order_reference=invoice.order_reference,
         exemption_reason=invoice.legal_note if categories & exempt_like else "",
+        exemption_reason_code=(
+            invoice.exemption_note.vatex_code
+            if invoice.exemption_note is not None and InvoiceLine.VatCategory.EXEMPT in categories
+            else ""
+        ),
         preceding_invoice_number=(original.number or "") if original else "",
         preceding_invoice_date=original.issue_date if original else None,
         net_total=invoice.net_total,
@@ -406,7 +453,9 @@ def invoice_pdf_render(invoice: Invoice) -> bytes:
     except ValueError as exc:
         raise PermanentDocumentError(f"E-invoice (EN 16931): {exc}") from exc
     pdf = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant=PDF_VARIANT)
-    return embed_xml_in_pdf(bytes(pdf), xml)
+    with override(invoice.cooperative.language):
+        meta = _pdf_metadata(invoice)
+    return embed_xml_in_pdf(bytes(pdf), xml, meta)
 
 
 # --- the services the workers run ---------------------------------------------------------------------
@@ -416,7 +465,7 @@ def _locked(cooperative_id: int, invoice_id: int) -> Invoice:
     return (
         Invoice.objects.for_cooperative(cooperative_id)
         .select_for_update(of=("self",))
-        .select_related("cooperative", "project", "client", "original")
+        .select_related("cooperative", "project__owner__user", "client", "original", "exemption_note")
         .get(pk=invoice_id)
     )
 
@@ -513,8 +562,9 @@ def _email(invoice: Invoice, pdf: bytes) -> EmailMessage:
     number = invoice.number or ""
     with override(lang):
         if invoice.kind == Invoice.Kind.CREDIT_NOTE:
-            subject = _("%(coop)s: credit note %(number)s") % {
+            subject = _("%(coop)s: %(title)s %(number)s") % {
                 "coop": cooperative.legal_name,
+                "title": document_title(invoice),
                 "number": number,
             }
             body = _(

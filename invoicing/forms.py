@@ -10,16 +10,17 @@ from django import forms
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from invoicing.models import InvoiceLine
+from invoicing.models import ExemptionNote, InvoiceLine
 from invoicing.services import LineInput
 from projects.forms import DateInput
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
     from django_stubs_ext import StrOrPromise
 
     from invoicing.models import Invoice
 
-REVERSE_CHARGE, EXEMPT = "reverse_charge", "exempt"
+REVERSE_CHARGE, EXEMPT, NOT_TAXABLE = "reverse_charge", "exempt", "not_taxable"
 MAX_LINES = 50
 UNIT_CHOICES: list[tuple[str, StrOrPromise]] = [
     ("C62", _("pcs.")),
@@ -38,12 +39,16 @@ def rate_key(value: Decimal) -> str:
 
 
 def vat_choices(rates: Sequence[tuple[Decimal, str]]) -> list[tuple[str, StrOrPromise]]:
-    """The cooperative's valid rates, then reverse charge and exempt."""
+    """The cooperative's valid rates, then reverse charge, not taxable here and exempt."""
     # Short labels: the select shares a phone's width with the price.
     choices: list[tuple[str, StrOrPromise]] = [
         (rate_key(rate), f"{number_format(Decimal(rate_key(rate)))} %") for rate, _label in rates
     ]
-    choices += [(REVERSE_CHARGE, _("Reverse charge")), (EXEMPT, _("Exempt"))]
+    choices += [
+        (REVERSE_CHARGE, _("Reverse charge")),
+        (NOT_TAXABLE, _("Not taxable here")),
+        (EXEMPT, _("Exempt")),
+    ]
     return choices
 
 
@@ -52,6 +57,8 @@ def line_vat_key(line: InvoiceLine) -> str:
         return REVERSE_CHARGE
     if line.vat_category == InvoiceLine.VatCategory.EXEMPT:
         return EXEMPT
+    if line.vat_category == InvoiceLine.VatCategory.NOT_TAXABLE:
+        return NOT_TAXABLE
     return rate_key(line.vat_rate)
 
 
@@ -76,6 +83,20 @@ class InvoiceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Printed below the lines."),
     )
+    exemption_note = forms.ModelChoiceField(
+        label=_("VAT exemption"),
+        queryset=ExemptionNote.objects.none(),
+        required=False,
+        help_text=_(
+            "For exempt lines: the legal exemption printed on the invoice (kept by the cooperative)."
+        ),
+    )
+
+    def __init__(self, *args: Any, exemption_notes: QuerySet[ExemptionNote], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["exemption_note"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = exemption_notes
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
@@ -103,6 +124,7 @@ class InvoiceForm(forms.Form):
             "service_period_end": data.get("service_period_end"),
             "order_reference": data.get("order_reference", ""),
             "note": data.get("note", ""),
+            "exemption_note_id": note.pk if (note := data.get("exemption_note")) is not None else None,
         }
 
     @staticmethod

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +56,70 @@ class BaseRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country} {self.rate} % from {self.valid_from}"
+
+
+# § 6 Abs. 1 Z 27 UStG 1994 (Kleinunternehmer) exempts businesses with a small turnover; a cooperative
+# invoicing for its members is never one, so no invoice of ours may cite it.
+_SMALL_BUSINESS = re.compile(r"§\s*6\s*Abs\.?\s*1\s*Z\.?\s*27|kleinunternehm|small business", re.IGNORECASE)
+
+
+def validate_not_small_business(value: str) -> None:
+    if _SMALL_BUSINESS.search(value or ""):
+        raise ValidationError(
+            _(
+                "A cooperative is never a small business (§ 6 Abs. 1 Z 27 UStG): this exemption cannot be "
+                "used on its invoices."
+            )
+        )
+
+
+class ExemptionNote(TenantModel):
+    """A VAT exemption the cooperative may invoice under, with the legal reference printed on the invoice.
+
+    Kept by staff in the backend; an exempt invoice picks one (never free text), so that the note on the
+    invoice (§ 11 Abs. 1 Z 3 lit. e UStG 1994: a note that an exemption applies) and the EN 16931 exemption
+    reason (BT-120, and BT-121 when a VATEX code is given) are right.
+    """
+
+    name = models.CharField(_("name"), max_length=100, help_text=_("Shown when choosing the exemption."))
+    legal_reference = models.CharField(
+        _("legal reference"),
+        max_length=120,
+        validators=[validate_not_small_business],
+        help_text=_("e.g. § 6 Abs. 1 Z 19 UStG"),
+    )
+    text = models.CharField(
+        _("text on the invoice"),
+        max_length=300,
+        validators=[validate_not_small_business],
+        help_text=_("e.g. Steuerfrei gemäß § 6 Abs. 1 Z 19 UStG (Heilbehandlung)"),
+    )
+    vatex_code = models.CharField(
+        _("VATEX code"),
+        max_length=30,
+        blank=True,
+        validators=[RegexValidator(r"^VATEX-[A-Z0-9-]+$", _("A VATEX code such as VATEX-EU-132-1C."))],
+        help_text=_("Optional code of the exemption for e-invoices (CEF VATEX list), e.g. VATEX-EU-132-1C."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("VAT exemption note")
+        verbose_name_plural = _("VAT exemption notes")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "name"], name="exemption_note_name_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.legal_reference})"
+
+    @property
+    def invoice_text(self) -> str:
+        """The note as printed: the text, followed by the legal reference unless the text already cites it."""
+        if self.legal_reference.strip() and self.legal_reference.strip() not in self.text:
+            return f"{self.text.strip()} ({self.legal_reference.strip()})"
+        return self.text.strip()
 
 
 class InvoicingSettings(TenantModel):
@@ -160,6 +227,14 @@ class Invoice(TenantModel):
     credited_total = money_field(_("credited"), default=Decimal("0.00"))
     written_off_total = money_field(_("written off"), default=Decimal("0.00"))
     rf_reference = models.CharField(_("payment reference"), max_length=25, blank=True)
+    exemption_note = models.ForeignKey(
+        ExemptionNote,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("VAT exemption"),
+    )
     legal_note = models.TextField(_("legal note"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
@@ -249,12 +324,22 @@ class Invoice(TenantModel):
     def is_editable(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.SUBMITTED)
 
+    @property
+    def is_cancellation(self) -> bool:
+        """A credit note for the whole of its invoice (Storno); a partial one is a Rechnungskorrektur."""
+        return (
+            self.kind == self.Kind.CREDIT_NOTE
+            and self.original is not None
+            and self.gross_total == self.original.gross_total
+        )
+
 
 class InvoiceLine(TenantModel):
     class VatCategory(models.TextChoices):
         STANDARD = "S", _("Taxable")
         REVERSE_CHARGE = "AE", _("Reverse charge")
         EXEMPT = "E", _("Exempt")
+        NOT_TAXABLE = "O", _("Not taxable in this country")
 
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, related_name="lines", verbose_name=_("invoice")

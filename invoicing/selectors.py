@@ -15,11 +15,13 @@ from invoicing.models import (
     BankEntry,
     BankStatement,
     DunningNotice,
+    ExemptionNote,
     Invoice,
     InvoiceLine,
     Payment,
     VatRate,
 )
+from invoicing.vat import vat_warnings
 from members.models import Cooperative, Membership
 from projects.models import Project
 from projects.selectors import is_staff, project_list_visible
@@ -136,3 +138,14 @@ def vat_rates_between(*, country: str, start: date, end: date) -> list[tuple[Dec
     for row in rows:
         seen.setdefault(row.rate, row.label)
     return list(seen.items())
+
+
+def exemption_notes_active(*, cooperative: Cooperative) -> QuerySet[ExemptionNote]:
+    """The VAT exemptions an invoice of the cooperative may pick."""
+    return ExemptionNote.objects.for_cooperative(cooperative).filter(active=True).order_by("name", "id")
+
+
+def invoice_vat_warnings(*, invoice: Invoice) -> list[str]:
+    """VAT charged to a business abroad (normally taxed where the client is): shown before issuing."""
+    lines = list(invoice.lines.all())  # the prefetched lines of invoice_detail, when there
+    return vat_warnings(cooperative=invoice.cooperative, invoice=invoice, lines=lines)

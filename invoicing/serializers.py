@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from invoicing.models import BankEntry, BankStatement, Invoice, InvoiceLine, Payment
+from invoicing.selectors import invoice_vat_warnings
 from invoicing.services import vat_breakdown
 from smartprod.core.serializers import MoneyField, UploadField
 
@@ -28,8 +29,12 @@ def invoice_pdf_url(invoice_id: int) -> str:
 
 
 def invoice_pdf_file_name(invoice: Invoice) -> str:
-    """Rechnung-2026-00001.pdf: the number, with nothing a header or a file system could trip over."""
-    label = "Gutschrift" if invoice.kind == Invoice.Kind.CREDIT_NOTE else "Rechnung"
+    """Rechnung-2026-00001.pdf: the number, with nothing a header or a file system could trip over.
+    Corrections are "Rechnungskorrektur" (partial) or "Storno" (whole) — a "Gutschrift" is self-billing."""
+    if invoice.kind != Invoice.Kind.CREDIT_NOTE:
+        label = "Rechnung"
+    else:
+        label = "Storno" if invoice.is_cancellation else "Rechnungskorrektur"
     number = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in (invoice.number or str(invoice.pk)))
     return f"{label}-{number}.pdf"
 
@@ -74,7 +79,8 @@ class LineInputSerializer(serializers.Serializer[Any]):
     vat_rate = serializers.CharField(
         max_length=20,
         help_text='a rate valid on the service date ("20", "13", "10" in Austria), or "reverse_charge" '
-        'or "exempt"',
+        '(a business in another EU country with its UID), "not_taxable" (a business outside the EU) or '
+        '"exempt" (with `exemption_note`)',
     )
     unit = serializers.CharField(
         max_length=3, required=False, default="C62", help_text="UN/ECE code: C62 piece, HUR hour, DAY day"
@@ -91,6 +97,13 @@ class InvoiceInputSerializer(serializers.Serializer[Any]):
     service_period_end = serializers.DateField(required=False, allow_null=True)
     order_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
     note = serializers.CharField(required=False, allow_blank=True)
+    exemption_note = serializers.IntegerField(
+        source="exemption_note_id",
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="for exempt lines: id of one of the cooperative's VAT exemption notes",
+    )
 
 
 class PaymentInputSerializer(serializers.Serializer[Any]):
@@ -130,7 +143,9 @@ class LineOutputSerializer(serializers.Serializer[InvoiceLine]):
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
     unit = serializers.CharField()
     unit_price = MoneyField()
-    vat_category = serializers.CharField(help_text="S taxable, AE reverse charge, E exempt")
+    vat_category = serializers.CharField(
+        help_text="EN 16931: S taxable, AE reverse charge, O not taxable here, E exempt"
+    )
     vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
     net_amount = MoneyField()
     vat_amount = MoneyField()
@@ -177,6 +192,10 @@ class InvoiceOutputSerializer(serializers.Serializer[Invoice]):
     dunning_blocked = serializers.BooleanField()
     dunning_block_reason = serializers.CharField()
     rf_reference = serializers.CharField(help_text="structured creditor reference (ISO 11649)")
+    exemption_note = serializers.IntegerField(
+        source="exemption_note_id", allow_null=True, help_text="the VAT exemption of exempt lines"
+    )
+    legal_note = serializers.CharField(help_text="the VAT note printed on the issued document")
     project = serializers.IntegerField(source="project_id")
     client = ClientRefOutputSerializer(source="*")
     original = serializers.IntegerField(
@@ -205,7 +224,13 @@ class CreditNoteRefSerializer(serializers.Serializer[Invoice]):
 class InvoiceDetailOutputSerializer(InvoiceOutputSerializer):
     lines = LineOutputSerializer(source="lines.all", many=True)
     vat_breakdown = serializers.SerializerMethodField()
+    vat_warnings = serializers.SerializerMethodField()
     credit_notes = CreditNoteRefSerializer(source="credit_notes.all", many=True)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_vat_warnings(self, invoice: Invoice) -> list[str]:
+        """Before issue: VAT charged where the client's place of supply says it normally is not."""
+        return invoice_vat_warnings(invoice=invoice) if invoice.is_editable else []
 
     @extend_schema_field(VatGroupOutputSerializer(many=True))
     def get_vat_breakdown(self, invoice: Invoice) -> list[dict[str, Any]]:

@@ -16,10 +16,12 @@ from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from invoicing import vat
 from invoicing.lib.rf import rf_reference_for_invoice
 from invoicing.models import (
     BankEntry,
     DunningNotice,
+    ExemptionNote,
     Invoice,
     InvoiceLine,
     InvoicingSettings,
@@ -40,12 +42,6 @@ ISSUER_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Rol
 FINANCE_ROLES = (Membership.Role.FINANCE, Membership.Role.ADMIN)
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
 LARGE_INVOICE = Decimal("10000.00")
-REVERSE_CHARGE_NOTE = {
-    "de": "Übergang der Steuerschuld auf den Leistungsempfänger (Reverse Charge, § 19 Abs. 1 UStG / Art. 196 "
-    "MwSt-RL). UID des Leistungsempfängers: {vat_id}",
-    "en": "Reverse charge: VAT is payable by the recipient (Art. 196 VAT Directive). "
-    "Recipient's VAT id: {vat_id}",
-}
 UNITS = {"C62": "Stk.", "HUR": "Std.", "DAY": "Tag(e)", "LS": "pauschal", "MON": "Monat(e)", "KMT": "km"}
 
 
@@ -54,7 +50,8 @@ class LineInput:
     description: str
     quantity: Decimal | str
     unit_price: Decimal | str
-    # A rate such as "20" or "13", or "standard" / "reduced" / "reduced_2" / "reverse_charge" / "exempt".
+    # A rate such as "20" or "13", or "standard" / "reduced" / "reduced_2" / "reverse_charge" / "exempt" /
+    # "not_taxable" (a business client outside the EU: EN 16931 category O).
     vat_rate: str
     unit: str = "C62"
 
@@ -102,6 +99,8 @@ def resolve_vat(*, country: str, on: date, value: str) -> tuple[str, Decimal]:
         return InvoiceLine.VatCategory.REVERSE_CHARGE, ZERO
     if key in ("exempt", "e"):
         return InvoiceLine.VatCategory.EXEMPT, ZERO
+    if key in ("not_taxable", "o"):
+        return InvoiceLine.VatCategory.NOT_TAXABLE, ZERO
     rates = vat_rates_on(country=country, on=on)
     if key in rates:
         return InvoiceLine.VatCategory.STANDARD, rates[key]
@@ -117,8 +116,7 @@ def resolve_vat(*, country: str, on: date, value: str) -> tuple[str, Decimal]:
     raise ApplicationError(
         _(
             "Unknown VAT rate %(value)s for a service on %(date)s; valid in %(country)s: %(valid)s, "
-            "or reverse "
-            "charge / exempt."
+            "or reverse charge / exempt / not taxable."
         )
         % {"value": value, "date": on.isoformat(), "country": country, "valid": valid},
         details={"vat_rate": [_("Unknown VAT rate.")]},
@@ -172,23 +170,19 @@ def _build_lines(cooperative: Cooperative, invoice: Invoice, lines: Sequence[Lin
                 vat_amount=percent_of(net, rate),
             )
         )
-    categories = {line.vat_category for line in built}
-    if len(categories) > 1:
-        raise ApplicationError(
-            _("Taxable, reverse-charge and exempt lines go on separate invoices."),
-            details={"vat_rate": [_("Mixed VAT treatments.")]},
-        )
-    if InvoiceLine.VatCategory.REVERSE_CHARGE in categories and not invoice.client.vat_id:
-        raise ApplicationError(
-            _("Reverse charge needs the client's VAT id; add it to the client first."),
-            details={"vat_rate": [_("The client has no VAT id.")]},
-        )
-    if InvoiceLine.VatCategory.EXEMPT in categories and not invoice.project.exemption_text.strip():
-        raise ApplicationError(
-            _("An exempt invoice needs the project's legal exemption text."),
-            details={"vat_rate": [_("No exemption text on the project.")]},
-        )
     return built
+
+
+def _exemption_note(cooperative: Cooperative, note_id: int | None) -> ExemptionNote | None:
+    if note_id is None:
+        return None
+    found = ExemptionNote.objects.for_cooperative(cooperative).filter(pk=note_id, active=True).first()
+    if found is None:
+        raise ApplicationError(
+            _("Unknown VAT exemption; choose one of the cooperative's exemptions."),
+            details={"exemption_note": [_("Unknown exemption.")]},
+        )
+    return found
 
 
 def _apply_totals(invoice: Invoice, lines: Sequence[InvoiceLine]) -> None:
@@ -245,8 +239,12 @@ def invoice_create_draft(
     service_period_end: date | None = None,
     order_reference: str = "",
     note: str = "",
+    exemption_note_id: int | None = None,
 ) -> Invoice:
-    """A member drafts an invoice for an approved project of theirs (nothing is posted yet)."""
+    """A member drafts an invoice for an approved project of theirs (nothing is posted yet).
+
+    The VAT treatment must fit the client (see invoicing.vat); exempt lines name one of the cooperative's
+    exemption notes (`exemption_note_id`)."""
     _check_same(cooperative, actor, project)
     _may_draft(cooperative, actor, project)
     if project.status != Project.Status.APPROVED:
@@ -270,8 +268,12 @@ def invoice_create_draft(
         order_reference=order_reference or client.order_reference,
         buyer_reference=client.buyer_reference,
         note=note,
+        exemption_note=_exemption_note(cooperative, exemption_note_id),
     )
     built = _build_lines(cooperative, invoice, lines)
+    vat.check_vat_treatment(
+        cooperative=cooperative, invoice=invoice, lines=built, exemption_note=invoice.exemption_note
+    )
     _apply_totals(invoice, built)
     invoice.save()
     for line in built:
@@ -310,6 +312,8 @@ def invoice_update_draft(
     for key in ("service_date", "service_period_start", "service_period_end", "order_reference", "note"):
         if key in fields:
             setattr(invoice, key, fields.pop(key))
+    if "exemption_note_id" in fields:
+        invoice.exemption_note = _exemption_note(cooperative, fields.pop("exemption_note_id"))
     if fields:
         raise ApplicationError(
             _("%(fields)s cannot be changed here.") % {"fields": ", ".join(sorted(fields))}
@@ -326,6 +330,9 @@ def invoice_update_draft(
             invoice,
             [LineInput(ln.description, ln.quantity, ln.unit_price, _vat_key(ln), ln.unit) for ln in built],
         )
+    vat.check_vat_treatment(
+        cooperative=cooperative, invoice=invoice, lines=built, exemption_note=invoice.exemption_note
+    )
     _apply_totals(invoice, built)
     invoice.status = Invoice.Status.DRAFT
     invoice.save()
@@ -338,6 +345,8 @@ def _vat_key(line: InvoiceLine) -> str:
         return "reverse_charge"
     if line.vat_category == InvoiceLine.VatCategory.EXEMPT:
         return "exempt"
+    if line.vat_category == InvoiceLine.VatCategory.NOT_TAXABLE:
+        return "not_taxable"
     return str(line.vat_rate)
 
 
@@ -378,17 +387,6 @@ def _client_snapshot(invoice: Invoice) -> None:
     invoice.client_vat_id = client.vat_id
     invoice.client_email = client.email
     invoice.client_is_business = client.kind == client.Kind.BUSINESS
-
-
-def _legal_note(cooperative: Cooperative, invoice: Invoice, lines: Sequence[InvoiceLine]) -> str:
-    categories = {line.vat_category for line in lines}
-    if InvoiceLine.VatCategory.REVERSE_CHARGE in categories:
-        return REVERSE_CHARGE_NOTE["de" if cooperative.language == "de" else "en"].format(
-            vat_id=invoice.client_vat_id
-        )
-    if InvoiceLine.VatCategory.EXEMPT in categories:
-        return invoice.project.exemption_text
-    return ""
 
 
 def _invoice_postings(cooperative: Cooperative, invoice: Invoice, *, sign: int) -> list[Posting]:
@@ -478,6 +476,10 @@ def invoice_issue(
     lines = list(InvoiceLine.objects.for_cooperative(cooperative).filter(invoice=invoice))
     if not lines or invoice.gross_total <= 0:
         raise ApplicationError(_("An invoice of nothing cannot be issued."))
+    # Again at issue: the client (country, kind, UID) may have changed since the draft was saved.
+    vat.check_vat_treatment(
+        cooperative=cooperative, invoice=invoice, lines=lines, exemption_note=invoice.exemption_note
+    )
     client = invoice.client
     if client.kind == client.Kind.BUSINESS and invoice.gross_total > LARGE_INVOICE and not client.vat_id:
         # § 11 Abs. 1 Z 2 UStG: above € 10,000 gross the recipient's VAT id must be on the invoice.
@@ -497,7 +499,7 @@ def invoice_issue(
     invoice.contribution_rate = cooperative.contribution_rate
     invoice.contribution = percent_of(invoice.net_total, cooperative.contribution_rate)
     _client_snapshot(invoice)
-    invoice.legal_note = _legal_note(cooperative, invoice, lines)
+    invoice.legal_note = vat.legal_note(cooperative=cooperative, invoice=invoice, lines=lines)
     invoice.status = Invoice.Status.ISSUED
     invoice.issued_by, invoice.issued_at = actor.user, timezone.now()
     entry, _created = _journal_post(
@@ -582,6 +584,7 @@ def credit_note_issue(
         buyer_reference=original.buyer_reference,
         note=reason.strip(),
         created_by=actor.user,
+        exemption_note=original.exemption_note,
     )
     originals = list(InvoiceLine.objects.for_cooperative(cooperative).filter(invoice=original))
     if lines is None:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from invoicing import selectors, services
+from invoicing import selectors, services, vat
 from invoicing.documents import invoice_pdf_bytes
 from invoicing.forms import (
     EXEMPT,
@@ -38,6 +38,7 @@ from members.models import Cooperative, Membership
 from projects.forms import add_service_errors
 from projects.models import Project
 from projects.selectors import is_staff, project_get
+from projects.vat import client_vat_situation
 from smartprod.core.errors import ApplicationError, status_in_sentence
 from smartprod.core.tenancy import require_membership
 
@@ -64,11 +65,17 @@ def _abilities(invoice: Invoice, membership: Membership) -> dict[str, bool]:
     }
 
 
-def _default_vat(project: Project, rates: list[tuple[Any, str]]) -> str:
-    if project.vat_treatment == Project.VatTreatment.REVERSE_CHARGE:
-        return REVERSE_CHARGE
+def _default_vat(cooperative: Cooperative, project: Project, rates: list[tuple[Any, str]]) -> str:
     if project.vat_treatment == Project.VatTreatment.EXEMPT:
         return EXEMPT
+    # A business abroad: the service is normally taxed where the client is (§ 3a Abs. 6 UStG).
+    abroad = vat.default_vat_key(
+        client_vat_situation(home_country=cooperative.country, client=project.client)
+    )
+    if abroad:
+        return abroad
+    if project.vat_treatment == Project.VatTreatment.REVERSE_CHARGE:
+        return REVERSE_CHARGE
     if not rates:
         return EXEMPT
     if project.vat_treatment == Project.VatTreatment.REDUCED and len(rates) > 1:
@@ -90,7 +97,7 @@ def _form_page(
         start=min(project.service_period_start, today),
         end=max(project.service_period_end, today),
     )
-    form_kwargs = {"vat": vat_choices(rates), "default_vat": _default_vat(project, rates)}
+    form_kwargs = {"vat": vat_choices(rates), "default_vat": _default_vat(cooperative, project, rates)}
     data = request.POST if request.method == "POST" else None
     if invoice is None:
         initial: dict[str, Any] = {}
@@ -100,7 +107,9 @@ def _form_page(
         initial = InvoiceForm.initial_for(invoice)
         formset_class = line_formset(extra=1)
         lines_initial = initial_lines(invoice)
-    form = InvoiceForm(data, initial=initial)
+    form = InvoiceForm(
+        data, initial=initial, exemption_notes=selectors.exemption_notes_active(cooperative=cooperative)
+    )
     formset: BaseLineFormSet = formset_class(
         data, prefix="lines", initial=lines_initial, form_kwargs=form_kwargs
     )
@@ -124,6 +133,8 @@ def _form_page(
                     **form.service_fields(),
                 )
                 messages.success(request, _("Invoice draft saved."))
+            for warning in selectors.invoice_vat_warnings(invoice=invoice):
+                messages.warning(request, warning)
         except Project.DoesNotExist as exc:
             raise Http404 from exc
         except ApplicationError as exc:
@@ -196,6 +207,7 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
                 {"category": c, "rate": r, "basis": b, "vat": v}
                 for c, r, b, v in services.vat_breakdown(lines)
             ],
+            "vat_warnings": selectors.invoice_vat_warnings(invoice=invoice) if invoice.is_editable else [],
             "payments": list(invoice.payments.all()),
             "credit_notes": list(invoice.credit_notes.all()),
             "notices": list(invoice.dunning_notices.all()),

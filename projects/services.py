@@ -34,6 +34,7 @@ from projects.models import (
     ProjectStatusChange,
 )
 from projects.selectors import is_staff
+from projects.vat import reverse_charge_allowed
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, status_in_sentence
 from smartprod.core.money import quantize_money
@@ -145,10 +146,15 @@ def _validate_terms(cooperative: Cooperative, project: Project) -> None:
             _("An exempt project needs the legal text of its exemption."),
             details={"exemption_text": [_("Required for exempt projects.")]},
         )
-    if project.vat_treatment == Project.VatTreatment.REVERSE_CHARGE and not project.client.vat_id:
+    if project.vat_treatment == Project.VatTreatment.REVERSE_CHARGE and not reverse_charge_allowed(
+        home_country=cooperative.country, client=project.client
+    ):
         raise ApplicationError(
-            _("Reverse charge needs the client's VAT id."),
-            details={"client": [_("This client has no VAT id.")]},
+            _(
+                "Reverse charge applies only to a business in another EU country with a valid VAT id (UID) "
+                "of that country."
+            ),
+            details={"client": [_("Not a business in another EU country with a valid VAT id.")]},
         )
     project.agreed_net_amount = _amount(project.agreed_net_amount, "agreed_net_amount")
     if project.agreed_net_amount < 0:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pypdf
 import pytest
+import weasyprint
+import weasyprint.formatting_structure.boxes
 from celery.exceptions import Retry
 from django.core import mail
 from django.utils import timezone
@@ -37,7 +39,8 @@ from invoicing.documents import (
 )
 from invoicing.lib.einvoice import extract_xml_from_pdf, validate_xml
 from invoicing.lib.rf import rf_format
-from invoicing.models import Invoice
+from invoicing.models import ExemptionNote, Invoice
+from invoicing.serializers import invoice_pdf_file_name
 from invoicing.tasks import render_invoice_document_task, sweep_invoice_documents_task
 from smartprod.core.errors import ApplicationError
 from tests.factories import MembershipFactory
@@ -67,7 +70,8 @@ def world(coop, make_member, settings, tmp_path):
     coop.bank_name, coop.email = "UniCredit Bank Austria", "office@smart.example"
     coop.website, coop.phone = "https://smart.example", "+43 1 234 56 78"
     coop.save()
-    owner, advisor = make_member(coop), make_member(coop, role="advisor")
+    owner = make_member(coop, user__first_name="Erika", user__last_name="Muster")
+    advisor = make_member(coop, role="advisor")
     client = make_client(
         coop,
         owner,
@@ -175,10 +179,13 @@ def test_invoice_pdf_carries_every_mandatory_content(world, tmp_path):
         "Payable without deduction within 14 days, by 18 May 2026.",
         "Due date 18 May 2026",
         f"Payment reference {rf_format(invoice.rf_reference)}",
-        "Scan to pay / Zahlen mit Code",
+        "Scan to pay",
+        # the member who did the work
+        "Service provided by Erika Muster, member of the cooperative.",
     ]:
         assert content in text, content
     assert "Gutschrift" not in text
+    assert "Zahlen mit Code" not in text
     assert "Page 1 / 1" in text
 
 
@@ -280,11 +287,11 @@ def test_credit_note_names_its_invoice_has_no_qr_and_type_381(world, tmp_path):
     text = _text(pdf, tmp_path)
 
     for content in [
-        "Gutschrift / Credit note GS-2026-00001",
+        "Cancellation GS-2026-00001",
         "Credit note number GS-2026-00001",
         "Credit note date 20 May 2026",
         "Corrects invoice 2026-00001 of 4 May 2026",
-        "This credit note corrects our invoice 2026-00001 of 4 May 2026.",
+        "This document cancels our invoice 2026-00001 of 4 May 2026 in full.",
         "Credit total 1,426.00 EUR",
         "Wrong quantity",
         "ATU12345675",
@@ -308,8 +315,20 @@ def test_german_cooperative_formats_amounts_and_dates_the_german_way(world, tmp_
     invoice = _issue(world)
     _render(invoice)
     text = _text(_pdf(invoice), tmp_path)
-    for content in ["1.426,00 EUR", "1.000,00", "2,5", "04.05.2026", "18.05.2026", "30.04.2026", "Stk."]:
+    for content in [
+        "1.426,00 EUR",
+        "1.000,00",
+        "2,5",
+        "04.05.2026",
+        "18.05.2026",
+        "30.04.2026",
+        "Stk.",
+        "Rechnung 2026-00001",
+        "Zahlen mit Code",
+        "Leistung erbracht von Erika Muster, Mitglied der Genossenschaft.",
+    ]:
         assert content in text, content
+    assert "Scan to pay" not in text
 
 
 def test_rendering_twice_is_a_no_op(world, tmp_path):
@@ -524,3 +543,174 @@ def test_per_line_vat_rounding_still_renders_a_valid_e_invoice(world):
     root = _xml(_pdf(invoice))
     assert Decimal(_one(root, f"{SUMMATION}/ram:TaxTotalAmount")) == Decimal("13.34")
     assert Decimal(_one(root, f"{SUMMATION}/ram:GrandTotalAmount")) == Decimal("80.00")
+
+
+# --- issue 8, points 11–13: VAT treatments on the document, Factur-X metadata, corrections ------------
+
+
+def _third_country_project(world):
+    coop, owner, advisor, _project = world
+    client = make_client(
+        coop,
+        owner,
+        name="Studio Zürich AG",
+        street="Bahnhofstrasse 1",
+        postcode="8001",
+        city="Zürich",
+        country="CH",
+        vat_id="",
+        email="ap@studio.example",
+    )
+    return approved_project(coop, owner, advisor, client=client, title="Set design Zürich")
+
+
+def test_third_country_business_is_not_taxable_here_category_o(world, tmp_path):
+    coop, owner, advisor, _project = world
+    project = _third_country_project(world)
+    invoice = issued(
+        coop, owner, advisor, project, ("Set design", "2", "500.00", "not_taxable"), on=ISSUE_DAY
+    )
+    assert (invoice.net_total, invoice.vat_total, invoice.gross_total) == (
+        Decimal("1000.00"),
+        Decimal("0.00"),
+        Decimal("1000.00"),
+    )
+    assert invoice.legal_note == (
+        "Not taxable in Austria: the place of supply is where the recipient is established, outside the EU "
+        "(§ 3a (6) Austrian VAT Act)."
+    )
+    _render(invoice)
+    pdf = _pdf(invoice)
+    text = _text(pdf, tmp_path)
+    assert invoice.legal_note in text
+    assert "1 Set design 2 pcs 500.00 – 1,000.00" in text
+    assert "reverse charge" not in text.lower()
+    root = _xml(pdf)
+    (row,) = root.xpath("//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", namespaces=NS)
+    assert row.findtext("ram:CategoryCode", namespaces=NS) == "O"
+    assert row.findtext("ram:ExemptionReasonCode", namespaces=NS) == "VATEX-EU-O"
+    assert row.findtext("ram:ExemptionReason", namespaces=NS) == invoice.legal_note
+    assert row.find("ram:RateApplicablePercent", namespaces=NS) is None  # BR-48
+    line_tax = root.xpath("//ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax", namespaces=NS)[0]
+    assert line_tax.findtext("ram:CategoryCode", namespaces=NS) == "O"
+    assert line_tax.find("ram:RateApplicablePercent", namespaces=NS) is None  # BR-O-05
+    assert root.xpath("//ram:SpecifiedTaxRegistration", namespaces=NS) == []  # BR-O-02
+    assert _one(root, "//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") == "FN 123456a"
+
+
+def test_exempt_invoice_prints_the_chosen_legal_note_and_xml_says_e(world, tmp_path):
+    coop, owner, advisor, project = world
+    exemption = ExemptionNote.objects.create(
+        cooperative=coop,
+        name="Unterricht",
+        legal_reference="§ 6 Abs. 1 Z 11 lit. a UStG",
+        text="Steuerfrei gemäß § 6 Abs. 1 Z 11 lit. a UStG (Unterricht)",
+        vatex_code="VATEX-EU-132-1I",
+    )
+    invoice = draft(
+        coop, owner, project, ("Workshop", "1", "300.00", "exempt"), exemption_note_id=exemption.pk
+    )
+    services.invoice_submit(cooperative=coop, actor=owner, invoice=invoice)
+    invoice = services.invoice_issue(cooperative=coop, actor=advisor, invoice=invoice, on=ISSUE_DAY)
+    assert invoice.legal_note == "Steuerfrei gemäß § 6 Abs. 1 Z 11 lit. a UStG (Unterricht)"
+    _render(invoice)
+    pdf = _pdf(invoice)
+    assert invoice.legal_note in _text(pdf, tmp_path)
+    root = _xml(pdf)
+    (row,) = root.xpath("//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", namespaces=NS)
+    assert row.findtext("ram:CategoryCode", namespaces=NS) == "E"
+    assert row.findtext("ram:ExemptionReason", namespaces=NS) == invoice.legal_note
+    assert row.findtext("ram:ExemptionReasonCode", namespaces=NS) == "VATEX-EU-132-1I"
+    assert row.findtext("ram:RateApplicablePercent", namespaces=NS) == "0"
+
+
+def test_factur_x_attachment_is_alternative_and_info_agrees_with_xmp(world):
+    invoice = _issue(world)
+    _render(invoice)
+    reader = pypdf.PdfReader(io.BytesIO(_pdf(invoice)))
+    catalog = reader.trailer["/Root"]
+    names = catalog["/Names"]["/EmbeddedFiles"]["/Names"]
+    spec = names[1].get_object()
+    assert names[0] == "factur-x.xml"
+    assert spec["/AFRelationship"] == "/Alternative"
+    assert [ref.get_object()["/AFRelationship"] for ref in catalog["/AF"]] == ["/Alternative"]
+
+    info, xmp = reader.metadata, reader.xmp_metadata
+    assert info is not None and xmp is not None
+    assert str(info["/Title"]) == "Invoice 2026-00001" == xmp.dc_title["x-default"]
+    assert str(info["/Author"]) == "Smart Coop Austria eGen"
+    assert xmp.dc_creator == ["Smart Coop Austria eGen"]
+    assert str(info["/Subject"]) == xmp.dc_description["x-default"]
+    assert str(info["/Keywords"]) == "Invoice, 2026-00001, Factur-X, EN 16931" == xmp.pdf_keywords
+    assert str(info["/Producer"]) == xmp.pdf_producer
+    assert str(info["/Creator"]) == xmp.xmp_creator_tool
+    assert info.creation_date == xmp.xmp_create_date.replace(tzinfo=info.creation_date.tzinfo)
+    assert info.modification_date == xmp.xmp_modify_date.replace(tzinfo=info.modification_date.tzinfo)
+    raw = catalog["/Metadata"].get_object().get_data()
+    for tag in (b"<dc:title>", b"<pdf:Producer>", b"<pdf:Keywords>", b"<xmp:CreateDate>"):
+        assert raw.count(tag) == 1, tag
+    assert b"<pdfaid:part>3</pdfaid:part>" in raw and b"EN 16931" in raw
+    assert catalog["/Lang"] == "en"
+
+
+def test_corrections_are_titled_rechnungskorrektur_or_storno_and_keep_the_gs_series(world, tmp_path):
+    coop, _owner, advisor, _project = world
+    coop.language = "de"
+    coop.save()
+    invoice = _issue(world)
+    partial = services.credit_note_issue(
+        cooperative=coop,
+        actor=advisor,
+        invoice=invoice,
+        reason="Ein Tag weniger",
+        lines=[services.LineInput("Stage design", "1", "100.00", "20")],
+        on=date(2026, 5, 20),
+    )
+    assert partial.number == "GS-2026-00001"
+    _render(partial)
+    text = _text(_pdf(partial), tmp_path)
+    assert "Rechnungskorrektur GS-2026-00001" in text
+    assert "Gutschrift" not in text
+    assert pypdf.PdfReader(io.BytesIO(_pdf(partial))).metadata["/Title"] == "Rechnungskorrektur GS-2026-00001"
+
+    full = services.credit_note_issue(
+        cooperative=coop,
+        actor=advisor,
+        invoice=_issue(world, on=date(2026, 5, 22)),
+        reason="Storniert",
+        on=date(2026, 5, 22),
+    )
+    assert full.number == "GS-2026-00002"
+    _render(full)
+    text = _text(_pdf(full), tmp_path)
+    assert "Storno GS-2026-00002" in text
+    assert "Gutschrift" not in text
+    assert pypdf.PdfReader(io.BytesIO(_pdf(full))).metadata["/Title"] == "Storno GS-2026-00002"
+    assert invoice_pdf_file_name(full) == "Storno-GS-2026-00002.pdf"
+    assert invoice_pdf_file_name(partial) == "Rechnungskorrektur-GS-2026-00001.pdf"
+
+
+def test_a_long_return_address_line_wraps_inside_the_address_field(world):
+    coop, *_rest = world
+    # The demo cooperative's name and address: one line of it is wider than the 85 mm field.
+    coop.legal_name = "SMart.at Kultur und Kreativwirtschaft eGen"
+    coop.street = "Mariahilfer Straße 47/1"
+    coop.save()
+    invoice = _issue(world)
+    page = weasyprint.HTML(string=documents.invoice_pdf_html(invoice)).render().pages[0]
+    (sender,) = [
+        box
+        for box in page._page_box.descendants()
+        if getattr(box, "element", None) is not None
+        and "sender-line" in (box.element.get("class") or "")
+        and box.element_tag == "div"
+        and isinstance(box, weasyprint.formatting_structure.boxes.BlockBox)
+    ]
+    right = sender.content_box_x() + sender.width
+    texts = [
+        box for box in sender.descendants() if isinstance(box, weasyprint.formatting_structure.boxes.TextBox)
+    ]
+    assert "".join(t.text for t in texts).replace(" ", "") == (
+        "SMart.at Kultur und Kreativwirtschaft eGen · Mariahilfer Straße 47/1 · 1060 Wien".replace(" ", "")
+    )
+    assert max(t.position_x + t.width for t in texts) <= right + 0.01

@@ -112,7 +112,7 @@ def test_new_invoice_form_offers_the_cooperatives_vat_rates(coop, owner, project
     options = re.findall(
         r'<option value="([^"]*)"', re.search(r'name="lines-0-vat_rate".*?</select>', html, re.S).group(0)
     )
-    assert options == ["20", "13", "10", "reverse_charge", "exempt"]
+    assert options == ["20", "13", "10", "reverse_charge", "not_taxable", "exempt"]
     assert selected_of(html, "lines-0-vat_rate") == "20"
     assert value_of(html, "lines-TOTAL_FORMS") == "3"
     assert 'id="line-template"' in html
@@ -184,7 +184,7 @@ def test_draft_form_shows_the_services_refusal_and_keeps_values(coop, owner, pro
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Taxable, reverse-charge and exempt lines go on separate invoices." in html
+    assert "Taxable, reverse-charge, not taxable and exempt lines go on separate invoices." in html
     assert selected_of(html, "lines-1-vat_rate") == "exempt"
     assert value_of(html, "lines-1-unit_price") == "450.00"
     assert not Invoice.objects.for_cooperative(coop).exists()

@@ -362,8 +362,8 @@ def test_project_form_puts_service_errors_next_to_the_field(coop, owner, client_
     )
     assert response.status_code == 200
     html = text(response)
-    assert "This client has no VAT id." in field_block(html, "client")
-    assert "Reverse charge needs the client" in html
+    assert "Not a business in another EU country with a valid VAT id." in field_block(html, "client")
+    assert "Reverse charge applies only to a business in another EU country" in html
     assert 'value="Hochzeit"' in html
     assert re.search(r'<option value="reverse_charge" selected>', html)
     assert not Project.objects.for_cooperative(coop).exists()

@@ -12,9 +12,10 @@ goes back to the buyer.
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,8 @@ from drafthorse.models.party import TaxRegistration
 from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
 from lxml import etree
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, StreamObject, TextStringObject
 
 from smartprod.core.money import ZERO, quantize_money
 
@@ -36,11 +39,13 @@ CREDIT_NOTE = "381"
 TYPE_CODES = frozenset({INVOICE, CREDIT_NOTE})
 # UNTDID 4461: 58 = SEPA credit transfer.
 PAYMENT_MEANS_SEPA_CREDIT_TRANSFER = "58"
-# UNCL 5305 VAT categories we issue: standard, reverse charge, exempt, intra-community, zero rated.
-VAT_CATEGORIES = frozenset({"S", "AE", "E", "K", "Z"})
-CATEGORIES_WITH_EXEMPTION_REASON = frozenset({"AE", "E", "K"})
-# VATEX codes (BT-121) that follow from the category alone.
-VATEX_CODES = {"AE": "VATEX-EU-AE", "K": "VATEX-EU-IC"}
+# UNCL 5305 VAT categories we issue: standard, reverse charge, exempt, intra-community, zero rated, and
+# not subject to VAT (O: a service to a business outside the EU, taxed where that business is).
+VAT_CATEGORIES = frozenset({"S", "AE", "E", "K", "Z", "O"})
+CATEGORIES_WITH_EXEMPTION_REASON = frozenset({"AE", "E", "K", "O"})
+# VATEX codes (BT-121, CEF VATEX code list) that follow from the category alone.
+VATEX_CODES = {"AE": "VATEX-EU-AE", "K": "VATEX-EU-IC", "O": "VATEX-EU-O"}
+NOT_SUBJECT = "O"
 FACTURX_FILENAME = "factur-x.xml"
 
 
@@ -55,6 +60,7 @@ class Party:
     country: str
     vat_id: str
     email: str = ""
+    legal_registration: str = ""  # BT-30 (seller): the company register number
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,7 @@ class EInvoice:
     tax_breakdown: list[TaxSubtotal] = field(default_factory=list)
     preceding_invoice_date: date | None = None
     note: str = ""
+    exemption_reason_code: str = ""  # BT-121 of exempt (E) rows; AE, K and O take theirs from VATEX_CODES
 
 
 def _amount(value: Decimal) -> str:
@@ -137,6 +144,8 @@ def check_invoice(inv: EInvoice) -> list[str]:
     Categories: standard rate above zero, all others zero (BR-S-05, BR-AE-05, …); reverse charge
     and intra-community supplies need both VAT ids (BR-AE-02, BR-IC-02); AE, E and K need an
     exemption reason, S and Z must not have one (BR-AE-10, BR-E-10, BR-IC-10, BR-S-10, BR-Z-10).
+    Not subject to VAT (O): no other category on the invoice (BR-O-11…14), and neither the seller's nor
+    the buyer's VAT id (BR-O-02) — the seller is then identified by its register number (BR-CO-26).
     """
     problems: list[str] = []
     if inv.type_code not in TYPE_CODES:
@@ -159,7 +168,7 @@ def check_invoice(inv: EInvoice) -> list[str]:
     for line in inv.lines:
         if line.vat_category not in VAT_CATEGORIES:
             problems.append(
-                f"Line {line.line_id}: VAT category {line.vat_category!r} is not one of S, AE, E, K, Z."
+                f"Line {line.line_id}: VAT category {line.vat_category!r} is not one of S, AE, E, K, Z, O."
             )
         expected_net = quantize_money(line.quantity * line.unit_price)
         if line.net_amount != expected_net:
@@ -209,7 +218,17 @@ def check_invoice(inv: EInvoice) -> list[str]:
         problems.append(
             "Reverse charge and intra-community supplies need seller and buyer VAT ids (BR-AE-02)."
         )
-    if not inv.seller.vat_id:
+    if NOT_SUBJECT in categories:
+        if len(categories) > 1:
+            problems.append("Not subject to VAT (O) cannot be mixed with other VAT categories (BR-O-11).")
+        if inv.seller.vat_id or inv.buyer.vat_id:
+            problems.append(
+                "An invoice not subject to VAT (O) carries neither the seller's nor the buyer's VAT id "
+                "(BR-O-02)."
+            )
+        if not inv.seller.legal_registration:
+            problems.append("Without a VAT id the seller needs its legal registration id (BT-30) (BR-CO-26).")
+    elif not inv.seller.vat_id:
         problems.append("The seller's VAT id is required (BR-CO-26, BR-S-02, BR-AE-02, BR-E-02, …).")
 
     tax_total = sum((row.amount for row in inv.tax_breakdown), ZERO)
@@ -238,6 +257,8 @@ def _party(target: Any, party: Party) -> None:
         target.electronic_address.uri_ID = ("EM", party.email)
     if party.vat_id:
         target.tax_registrations.add(TaxRegistration(id=("VA", party.vat_id)))
+    if party.legal_registration:
+        target.legal_organization.id = party.legal_registration
 
 
 def build_cii_xml(inv: EInvoice) -> bytes:
@@ -266,7 +287,8 @@ def build_cii_xml(inv: EInvoice) -> bytes:
         item.delivery.billed_quantity = (_number(line.quantity), line.unit_code)
         item.settlement.trade_tax.type_code = "VAT"
         item.settlement.trade_tax.category_code = line.vat_category
-        item.settlement.trade_tax.rate_applicable_percent = _number(line.vat_rate)
+        if line.vat_category != NOT_SUBJECT:  # BR-O-05: a line not subject to VAT has no rate
+            item.settlement.trade_tax.rate_applicable_percent = _number(line.vat_rate)
         item.settlement.monetary_summation.total_amount = _amount(line.net_amount)
         doc.trade.items.add(item)
 
@@ -299,7 +321,10 @@ def build_cii_xml(inv: EInvoice) -> bytes:
         tax.category_code = row.category
         if row.category in VATEX_CODES:
             tax.exemption_reason_code = VATEX_CODES[row.category]
-        tax.rate_applicable_percent = _number(row.rate)
+        elif row.category == "E" and inv.exemption_reason_code:
+            tax.exemption_reason_code = inv.exemption_reason_code
+        if row.category != NOT_SUBJECT:  # BR-48: every breakdown has a rate, except "not subject to VAT"
+            tax.rate_applicable_percent = _number(row.rate)
         settlement.trade_tax.add(tax)
     if inv.service_start and inv.service_end:
         settlement.period.start = inv.service_start
@@ -352,19 +377,145 @@ def validate_xml(xml: bytes) -> None:
         raise ValueError(str(exc)) from exc
 
 
-def embed_xml_in_pdf(pdf: bytes, xml: bytes) -> bytes:
+@dataclass(frozen=True)
+class PdfMetadata:
+    """The document information the PDF's Info dictionary and its XMP metadata both carry, equally."""
+
+    title: str
+    author: str
+    subject: str
+    keywords: str
+    lang: str  # RFC 3066, e.g. "de-AT" or "en"
+    creator: str = "SmartProduction"
+    producer: str = "SmartProduction (WeasyPrint, factur-x, pypdf)"
+
+
+# XMP namespaces of the properties that mirror the Info dictionary (ISO 16684-1, PDF/A-3 § 6.6.2.3.1).
+_XMP_NS = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "pdf": "http://ns.adobe.com/pdf/1.3/",
+    "xmp": "http://ns.adobe.com/xap/1.0/",
+}
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_MIRRORED = (
+    ("dc", "title"),
+    ("dc", "creator"),
+    ("dc", "description"),
+    ("pdf", "Producer"),
+    ("pdf", "Keywords"),
+    ("xmp", "CreatorTool"),
+    ("xmp", "CreateDate"),
+    ("xmp", "ModifyDate"),
+    ("xmp", "MetadataDate"),
+)
+
+
+def _xmp_with(xmp: bytes, meta: PdfMetadata, stamp: datetime) -> bytes:
+    """``xmp`` with every property that mirrors an Info entry replaced by ``meta``'s value (one each)."""
+    root = _safe_parse(xmp)
+    rdf = root if root.tag == f"{{{_XMP_NS['rdf']}}}RDF" else root.find(f"{{{_XMP_NS['rdf']}}}RDF")
+    if rdf is None:
+        raise ValueError("The PDF's XMP metadata has no rdf:RDF element.")
+    for prefix, name in _MIRRORED:
+        for found in rdf.iter(f"{{{_XMP_NS[prefix]}}}{name}"):
+            found.getparent().remove(found)
+    about = f"{{{_XMP_NS['rdf']}}}about"
+    for description in list(rdf.findall(f"{{{_XMP_NS['rdf']}}}Description")):
+        if len(description) == 0:
+            rdf.remove(description)
+        elif description.get(about) is None:
+            description.set(about, "")  # XMP (ISO 16684-1 § 7.4): every rdf:Description names its resource
+
+    def element(prefix: str, name: str, parent: Any) -> Any:
+        return etree.SubElement(parent, f"{{{_XMP_NS[prefix]}}}{name}", nsmap={prefix: _XMP_NS[prefix]})
+
+    description = etree.SubElement(rdf, f"{{{_XMP_NS['rdf']}}}Description")
+    description.set(about, "")
+    for name, value in (("title", meta.title), ("description", meta.subject)):
+        alt = element("rdf", "Alt", element("dc", name, description))
+        item = element("rdf", "li", alt)
+        item.set(_XML_LANG, "x-default")
+        item.text = value
+    element("rdf", "li", element("rdf", "Seq", element("dc", "creator", description))).text = meta.author
+    element("pdf", "Producer", description).text = meta.producer
+    element("pdf", "Keywords", description).text = meta.keywords
+    xmp_date = stamp.isoformat(timespec="seconds")
+    element("xmp", "CreatorTool", description).text = meta.creator
+    for name in ("CreateDate", "ModifyDate", "MetadataDate"):
+        element("xmp", name, description).text = xmp_date
+    return bytes(etree.tostring(root.getroottree(), encoding="utf-8", xml_declaration=False))
+
+
+def _pdf_date(stamp: datetime) -> str:
+    """PDF date string (ISO 32000-1 § 7.9.4) of an aware datetime: D:YYYYMMDDHHmmSS+HH'mm'."""
+    offset = stamp.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"D:{stamp:%Y%m%d%H%M%S}{sign}{hours:02d}'{rest:02d}'"
+
+
+def set_pdf_metadata(pdf: bytes, meta: PdfMetadata, *, stamp: datetime | None = None) -> bytes:
+    """Write the same Title, Author, Subject, Keywords, Creator, Producer and dates into the Info
+    dictionary and the XMP metadata (PDF/A requires them to agree: veraPDF's doesInfoMatchXMP)."""
+    when = (stamp or datetime.now(UTC)).replace(microsecond=0)
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    writer.pdf_header = PdfReader(io.BytesIO(pdf)).pdf_header
+    catalog = writer.root_object
+    metadata = catalog.get("/Metadata")
+    if metadata is None:
+        raise ValueError("The PDF has no XMP metadata stream to bring in line with its Info dictionary.")
+    stream = StreamObject()
+    stream.set_data(_xmp_with(metadata.get_object().get_data(), meta, when))
+    stream.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
+    catalog[NameObject("/Metadata")] = writer._add_object(stream)
+    catalog[NameObject("/Lang")] = TextStringObject(meta.lang)
+    date = _pdf_date(when)
+    writer.add_metadata(
+        {
+            "/Title": meta.title,
+            "/Author": meta.author,
+            "/Subject": meta.subject,
+            "/Keywords": meta.keywords,
+            "/Creator": meta.creator,
+            "/Producer": meta.producer,
+            "/CreationDate": date,
+            "/ModDate": date,
+        }
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def embed_xml_in_pdf(pdf: bytes, xml: bytes, meta: PdfMetadata) -> bytes:
     """Attach ``xml`` to ``pdf`` as ``factur-x.xml`` and mark the result as a Factur-X PDF/A-3.
 
     factur-x writes the PDF/A-3 XMP metadata (pdfaid, the Factur-X extension schema with
-    conformance level EN 16931) and the file specification with AFRelationship "Data". The
-    page content must already be PDF/A-compatible (embedded fonts, output intent): render it
-    with WeasyPrint's ``pdf_variant="pdf/a-3b"``. The XML is checked against the XSD first.
+    conformance level EN 16931) and the file specification with AFRelationship "Alternative"
+    (the relationship for the EN 16931 profile; some receivers, DATEV among them, reject "Data").
+    Its Info dictionary and XMP then disagree (Producer, Keywords, dates), so both are rewritten from
+    ``meta``. The page content must already be PDF/A-compatible (embedded fonts, output intent): render
+    it with WeasyPrint's ``pdf_variant="pdf/a-3b"``. The XML is checked against the XSD first.
     """
     validate_xml(xml)
     result = facturx.generate_from_binary(
-        pdf, xml, flavor="factur-x", level="en16931", check_xsd=True, lang="de-AT"
+        pdf,
+        xml,
+        flavor="factur-x",
+        level="en16931",
+        check_xsd=True,
+        lang=meta.lang,
+        afrelationship="alternative",
+        pdf_metadata={
+            "title": meta.title,
+            "author": meta.author,
+            "subject": meta.subject,
+            "keywords": meta.keywords,
+        },
     )
-    return bytes(result)
+    return set_pdf_metadata(bytes(result), meta)
 
 
 def extract_xml_from_pdf(pdf: bytes) -> bytes:

@@ -12,6 +12,7 @@ from invoicing.lib.einvoice import (
     EInvoice,
     Line,
     Party,
+    PdfMetadata,
     TaxSubtotal,
     build_cii_xml,
     check_invoice,
@@ -280,7 +281,54 @@ def test_build_cii_xml_credit_note_references_preceding_invoice():
     assert root.xpath("//ram:SpecifiedTradeSettlementPaymentMeans", namespaces=NS) == []
 
 
-@pytest.mark.parametrize("factory", [_standard_invoice, _reverse_charge_invoice, _credit_note])
+META = PdfMetadata(
+    title="Rechnung RE-1",
+    author="Smart Coop eGen",
+    subject="Rechnung RE-1",
+    keywords="Rechnung, Factur-X",
+    lang="de-AT",
+)
+
+
+def _not_subject_invoice(**overrides):
+    """A service to a business outside the EU: not subject to VAT here (O), without any VAT id (BR-O-02)."""
+    inv = _reverse_charge_invoice()
+    lines = [dataclasses.replace(line, vat_category="O") for line in inv.lines]
+    fields = {
+        "seller": dataclasses.replace(inv.seller, vat_id="", legal_registration="FN 123456a"),
+        "buyer": dataclasses.replace(inv.buyer, vat_id="", country="CH"),
+        "lines": lines,
+        "tax_breakdown": [dataclasses.replace(row, category="O") for row in inv.tax_breakdown],
+        "exemption_reason": "Nicht im Inland steuerbare Leistung (§ 3a Abs. 6 UStG 1994).",
+        **overrides,
+    }
+    return dataclasses.replace(inv, **fields)
+
+
+def test_not_subject_to_vat_has_no_rates_no_vat_ids_and_the_vatex_code():
+    root = _parse(build_cii_xml(_not_subject_invoice()))
+    assert root.xpath("//ram:RateApplicablePercent", namespaces=NS) == []
+    assert root.xpath("//ram:SpecifiedTaxRegistration", namespaces=NS) == []
+    assert [e.text for e in root.xpath("//ram:ExemptionReasonCode", namespaces=NS)] == ["VATEX-EU-O"]
+    assert [e.text for e in root.xpath("//ram:SpecifiedLegalOrganization/ram:ID", namespaces=NS)] == [
+        "FN 123456a"
+    ]
+
+
+@pytest.mark.parametrize(
+    "overrides, rule",
+    [
+        ({"buyer": BUYER_DE}, "BR-O-02"),
+        ({"exemption_reason": ""}, "exemption reason"),
+    ],
+)
+def test_not_subject_to_vat_rules(overrides, rule):
+    assert any(rule in problem for problem in check_invoice(_not_subject_invoice(**overrides)))
+
+
+@pytest.mark.parametrize(
+    "factory", [_standard_invoice, _reverse_charge_invoice, _credit_note, _not_subject_invoice]
+)
 def test_build_cii_xml_output_passes_factur_x_xsd(factory):
     validate_xml(build_cii_xml(factory()))
 
@@ -289,7 +337,7 @@ def test_build_cii_xml_output_passes_factur_x_xsd(factory):
 def test_embed_and_extract_round_trip_keeps_totals(factory):
     inv = factory()
     xml = build_cii_xml(inv)
-    pdf = embed_xml_in_pdf(_pdf(), xml)
+    pdf = embed_xml_in_pdf(_pdf(), xml, META)
     extracted = extract_xml_from_pdf(pdf)
     assert extracted == xml
     validate_xml(extracted)
@@ -297,7 +345,7 @@ def test_embed_and_extract_round_trip_keeps_totals(factory):
 
 
 def test_embed_xml_in_pdf_marks_pdf_a3_with_factur_x_attachment():
-    pdf = embed_xml_in_pdf(_pdf(), build_cii_xml(_standard_invoice()))
+    pdf = embed_xml_in_pdf(_pdf(), build_cii_xml(_standard_invoice()), META)
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     assert [attachment.name for attachment in reader.attachment_list] == ["factur-x.xml"]
     catalog = reader.trailer["/Root"]
@@ -307,6 +355,16 @@ def test_embed_xml_in_pdf_marks_pdf_a3_with_factur_x_attachment():
     assert b"<pdfaid:part>3</pdfaid:part>" in metadata
     assert b"<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>" in metadata
     assert b"<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>" in metadata
+    # EN 16931 profile: the XML is an alternative representation of the invoice, not mere data
+    (spec,) = [ref.get_object() for ref in catalog["/AF"]]
+    assert (spec["/F"], spec["/AFRelationship"]) == ("factur-x.xml", "/Alternative")
+    info, xmp = reader.metadata, reader.xmp_metadata
+    assert info is not None and xmp is not None
+    assert (str(info["/Title"]), xmp.dc_title) == ("Rechnung RE-1", {"x-default": "Rechnung RE-1"})
+    assert (str(info["/Keywords"]), xmp.pdf_keywords) == ("Rechnung, Factur-X", "Rechnung, Factur-X")
+    assert str(info["/Producer"]) == xmp.pdf_producer == META.producer
+    assert (str(info["/Author"]), xmp.dc_creator) == ("Smart Coop eGen", ["Smart Coop eGen"])
+    assert catalog["/Lang"] == "de-AT"
 
 
 def test_extract_xml_from_plain_pdf_raises():
@@ -317,7 +375,7 @@ def test_extract_xml_from_plain_pdf_raises():
 def test_embed_xml_in_pdf_invalid_xml_raises():
     xml = build_cii_xml(_standard_invoice()).replace(b"<ram:TypeCode>380</ram:TypeCode>", b"")
     with pytest.raises(ValueError, match="not valid"):
-        embed_xml_in_pdf(_pdf(), xml)
+        embed_xml_in_pdf(_pdf(), xml, META)
 
 
 def test_validate_xml_missing_required_element_raises():
