@@ -113,6 +113,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Platform operators only; cooperative staff act through roles."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # The person's language for e-mails and notifications; empty: the cooperative's language.
+    language = models.CharField(_("language"), max_length=2, blank=True, choices=Cooperative.Language.choices)
 
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 

@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "smartprod.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from smartprod.core.registry import BeatEntry, beat_schedule
+
+        beat_schedule.register(BeatEntry("notifications-sweep", "core.sweep_notifications", 300.0))

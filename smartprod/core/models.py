@@ -150,3 +150,44 @@ class AuditEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.event} {self.object_type}#{self.object_id}"
+
+
+class Notification(TenantModel):
+    """One business event for one person: shown in-app and mailed once after commit.
+
+    Unique per (cooperative, event, recipient), so a retried task or a replayed request notifies once.
+    `kind` is a stable code an app registered (`invoice.paid`); `params` fill its text in the reader's
+    language.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("recipient")
+    )
+    event = models.CharField(_("event"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=60)
+    params = models.JSONField(_("details"), default=dict, blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "event", "recipient"], name="notification_once_per_event_and_recipient"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["cooperative", "recipient", "read_at"], name="notification_inbox"),
+            models.Index(
+                fields=["cooperative", "created_at"],
+                name="notification_unmailed",
+                condition=models.Q(emailed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id} ({self.event})"
