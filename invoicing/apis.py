@@ -344,6 +344,7 @@ class BankStatementImportApi(APIView, CooperativeMixin):
             "matched": list(result.matched),
             "unmatched": list(result.unmatched),
             "returned": list(result.returned),
+            "booked_elsewhere": list(result.elsewhere),
             "ignored": _count(result.outgoing),
             "duplicates": _count(result.duplicates),
         }

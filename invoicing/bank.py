@@ -41,6 +41,7 @@ from invoicing.services import (
 from members.models import Cooperative, Membership
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, status_in_sentence
+from smartprod.core.registry import BankEntryInfo, bank_entry_matchers
 
 # A candidate invoice number inside free text: letters/digits joined by the separators number formats use.
 _NUMBER_TOKEN_RE = re.compile(r"[0-9A-Za-z]+(?:[-/._][0-9A-Za-z]+)*")
@@ -60,6 +61,7 @@ class BankImportResult:
     unmatched: list[BankEntry] = field(default_factory=list)
     outgoing: list[BankEntry] = field(default_factory=list)
     returned: list[BankEntry] = field(default_factory=list)
+    elsewhere: list[BankEntry] = field(default_factory=list)  # booked by a kernel-registered matcher
     duplicates: int = 0
     statements: list[BankStatement] = field(default_factory=list)
 
@@ -339,6 +341,7 @@ def bank_statement_import(
             result.unmatched += part.unmatched
             result.outgoing += part.outgoing
             result.returned += part.returned
+            result.elsewhere += part.elsewhere
             result.duplicates += part.duplicates
         result.statements.append(stored)
     assert result is not None  # parse_camt053 never returns an empty list
@@ -355,6 +358,7 @@ def bank_statement_import(
             "unmatched": len(result.unmatched),
             "outgoing": len(result.outgoing),
             "returned": len(result.returned),
+            "elsewhere": len(result.elsewhere),
             "duplicates": result.duplicates,
         },
     )
@@ -424,8 +428,43 @@ def _book(
             result.returned.append(entry)
         else:
             result.unmatched.append(entry)
+    # What invoicing did not book may be another app's: outgoing payouts, their returns and reversals.
+    for entries_left in (result.outgoing, result.unmatched):
+        for entry in list(entries_left):
+            if (entry.is_credit and not entry.is_reversal) or not _offer_to_matchers(
+                cooperative, actor, entry, _entry_date(entry, statement)
+            ):
+                continue
+            entries_left.remove(entry)
+            result.elsewhere.append(entry)
     result.unmatched.sort(key=lambda e: e.entry_reference)
     return result
+
+
+def _offer_to_matchers(cooperative: Cooperative, actor: Membership, entry: BankEntry, on: date) -> bool:
+    """Offer an entry to the kernel's bank-entry matchers (registered by apps above): True if booked."""
+    info = BankEntryInfo(
+        entry_id=entry.pk,
+        entry_reference=entry.entry_reference,
+        amount=entry.amount,
+        currency=entry.currency,
+        is_credit=entry.is_credit,
+        is_reversal=entry.is_reversal,
+        return_reason=entry.return_reason,
+        end_to_end_id=entry.end_to_end_id,
+        booking_date=entry.booking_date,
+        counterparty_name=entry.debtor_name if entry.is_credit else entry.creditor_name,
+        counterparty_iban=entry.debtor_iban if entry.is_credit else entry.creditor_iban,
+        text=entry.remittance_text,
+    )
+    for matcher in bank_entry_matchers:
+        note = matcher(cooperative=cooperative, actor=actor, entry=info, on=on)
+        if note:
+            entry.status = BankEntry.Status.BOOKED_ELSEWHERE
+            entry.booked_as = note[:200]
+            entry.save(update_fields=["status", "booked_as"])
+            return True
+    return False
 
 
 def _returned_payment(cooperative: Cooperative, entry: BankEntry) -> Payment | None:

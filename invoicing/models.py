@@ -512,6 +512,7 @@ class BankEntry(TenantModel):
         OUTGOING = "outgoing", _("Outgoing payment")
         RETURN = "return", _("Return: payment reversed, invoice reopened")
         RETURNED = "returned", _("Booked, then returned by the bank")
+        BOOKED_ELSEWHERE = "elsewhere", _("Booked by another part of the system (e.g. a payout)")
 
     statement = models.ForeignKey(
         BankStatement, on_delete=models.PROTECT, related_name="entries", verbose_name=_("bank statement")
@@ -533,6 +534,8 @@ class BankEntry(TenantModel):
     return_reason = models.CharField(_("return reason code"), max_length=35, blank=True)
     bank_transaction_code = models.CharField(_("bank transaction code"), max_length=60, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    # What a kernel-registered matcher booked (e.g. "payout item 12 paid"), for status BOOKED_ELSEWHERE.
+    booked_as = models.CharField(_("booked as"), max_length=200, blank=True)
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("invoice")
     )

@@ -273,6 +273,7 @@ class BankEntryOutputSerializer(serializers.Serializer[BankEntry]):
     is_reversal = serializers.BooleanField()
     return_reason = serializers.CharField()
     end_to_end_id = serializers.CharField()
+    booked_as = serializers.CharField(help_text="what another part of the system booked it as (a payout)")
 
 
 class BankStatementOutputSerializer(serializers.Serializer[BankStatement]):
@@ -291,6 +292,9 @@ class BankImportOutputSerializer(serializers.Serializer[Any]):
     )
     returned = BankEntryOutputSerializer(
         many=True, help_text="returns of booked payments: reversed, their invoices open again"
+    )
+    booked_elsewhere = BankEntryOutputSerializer(
+        many=True, help_text="entries another part of the system booked (payouts confirmed or returned)"
     )
     ignored = serializers.IntegerField(
         help_text="the cooperative's outgoing payments (debits, kept for payout confirmation)"

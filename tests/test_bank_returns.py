@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -455,3 +456,47 @@ def test_admin_lists_returns_and_books_an_unmatched_return_by_hand(coop, people,
     # Booking it again is refused: the entry is no longer waiting.
     with pytest.raises(ApplicationError):
         bank_entry_book_return(cooperative=coop, actor=people.finance, entry=r1, invoice=invoice)
+
+
+# --- the kernel's bank-entry matchers: what invoicing does not book, another app may ---------------------
+
+
+def test_entries_invoicing_does_not_book_are_offered_to_registered_matchers(
+    coop, people, project, monkeypatch
+):
+    """A payouts-like matcher (registered in the kernel, importing nothing of invoicing) confirms outgoing
+    transfers and a bounced one by EndToEndId; invoicing's own booking is unchanged; a re-import books
+    nothing twice."""
+    from smartprod.core import registry
+
+    seen = []
+
+    def payouts(*, cooperative, actor, entry, on):
+        seen.append((entry.entry_reference, entry.is_credit, entry.is_reversal, entry.end_to_end_id, on))
+        if entry.end_to_end_id.startswith("PAYOUT-"):
+            return f"payout {entry.end_to_end_id} {'returned' if entry.is_credit else 'paid'}"
+        return None
+
+    matchers: registry.Registry[Any] = registry.Registry("bank entry matchers")
+    matchers.register(payouts)
+    monkeypatch.setattr("invoicing.bank.bank_entry_matchers", matchers)
+    _invoice(coop, people, project, number=9)
+
+    data = (FIXTURES / "camt053_v02_othr_returns.xml").read_bytes()
+    result = _import(coop, people, data)
+
+    assert sorted((e.entry_reference, e.booked_as) for e in result.elsewhere) == [
+        ("2026071000012456", "payout PAYOUT-16-3 returned"),
+        ("2026071000012501/1", "payout PAYOUT-17-1 paid"),
+        ("2026071000012501/2", "payout PAYOUT-17-2 paid"),
+    ]
+    assert _entry(coop, "2026071000012501/1").status == BankEntry.Status.BOOKED_ELSEWHERE
+    # The account fee nobody claims stays an outgoing payment; the bounced entry naming an invoice waits.
+    assert [e.entry_reference for e in result.outgoing] == ["2026071000012600"]
+    assert [e.entry_reference for e in result.unmatched] == ["2026071000012400"]
+    # Client payments are never offered: invoicing booked its credit (and its return) itself.
+    assert [e.entry_reference for e in result.matched] == ["2026071000012345"]
+    assert "2026071000012345" not in {reference for reference, *_ in seen}
+
+    again = _import(coop, people, data)
+    assert again.elsewhere == [] and again.duplicates == 7  # every entry of the file

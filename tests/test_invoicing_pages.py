@@ -440,8 +440,11 @@ def test_project_panel_has_no_new_button_for_collaborators_or_closed_projects(
 
 def test_project_page_shows_the_panel_once_registered(coop, owner, project, client_for, monkeypatch):
     from projects import panels
+    from smartprod.core.registry import Registry
 
-    monkeypatch.setattr(panels, "_panels", [invoice_panel])
+    only_invoices: Registry[panels.ProjectPanel] = Registry("project page panels")
+    only_invoices.register(invoice_panel)
+    monkeypatch.setattr(panels, "panels", only_invoices)
     invoice = draft(coop, owner, project)
 
     html = client_for(owner).get(f"/projects/{project.pk}/").content.decode()

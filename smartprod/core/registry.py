@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -57,9 +59,32 @@ class FinanceFigure:
 
 # --- the kernel's registries -------------------------------------------------------------------------
 beat_schedule: Registry[BeatEntry] = Registry("beat schedule")
-# Bank-statement entries: each matcher gets (cooperative, entry) and returns True when it booked the entry.
-# Invoicing matches incoming credits, payouts outgoing debits by EndToEndId: neither imports the other.
-bank_entry_matchers: Registry[Callable[..., bool]] = Registry("bank entry matchers")
+
+
+@dataclass(frozen=True)
+class BankEntryInfo:
+    """A bank-statement entry as the kernel hands it to matchers (the import's own model stays its own)."""
+
+    entry_id: int
+    entry_reference: str
+    amount: Decimal
+    currency: str
+    is_credit: bool
+    is_reversal: bool  # RvslInd: the bank reverses an earlier entry (a bounced transfer comes back)
+    return_reason: str  # RtrInf/Rsn code, e.g. AC04
+    end_to_end_id: str
+    booking_date: date | None
+    counterparty_name: str
+    counterparty_iban: str
+    text: str
+
+
+# Bank-statement entries the importing app did not book itself (outgoing debits, returns and reversals it
+# cannot place): each matcher is called as matcher(cooperative=, actor=, entry=BankEntryInfo, on=date) inside
+# the import's transaction and returns a short note of what it booked, or None. The first note wins.
+# Invoicing imports statements and books client payments; payouts confirm their transfers by EndToEndId
+# here, without importing invoicing.
+bank_entry_matchers: Registry[Callable[..., str | None]] = Registry("bank entry matchers")
 # Staff work queue: callables (cooperative, membership) -> list of items needing that person's action.
 work_queue_items: Registry[Callable[..., list[Any]]] = Registry("work queue items")
 # A person's documents area: callables (cooperative, membership) -> list of documents they may open.
