@@ -32,6 +32,7 @@ from projects.ledger import journal_post as _journal_post
 from projects.models import Account, JournalLine, Project
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, status_in_sentence
+from smartprod.core.idempotency import IdempotentRequest, idempotency_claim, idempotency_complete
 from smartprod.core.money import ZERO, percent_of, quantize_money
 
 ISSUER_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
@@ -664,14 +665,31 @@ def payment_record(
     allow_overpayment: bool = False,
     bank_entry: Any = None,
     idempotency_key: str | None = None,
+    idempotent: IdempotentRequest | None = None,
 ) -> Payment:
     """Book a client payment (bank → receivable). More than the open amount only when confirmed
-    (shown as the client's credit) or when the bank says the money arrived."""
+    (shown as the client's credit) or when the bank says the money arrived.
+
+    `idempotent` carries a client's key (API header, page form token): the same key and request again
+    returns the payment booked the first time — also when both arrive at once —, the same key with another
+    request raises IdempotencyConflict. `idempotency_key` overrides the ledger key of the posting.
+    """
     _check_same(cooperative, invoice)
     if actor is not None:
         _check_same(cooperative, actor)
         if actor.role not in FINANCE_ROLES:
             raise ApplicationError(_("Only finance staff record payments."))
+    claim = None
+    if idempotent is not None:
+        # Before the invoice lock and any check of the invoice's state: a replay of a payment that has
+        # settled the invoice meanwhile answers with that payment, not with "more than open".
+        claim = idempotency_claim(
+            cooperative=cooperative,
+            operation="invoicing.payment_record",
+            idempotent=IdempotentRequest(idempotent.key, {**idempotent.request, "invoice": invoice.pk}),
+        )
+        if claim.result_id:
+            return Payment.objects.for_cooperative(cooperative).get(pk=int(claim.result_id))
     amount = quantize_money(_decimal(amount, "amount", _("amount")))
     if amount <= 0:
         raise ApplicationError(_("A payment must be positive."), details={"amount": [_("Must be above 0.")]})
@@ -743,6 +761,8 @@ def payment_record(
         recorded_by=actor.user if actor else None,
         journal_entry=entry,
     )
+    if claim is not None:
+        idempotency_complete(record=claim, result=payment)
     invoice.paid_total += amount
     _refresh_status(invoice)
     invoice.save(update_fields=["paid_total", "status"])
