@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -573,7 +573,9 @@ def credit_note_issue(
         created_by=actor.user,
     )
     originals = list(InvoiceLine.objects.for_cooperative(cooperative).filter(invoice=original))
-    if lines is None:
+    if lines is None and original.credited_total:
+        built = _remainder_lines(cooperative, original, originals)
+    elif lines is None:
         built = [
             InvoiceLine(
                 cooperative=cooperative,
@@ -599,6 +601,8 @@ def credit_note_issue(
             )
     _apply_totals(note, built)
     remaining = original.gross_total - original.credited_total
+    if note.gross_total <= 0:
+        raise ApplicationError(_("Nothing is left to credit on this invoice."), conflict=True)
     if note.gross_total > remaining:
         raise ApplicationError(
             _("The credit note (%(amount)s) is more than what is left to credit (%(left)s).")
@@ -612,10 +616,18 @@ def credit_note_issue(
     )
     note.issue_date = today
     note.contribution_rate = original.contribution_rate
+    # The credit note that credits what is left takes what is left of the contribution: three thirds of
+    # 0.23 are 0.08 + 0.08 + 0.07, not 3 × 0.08 (which would leave −0.01 contribution, +0.01 budget).
+    contribution_left = original.contribution - (
+        Invoice.objects.for_cooperative(cooperative)
+        .filter(original=original, kind=Invoice.Kind.CREDIT_NOTE)
+        .aggregate(total=Sum("contribution"))["total"]
+        or ZERO
+    )
     note.contribution = (
-        original.contribution
-        if note.gross_total == original.gross_total
-        else percent_of(note.net_total, original.contribution_rate or ZERO)
+        contribution_left
+        if note.gross_total == remaining
+        else min(percent_of(note.net_total, original.contribution_rate or ZERO), contribution_left)
     )
     _client_snapshot(note)
     note.legal_note = original.legal_note
@@ -652,6 +664,44 @@ def credit_note_issue(
         cooperative_id=cooperative.pk, invoice_id=note.pk
     )
     return note
+
+
+def _remainder_lines(
+    cooperative: Cooperative, original: Invoice, originals: Sequence[InvoiceLine]
+) -> list[InvoiceLine]:
+    """What earlier partial credit notes left of an invoice: one line per VAT rate, net and VAT as left."""
+    left: dict[tuple[str, Decimal], list[Decimal]] = {}
+    for line in originals:
+        amounts = left.setdefault((line.vat_category, line.vat_rate), [ZERO, ZERO])
+        amounts[0] += line.net_amount
+        amounts[1] += line.vat_amount
+    credited = (
+        InvoiceLine.objects.for_cooperative(cooperative)
+        .filter(invoice__original=original, invoice__kind=Invoice.Kind.CREDIT_NOTE)
+        .values("vat_category", "vat_rate")
+        .annotate(net=Sum("net_amount"), vat=Sum("vat_amount"))
+        .order_by()
+    )
+    for row in credited:
+        amounts = left.setdefault((row["vat_category"], row["vat_rate"]), [ZERO, ZERO])
+        amounts[0] -= row["net"]
+        amounts[1] -= row["vat"]
+    description = _("Remaining amount of invoice %(number)s") % {"number": original.number}
+    return [
+        InvoiceLine(
+            cooperative=cooperative,
+            description=description,
+            quantity=Decimal("1.000"),
+            unit="LS",
+            unit_price=max(net, ZERO),
+            vat_category=category,
+            vat_rate=rate,
+            net_amount=max(net, ZERO),
+            vat_amount=max(vat, ZERO),
+        )
+        for (category, rate), (net, vat) in sorted(left.items(), key=lambda g: (g[0][0], -g[0][1]))
+        if net > 0 or vat > 0
+    ]
 
 
 @transaction.atomic
