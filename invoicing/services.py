@@ -94,14 +94,20 @@ def vat_rates_on(*, country: str, on: date) -> dict[str, Decimal]:
     return {row.code: row.rate for row in rows.order_by("code", "-valid_from")}
 
 
-def resolve_vat(*, country: str, on: date, value: str) -> tuple[str, Decimal]:
-    """(EN 16931 category, rate) for what a person typed: a rate valid on `on`, a code, or a treatment."""
+def resolve_vat(
+    *, country: str, on: date, value: str, rates: dict[str, Decimal] | None = None
+) -> tuple[str, Decimal]:
+    """(EN 16931 category, rate) for what a person typed: a rate valid on `on`, a code, or a treatment.
+
+    `rates`: the rates valid on `on`, when the caller already has them (one query per invoice, not per line).
+    """
     key = str(value).strip().lower().replace("%", "").replace(",", ".")
     if key in ("reverse_charge", "ae"):
         return InvoiceLine.VatCategory.REVERSE_CHARGE, ZERO
     if key in ("exempt", "e"):
         return InvoiceLine.VatCategory.EXEMPT, ZERO
-    rates = vat_rates_on(country=country, on=on)
+    if rates is None:
+        rates = vat_rates_on(country=country, on=on)
     if key in rates:
         return InvoiceLine.VatCategory.STANDARD, rates[key]
     try:
@@ -130,6 +136,7 @@ def _build_lines(cooperative: Cooperative, invoice: Invoice, lines: Sequence[Lin
             _("An invoice needs at least one line."), details={"lines": [_("Add a line.")]}
         )
     on = invoice.service_date or invoice.service_period_end or timezone.localdate()
+    rates: dict[str, Decimal] | None = None  # read once, when the first line names a rate
     built: list[InvoiceLine] = []
     for position, line in enumerate(lines, start=1):
         quantity = _decimal(line.quantity, "quantity", _("quantity"))
@@ -154,7 +161,14 @@ def _build_lines(cooperative: Cooperative, invoice: Invoice, lines: Sequence[Lin
                 _("Line %(n)s: describe what was delivered.") % {"n": position},
                 details={"description": [_("Required.")]},
             )
-        category, rate = resolve_vat(country=cooperative.country, on=on, value=line.vat_rate)
+        if rates is None and str(line.vat_rate).strip().lower() not in (
+            "reverse_charge",
+            "ae",
+            "exempt",
+            "e",
+        ):
+            rates = vat_rates_on(country=cooperative.country, on=on)
+        category, rate = resolve_vat(country=cooperative.country, on=on, value=line.vat_rate, rates=rates)
         net = quantize_money(quantity * quantize_money(price))
         built.append(
             InvoiceLine(
@@ -454,9 +468,8 @@ def invoice_issue(
             % {"status": status_in_sentence(project.get_status_display())},
             conflict=True,
         )
-    owner_self_issue = (
-        invoicing_settings(cooperative=cooperative).members_may_issue and project.owner_id == actor.pk
-    )
+    series = invoicing_settings(cooperative=cooperative)
+    owner_self_issue = series.members_may_issue and project.owner_id == actor.pk
     if not owner_self_issue:
         if actor.role not in ISSUER_ROLES:
             raise ApplicationError(_("An advisor or a finance person issues invoices."))
@@ -476,7 +489,6 @@ def invoice_issue(
             conflict=True,
         )
     today = on or timezone.localdate()
-    series = invoicing_settings(cooperative=cooperative)
     number = _next_number(cooperative, Invoice.Kind.INVOICE, today.year)
     invoice.project = project
     invoice.number = series.invoice_number_format.format(year=today.year, number=number)

@@ -175,7 +175,8 @@ def journal_post(
                     credit=p.credit,
                     kind=p.kind,
                     description=(p.description or description)[:300],
-                    project=p.project or p.account.project,
+                    # The id, not the object: reading `account.project` loaded a project per budget line.
+                    project_id=p.project.pk if p.project is not None else p.account.project_id,
                     date=date,
                 )
                 for p in lines
