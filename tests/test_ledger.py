@@ -304,7 +304,9 @@ def test_replay_with_the_same_lines_returns_the_earlier_entry(books):
         postings=[Posting(bank, credit=Decimal("10")), Posting(payable, debit=Decimal("10.00"), kind="fee")],
     )
     assert (again, created) == (entry, False)
-    assert entry.lines_hash == lines_hash([(payable.pk, Decimal("10.00"), Decimal(0)), (bank.pk, 0, 10)])
+    assert entry.lines_hash == lines_hash(
+        [(payable.pk, Decimal("10.00"), Decimal(0)), (bank.pk, Decimal(0), Decimal(10))]
+    )
     assert JournalEntry.objects.for_cooperative(coop).count() == 1
 
 
