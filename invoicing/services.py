@@ -136,7 +136,7 @@ def _build_lines(cooperative: Cooperative, invoice: Invoice, lines: Sequence[Lin
             _("An invoice needs at least one line."), details={"lines": [_("Add a line.")]}
         )
     on = invoice.service_date or invoice.service_period_end or timezone.localdate()
-    rates: dict[str, Decimal] | None = None  # read once, when the first line names a rate
+    rates = vat_rates_on(country=cooperative.country, on=on)  # once per invoice, not once per line
     built: list[InvoiceLine] = []
     for position, line in enumerate(lines, start=1):
         quantity = _decimal(line.quantity, "quantity", _("quantity"))
@@ -161,13 +161,6 @@ def _build_lines(cooperative: Cooperative, invoice: Invoice, lines: Sequence[Lin
                 _("Line %(n)s: describe what was delivered.") % {"n": position},
                 details={"description": [_("Required.")]},
             )
-        if rates is None and str(line.vat_rate).strip().lower() not in (
-            "reverse_charge",
-            "ae",
-            "exempt",
-            "e",
-        ):
-            rates = vat_rates_on(country=cooperative.country, on=on)
         category, rate = resolve_vat(country=cooperative.country, on=on, value=line.vat_rate, rates=rates)
         net = quantize_money(quantity * quantize_money(price))
         built.append(
