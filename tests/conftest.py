@@ -104,5 +104,10 @@ def _deferred_constraints_checked(request: pytest.FixtureRequest) -> Iterator[No
         return
     request.getfixturevalue("db")  # set up first, so torn down (rolled back) after this check
     yield
+    check_deferred_constraints()
+
+
+def check_deferred_constraints() -> None:
+    """Run the deferred constraint triggers now, as COMMIT would (raises IntegrityError if one refuses)."""
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

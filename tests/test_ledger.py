@@ -23,6 +23,7 @@ from projects.ledger import (
 )
 from projects.models import Account, JournalEntry, JournalLine
 from smartprod.core.errors import ApplicationError, IdempotencyConflict
+from tests.conftest import check_deferred_constraints
 from tests.factories import CooperativeFactory
 
 TYPES = [
@@ -386,3 +387,17 @@ def test_migration_backfills_the_lines_hash_of_existing_entries():
     # The backfill switched the immutability trigger off for itself only.
     with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
         JournalEntry.objects.for_cooperative(coop).update(description="changed")
+
+
+def test_each_db_test_ends_with_the_deferred_ledger_checks(request, books):
+    """conftest fires the deferred triggers before the test's rollback; here is what that catches."""
+    coop, _entry, bank, _payable = books
+    assert "_deferred_constraints_checked" in request.fixturenames  # autouse: wraps every db test
+    with pytest.raises(IntegrityError, match="has 1 line"), transaction.atomic():
+        entry = JournalEntry.objects.create(
+            cooperative=coop, idempotency_key="one-sided", date=date(2026, 1, 1), description="x"
+        )
+        JournalLine.objects.create(
+            cooperative=coop, entry=entry, account=bank, debit=Decimal("5.00"), date=date(2026, 1, 1)
+        )
+        check_deferred_constraints()  # what the fixture runs at teardown: refused
