@@ -8,6 +8,7 @@ frozen by the database anyway.
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +50,7 @@ from members.models import Membership
 from smartprod.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
 from smartprod.core.admin_site import staff_role
 from smartprod.core.errors import ApplicationError
+from smartprod.core.idempotency import IdempotentRequest
 from smartprod.core.tenancy import STAFF_ROLES
 
 ISSUER_ROLES = ("advisor", "finance", "admin")
@@ -107,6 +109,16 @@ class PaymentForm(ActionForm):
         required=False,
         help_text=_("Book more than the open amount; the difference is the client's credit."),
     )
+    # One-time token, new each time the form is shown: a second submit of the same page (double click,
+    # reload, back button) books nothing new.
+    token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def idempotent(self, invoice: Invoice) -> IdempotentRequest | None:
+        data = self.cleaned_data
+        if not data.get("token"):
+            return None
+        request = {k: data[k] for k in ("amount", "date", "allow_overpayment")}
+        return IdempotentRequest(f"form:{data['token']}:{invoice.pk}", request)
 
 
 class ReasonForm(ActionForm):
@@ -473,7 +485,8 @@ class InvoiceAdmin(TenantAdmin):
     @admin.action(description=_("Record a payment…"), permissions=["finance"])
     def record_payment(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> HttpResponse | None:
         form = PaymentForm(
-            request.POST if "apply" in request.POST else None, initial={"date": timezone.localdate()}
+            request.POST if "apply" in request.POST else None,
+            initial={"date": timezone.localdate(), "token": uuid.uuid4().hex},
         )
         if form.is_bound and form.is_valid():
             actor, data = _actor(request), form.cleaned_data
@@ -487,6 +500,7 @@ class InvoiceAdmin(TenantAdmin):
                     amount=data["amount"] if data["amount"] is not None else invoice.open_amount,
                     date=data["date"],
                     allow_overpayment=data["allow_overpayment"],
+                    idempotent=form.idempotent(invoice),
                 ),
                 _("%(count)d payment(s) recorded."),
             )

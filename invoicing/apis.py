@@ -53,9 +53,20 @@ from smartprod.core.api import (
     require_permission,
 )
 from smartprod.core.errors import ApplicationError
+from smartprod.core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from smartprod.core.idempotency import IdempotentRequest, idempotency_key_parse
 
 STAFF_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
 MAX_STATEMENT_BYTES = 20 * 1024 * 1024
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Optional, at most 255 characters, unique per request (e.g. a UUID). A retry with the same "
+    "key and body books nothing new and answers with the first result; the same key with another body "
+    "answers 409.",
+)
 
 
 def _lines(rows: list[dict[str, Any]]) -> list[LineInput]:
@@ -233,12 +244,22 @@ class InvoicePaymentsApi(InvoiceApi):
     @extend_schema(
         tags=["payments"],
         request=PaymentInputSerializer,
-        responses={201: PaymentOutputSerializer},
-        description="Finance only. More than the open amount only with `allow_overpayment` (409 otherwise).",
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={
+            201: PaymentOutputSerializer,
+            409: OpenApiResponse(
+                description="more than the open amount without `allow_overpayment`, or the Idempotency-Key "
+                "was used before with another request"
+            ),
+        },
+        description="Finance only. More than the open amount only with `allow_overpayment` (409 otherwise). "
+        "Send an `Idempotency-Key` header to make retries safe: the same key and body again answer 201 "
+        "with the payment booked the first time.",
     )
     def post(self, request: Request, invoice_id: int) -> Response:
         invoice = self.get_invoice(invoice_id)
         require_permission(request, self, IsFinance)
+        key = idempotency_key_parse(request.headers.get(IDEMPOTENCY_HEADER))
         data = parse(PaymentInputSerializer, request.data)
         payment = services.payment_record(
             cooperative=self.cooperative,
@@ -247,6 +268,7 @@ class InvoicePaymentsApi(InvoiceApi):
             amount=data["amount"],
             date=data["date"],
             allow_overpayment=data["allow_overpayment"],
+            idempotent=IdempotentRequest(key, data) if key is not None else None,
         )
         return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
 

@@ -36,6 +36,7 @@ from projects.ledger import journal_post as _journal_post
 from projects.models import Account, JournalLine, Project
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, status_in_sentence
+from smartprod.core.idempotency import IdempotentRequest, idempotency_claim, idempotency_complete
 from smartprod.core.money import ZERO, percent_of, quantize_money
 
 ISSUER_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
@@ -92,8 +93,13 @@ def vat_rates_on(*, country: str, on: date) -> dict[str, Decimal]:
     return {row.code: row.rate for row in rows.order_by("code", "-valid_from")}
 
 
-def resolve_vat(*, country: str, on: date, value: str) -> tuple[str, Decimal]:
-    """(EN 16931 category, rate) for what a person typed: a rate valid on `on`, a code, or a treatment."""
+def resolve_vat(
+    *, country: str, on: date, value: str, rates: dict[str, Decimal] | None = None
+) -> tuple[str, Decimal]:
+    """(EN 16931 category, rate) for what a person typed: a rate valid on `on`, a code, or a treatment.
+
+    `rates`: the rates valid on `on`, when the caller already has them (one query per invoice, not per line).
+    """
     key = str(value).strip().lower().replace("%", "").replace(",", ".")
     if key in ("reverse_charge", "ae"):
         return InvoiceLine.VatCategory.REVERSE_CHARGE, ZERO
@@ -101,7 +107,8 @@ def resolve_vat(*, country: str, on: date, value: str) -> tuple[str, Decimal]:
         return InvoiceLine.VatCategory.EXEMPT, ZERO
     if key in ("not_taxable", "o"):
         return InvoiceLine.VatCategory.NOT_TAXABLE, ZERO
-    rates = vat_rates_on(country=country, on=on)
+    if rates is None:
+        rates = vat_rates_on(country=country, on=on)
     if key in rates:
         return InvoiceLine.VatCategory.STANDARD, rates[key]
     try:
@@ -129,6 +136,7 @@ def _build_lines(cooperative: Cooperative, invoice: Invoice, lines: Sequence[Lin
             _("An invoice needs at least one line."), details={"lines": [_("Add a line.")]}
         )
     on = invoice.service_date or invoice.service_period_end or timezone.localdate()
+    rates = vat_rates_on(country=cooperative.country, on=on)  # once per invoice, not once per line
     built: list[InvoiceLine] = []
     for position, line in enumerate(lines, start=1):
         quantity = _decimal(line.quantity, "quantity", _("quantity"))
@@ -153,7 +161,7 @@ def _build_lines(cooperative: Cooperative, invoice: Invoice, lines: Sequence[Lin
                 _("Line %(n)s: describe what was delivered.") % {"n": position},
                 details={"description": [_("Required.")]},
             )
-        category, rate = resolve_vat(country=cooperative.country, on=on, value=line.vat_rate)
+        category, rate = resolve_vat(country=cooperative.country, on=on, value=line.vat_rate, rates=rates)
         net = quantize_money(quantity * quantize_money(price))
         built.append(
             InvoiceLine(
@@ -463,9 +471,8 @@ def invoice_issue(
             % {"status": status_in_sentence(project.get_status_display())},
             conflict=True,
         )
-    owner_self_issue = (
-        invoicing_settings(cooperative=cooperative).members_may_issue and project.owner_id == actor.pk
-    )
+    series = invoicing_settings(cooperative=cooperative)
+    owner_self_issue = series.members_may_issue and project.owner_id == actor.pk
     if not owner_self_issue:
         if actor.role not in ISSUER_ROLES:
             raise ApplicationError(_("An advisor or a finance person issues invoices."))
@@ -489,7 +496,6 @@ def invoice_issue(
             conflict=True,
         )
     today = on or timezone.localdate()
-    series = invoicing_settings(cooperative=cooperative)
     number = _next_number(cooperative, Invoice.Kind.INVOICE, today.year)
     invoice.project = project
     invoice.number = series.invoice_number_format.format(year=today.year, number=number)
@@ -587,7 +593,9 @@ def credit_note_issue(
         exemption_note=original.exemption_note,
     )
     originals = list(InvoiceLine.objects.for_cooperative(cooperative).filter(invoice=original))
-    if lines is None:
+    if lines is None and original.credited_total:
+        built = _remainder_lines(cooperative, original, originals)
+    elif lines is None:
         built = [
             InvoiceLine(
                 cooperative=cooperative,
@@ -613,6 +621,8 @@ def credit_note_issue(
             )
     _apply_totals(note, built)
     remaining = original.gross_total - original.credited_total
+    if note.gross_total <= 0:
+        raise ApplicationError(_("Nothing is left to credit on this invoice."), conflict=True)
     if note.gross_total > remaining:
         raise ApplicationError(
             _("The credit note (%(amount)s) is more than what is left to credit (%(left)s).")
@@ -626,10 +636,18 @@ def credit_note_issue(
     )
     note.issue_date = today
     note.contribution_rate = original.contribution_rate
+    # The credit note that credits what is left takes what is left of the contribution: three thirds of
+    # 0.23 are 0.08 + 0.08 + 0.07, not 3 × 0.08 (which would leave −0.01 contribution, +0.01 budget).
+    contribution_left = original.contribution - (
+        Invoice.objects.for_cooperative(cooperative)
+        .filter(original=original, kind=Invoice.Kind.CREDIT_NOTE)
+        .aggregate(total=Sum("contribution"))["total"]
+        or ZERO
+    )
     note.contribution = (
-        original.contribution
-        if note.gross_total == original.gross_total
-        else percent_of(note.net_total, original.contribution_rate or ZERO)
+        contribution_left
+        if note.gross_total == remaining
+        else min(percent_of(note.net_total, original.contribution_rate or ZERO), contribution_left)
     )
     _client_snapshot(note)
     note.legal_note = original.legal_note
@@ -723,6 +741,44 @@ def _allocate(amount: Decimal, charges: DunningCharges) -> tuple[Decimal, Decima
     return costs, interest, amount - costs - interest
 
 
+def _remainder_lines(
+    cooperative: Cooperative, original: Invoice, originals: Sequence[InvoiceLine]
+) -> list[InvoiceLine]:
+    """What earlier partial credit notes left of an invoice: one line per VAT rate, net and VAT as left."""
+    left: dict[tuple[str, Decimal], list[Decimal]] = {}
+    for line in originals:
+        amounts = left.setdefault((line.vat_category, line.vat_rate), [ZERO, ZERO])
+        amounts[0] += line.net_amount
+        amounts[1] += line.vat_amount
+    credited = (
+        InvoiceLine.objects.for_cooperative(cooperative)
+        .filter(invoice__original=original, invoice__kind=Invoice.Kind.CREDIT_NOTE)
+        .values("vat_category", "vat_rate")
+        .annotate(net=Sum("net_amount"), vat=Sum("vat_amount"))
+        .order_by()
+    )
+    for row in credited:
+        amounts = left.setdefault((row["vat_category"], row["vat_rate"]), [ZERO, ZERO])
+        amounts[0] -= row["net"]
+        amounts[1] -= row["vat"]
+    description = _("Remaining amount of invoice %(number)s") % {"number": original.number}
+    return [
+        InvoiceLine(
+            cooperative=cooperative,
+            description=description,
+            quantity=Decimal("1.000"),
+            unit="LS",
+            unit_price=max(net, ZERO),
+            vat_category=category,
+            vat_rate=rate,
+            net_amount=max(net, ZERO),
+            vat_amount=max(vat, ZERO),
+        )
+        for (category, rate), (net, vat) in sorted(left.items(), key=lambda g: (g[0][0], -g[0][1]))
+        if net > 0 or vat > 0
+    ]
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -734,6 +790,7 @@ def payment_record(
     allow_overpayment: bool = False,
     bank_entry: Any = None,
     idempotency_key: str | None = None,
+    idempotent: IdempotentRequest | None = None,
 ) -> Payment:
     """Book a client payment. More than what is owed only when confirmed (the client's credit) or when the
     bank says the money arrived.
@@ -742,12 +799,27 @@ def payment_record(
     see `_allocate`): bank → dunning income for that part, bank → receivable for the rest, in one
     journal entry under one idempotency key (the bank entry's reference, or the invoice's next payment),
     so booking the same event again books nothing.
+
+    `idempotent` carries a client's key (API header, page form token): the same key and request again
+    returns the payment booked the first time — also when both arrive at once —, the same key with another
+    request raises IdempotencyConflict. `idempotency_key` overrides the ledger key of the posting.
     """
     _check_same(cooperative, invoice)
     if actor is not None:
         _check_same(cooperative, actor)
         if actor.role not in FINANCE_ROLES:
             raise ApplicationError(_("Only finance staff record payments."))
+    claim = None
+    if idempotent is not None:
+        # Before the invoice lock and any check of the invoice's state: a replay of a payment that has
+        # settled the invoice meanwhile answers with that payment, not with "more than open".
+        claim = idempotency_claim(
+            cooperative=cooperative,
+            operation="invoicing.payment_record",
+            idempotent=IdempotentRequest(idempotent.key, {**idempotent.request, "invoice": invoice.pk}),
+        )
+        if claim.result_id:
+            return Payment.objects.for_cooperative(cooperative).get(pk=int(claim.result_id))
     amount = quantize_money(_decimal(amount, "amount", _("amount")))
     if amount <= 0:
         raise ApplicationError(_("A payment must be positive."), details={"amount": [_("Must be above 0.")]})
@@ -841,6 +913,8 @@ def payment_record(
         recorded_by=actor.user if actor else None,
         journal_entry=entry,
     )
+    if claim is not None:
+        idempotency_complete(record=claim, result=payment)
     invoice.paid_total += principal
     _refresh_status(invoice)
     invoice.save(update_fields=["paid_total", "status"])

@@ -1,13 +1,18 @@
 """The double-entry ledger: the one place money is posted.
 
 Every posting names its business event with an idempotency key unique per cooperative, so posting the
-same event twice posts once. Entries are balanced (checked here and again by PostgreSQL at commit) and
-immutable (database triggers refuse UPDATE and DELETE); mistakes are reversed by a new entry.
+same event twice posts once. The entry stores a hash of its lines: a replay of a key with the same lines
+returns the earlier entry, a replay with other lines is an IdempotencyConflict — never a silent success.
+Amounts arrive rounded to the cent (the caller rounds, once, where the business rule says how); the
+ledger refuses anything else instead of rounding it again. Entries are balanced (checked here and again
+by PostgreSQL at commit) and immutable (database triggers refuse UPDATE and DELETE); mistakes are
+reversed by a new entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,7 +22,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from members.models import Cooperative, User
 from projects.models import Account, Client, JournalEntry, JournalLine, Project
-from smartprod.core.errors import ApplicationError
+from smartprod.core.errors import ApplicationError, IdempotencyConflict
 from smartprod.core.money import ZERO, quantize_money
 
 SYSTEM_ACCOUNTS: dict[str, tuple[str, str]] = {
@@ -79,12 +84,36 @@ def account_get(
         return Account.objects.for_cooperative(cooperative).get(**lookup)
 
 
+def lines_hash(lines: Iterable[tuple[int, Decimal, Decimal]]) -> str:
+    """sha256 of an entry's lines as (account id, debit, credit): canonical "account:D|C:amount" rows, sorted.
+
+    Order, line kinds and descriptions do not count; which account moves how much in which direction does.
+    Migration projects 0007 holds a frozen copy of this function to backfill older entries: keep them equal.
+    """
+    rows = sorted(
+        f"{account_id}:D:{quantize_money(debit)}" if debit else f"{account_id}:C:{quantize_money(credit)}"
+        for account_id, debit, credit in lines
+    )
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
+def _cents(amount: Decimal, account: Account) -> Decimal:
+    """The amount as stored (two places), refusing anything that would need rounding."""
+    rounded = quantize_money(amount)
+    if rounded != amount:
+        raise ApplicationError(
+            "Ledger amounts are rounded to the cent before posting; the ledger does not round.",
+            details={"account": account.code, "amount": str(amount)},
+        )
+    return rounded
+
+
 def _validated(cooperative: Cooperative, postings: Sequence[Posting]) -> list[Posting]:
     if len(postings) < 2:
         raise ApplicationError("A journal entry needs at least two lines.")
     clean: list[Posting] = []
     for p in postings:
-        debit, credit = quantize_money(p.debit), quantize_money(p.credit)
+        debit, credit = _cents(p.debit, p.account), _cents(p.credit, p.account)
         if debit < 0 or credit < 0 or (debit > 0) == (credit > 0):
             raise ApplicationError(
                 "Each ledger line is either a positive debit or a positive credit.",
@@ -117,21 +146,24 @@ def journal_post(
 ) -> tuple[JournalEntry, bool]:
     """Post one balanced entry for one business event; returns (entry, created).
 
-    Posting a key that was posted before returns the earlier entry and posts nothing (also when two
-    transactions race: the unique constraint decides, the loser takes the winner's entry).
+    Posting a key that was posted before with the same lines returns the earlier entry and posts nothing
+    (also when two transactions race: the unique constraint decides, the loser takes the winner's entry);
+    the same key with other lines raises IdempotencyConflict. Amounts must already be whole cents.
     Runs inside the caller's transaction, so the posting commits or rolls back with the business change.
     """
+    lines = _validated(cooperative, postings)
+    digest = lines_hash((p.account.pk, p.debit, p.credit) for p in lines)
     existing = (
         JournalEntry.objects.for_cooperative(cooperative).filter(idempotency_key=idempotency_key).first()
     )
     if existing is not None:
-        return existing, False
-    lines = _validated(cooperative, postings)
+        return _replayed(existing, digest), False
     try:
         with transaction.atomic():
             entry = JournalEntry.objects.create(
                 cooperative=cooperative,
                 idempotency_key=idempotency_key,
+                lines_hash=digest,
                 date=date,
                 description=description[:300],
                 source_type=source._meta.label if source is not None else "",
@@ -150,7 +182,8 @@ def journal_post(
                     event=p.event,
                     reference=p.reference[:200],
                     description=(p.description or description)[:300],
-                    project=p.project or p.account.project,
+                    # The id, not the object: reading `account.project` loaded a project per budget line.
+                    project_id=p.project.pk if p.project is not None else p.account.project_id,
                     date=date,
                 )
                 for p in lines
@@ -161,8 +194,18 @@ def journal_post(
         )
         if winner is None:
             raise
-        return winner, False
+        return _replayed(winner, digest), False
     return entry, True
+
+
+def _replayed(entry: JournalEntry, digest: str) -> JournalEntry:
+    if entry.lines_hash != digest:
+        raise IdempotencyConflict(
+            f"The ledger key {entry.idempotency_key!r} was posted before with other lines; "
+            "one business event cannot post two different entries.",
+            details={"idempotency_key": entry.idempotency_key, "entry": entry.pk},
+        )
+    return entry
 
 
 def journal_reverse(

@@ -342,6 +342,8 @@ class JournalEntry(TenantModel):
     """A balanced, immutable posting of one business event. Mistakes are reversed, never edited."""
 
     idempotency_key = models.CharField(_("idempotency key"), max_length=120)
+    # sha256 of the lines (account, side, amount; sorted): a replay of the key must bring the same lines.
+    lines_hash = models.CharField(_("lines hash"), max_length=64, editable=False)
     date = models.DateField(_("date"))
     description = models.CharField(_("description"), max_length=300)
     reverses = models.OneToOneField(

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -84,3 +85,29 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
 
         request.getfixturevalue("transactional_db")
         load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _deferred_constraints_checked(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test inside one rolled-back transaction never reaches COMMIT, so the ledger's deferred constraint
+    triggers (balanced entries, at least two lines, one cooperative) would never fire. Fire them at the
+    end of the test, before pytest-django rolls back: a test that leaves the books broken fails."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    transactional = (
+        (marker is not None and marker.kwargs.get("transaction"))
+        or "transactional_db" in names
+        or "live_server" in names
+    )
+    if transactional or (marker is None and "db" not in names):
+        yield  # committed transactions check themselves; no database, nothing to check
+        return
+    request.getfixturevalue("db")  # set up first, so torn down (rolled back) after this check
+    yield
+    check_deferred_constraints()
+
+
+def check_deferred_constraints() -> None:
+    """Run the deferred constraint triggers now, as COMMIT would (raises IntegrityError if one refuses)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -4,6 +4,7 @@ the camt.053 import — and that nobody outside an invoice's project learns it e
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,7 @@ from invoicing import services
 from invoicing.lib.camt import build_camt053
 from invoicing.models import BankEntry, Invoice, InvoiceLine, NumberCounter, Payment, WriteOff
 from projects import services as project_services
+from projects.models import JournalEntry
 from tests.invoicing_helpers import draft, issued
 from tests.projects_helpers import approved_project
 
@@ -760,3 +762,158 @@ def test_schema_documents_the_invoice_endpoints(coop, owner, api_for):
         in schema["paths"]["/api/invoices/{invoice_id}/pdf/"]["get"]["responses"]["200"]["content"]
     )
     assert "requestBody" in schema["paths"]["/api/invoices/{invoice_id}/payments/"]["post"]
+
+
+# --- Idempotency-Key: a retried payment books once --------------------------------------------------------
+
+
+def test_payment_replayed_with_the_same_key_and_body_answers_the_same_payment(
+    coop, owner, advisor, finance, project, api_for
+):
+    invoice = issued(coop, owner, advisor, project)
+    api = api_for(finance)
+    body = {"amount": "500.00", "date": today().isoformat()}
+
+    first = api.post(url(invoice, "payments/"), body, format="json", HTTP_IDEMPOTENCY_KEY="pay-7f3a")
+    again = api.post(url(invoice, "payments/"), body, format="json", HTTP_IDEMPOTENCY_KEY="pay-7f3a")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert Payment.objects.for_cooperative(coop).count() == 1
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.paid_total) == ("partially_paid", Decimal("500.00"))
+
+
+def test_payment_replay_of_a_settling_payment_answers_it_not_more_than_open(
+    coop, owner, advisor, finance, project, api_for
+):
+    invoice = issued(coop, owner, advisor, project)
+    api = api_for(finance)
+    body = {"amount": "1200.00", "date": today().isoformat()}
+
+    first = api.post(url(invoice, "payments/"), body, format="json", HTTP_IDEMPOTENCY_KEY="settle")
+    again = api.post(url(invoice, "payments/"), body, format="json", HTTP_IDEMPOTENCY_KEY="settle")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.paid_total) == ("paid", Decimal("1200.00"))
+
+
+@pytest.mark.parametrize(
+    "other",
+    [{"amount": "500.01"}, {"date": "2026-01-02"}, {"allow_overpayment": True}, {"invoice": "other"}],
+    ids=["amount", "date", "overpayment flag", "invoice"],
+)
+def test_payment_with_a_used_key_and_another_body_is_a_conflict(
+    coop, owner, advisor, finance, project, api_for, other
+):
+    invoice, second = issued(coop, owner, advisor, project), issued(coop, owner, advisor, project)
+    api = api_for(finance)
+    body = {"amount": "500.00", "date": today().isoformat()}
+    api.post(url(invoice, "payments/"), body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+
+    target = second if other.pop("invoice", None) else invoice
+    response = api.post(
+        url(target, "payments/"), {**body, **other}, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "This idempotency key was already used for another request; send a new key.",
+        "details": {"Idempotency-Key": ["Already used for another request."]},
+    }
+    assert Payment.objects.for_cooperative(coop).count() == 1
+    assert Payment.objects.for_cooperative(coop).get().amount == Decimal("500.00")
+
+
+def test_payment_without_a_key_books_each_post_and_keys_are_per_cooperative(
+    coop, other_coop, owner, advisor, finance, project, api_for, make_member
+):
+    invoice = issued(coop, owner, advisor, project)
+    api = api_for(finance)
+    body = {"amount": "100.00", "date": today().isoformat()}
+
+    assert api.post(url(invoice, "payments/"), body, format="json").status_code == 201
+    assert api.post(url(invoice, "payments/"), body, format="json").status_code == 201  # two real payments
+    theirs_owner, theirs_advisor = make_member(other_coop), make_member(other_coop, role="advisor")
+    their_project = approved_project(other_coop, theirs_owner, theirs_advisor)
+    theirs = issued(other_coop, theirs_owner, theirs_advisor, their_project, ("Set", "1", "500.00", "19"))
+    their_api = api_for(make_member(other_coop, role="finance"))
+    mine = api.post(url(invoice, "payments/"), body, format="json", HTTP_IDEMPOTENCY_KEY="shared")
+    their = their_api.post(url(theirs, "payments/"), body, format="json", HTTP_IDEMPOTENCY_KEY="shared")
+
+    assert (mine.status_code, their.status_code) == (201, 201)
+    assert Payment.objects.for_cooperative(coop).count() == 3
+    assert Payment.objects.for_cooperative(other_coop).count() == 1
+
+
+@pytest.mark.parametrize("key", ["x" * 256, "tab\there"], ids=["too long", "not printable"])
+def test_a_malformed_idempotency_key_is_refused(coop, owner, advisor, finance, project, api_for, key):
+    invoice = issued(coop, owner, advisor, project)
+
+    response = api_for(finance).post(
+        url(invoice, "payments/"),
+        {"amount": "1.00", "date": today().isoformat()},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+    assert response.status_code == 400
+    assert response.json()["details"] == {
+        "Idempotency-Key": ["The Idempotency-Key must be at most 255 printable characters."]
+    }
+    assert not Payment.objects.for_cooperative(coop).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_identical_payment_posts_with_one_key_book_once(
+    coop, owner, advisor, finance, project, api_for
+):
+    invoice = issued(coop, owner, advisor, project)
+    clients = [api_for(finance) for _ in range(10)]
+    body = {"amount": "120.00", "date": today().isoformat()}
+    barrier = threading.Barrier(len(clients))
+    answers: list[tuple[int, Any]] = []
+    errors: list[BaseException] = []
+
+    def post(client: Any) -> None:
+        try:
+            barrier.wait(timeout=30)
+            response = client.post(
+                url(invoice, "payments/"), body, format="json", HTTP_IDEMPOTENCY_KEY="double-click"
+            )
+            answers.append((response.status_code, response.json()))
+        except BaseException as exc:  # surfaced by the asserts below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert [code for code, _ in answers] == [201] * 10
+    assert len({body["id"] for _, body in answers}) == 1
+    assert Payment.objects.for_cooperative(coop).count() == 1
+    assert (
+        JournalEntry.objects.for_cooperative(coop).filter(idempotency_key__startswith="payment:").count() == 1
+    )
+    invoice.refresh_from_db()
+    assert (invoice.paid_total, invoice.status) == (Decimal("120.00"), "partially_paid")
+
+
+def test_schema_documents_the_idempotency_key_header(coop, owner, api_for):
+    schema = api_for(owner).get("/api/schema/", {"format": "json"}).json()
+
+    operation = schema["paths"]["/api/invoices/{invoice_id}/payments/"]["post"]
+    header = next(p for p in operation["parameters"] if p["in"] == "header")
+    assert (header["name"], header.get("required", False), header["schema"]) == (
+        "Idempotency-Key",
+        False,
+        {"type": "string"},
+    )
+    assert "409" in operation["responses"]

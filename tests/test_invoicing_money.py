@@ -136,6 +136,92 @@ def test_full_credit_note_cancels_and_zeroes_everything(world):
     assert (budget.balance, budget.receivable) == (Decimal("0.00"), Decimal("0.00"))
 
 
+def _contribution_income(coop) -> Decimal:
+    income = account_get(cooperative=coop, type=Account.Type.CONTRIBUTION_INCOME)
+    return account_balance(cooperative=coop, account=income)
+
+
+def test_three_credit_notes_of_a_third_leave_nothing_in_budget_and_contribution(world):
+    coop, owner, advisor, _finance, project = world
+    invoice = issued(coop, owner, advisor, project, ("Work", "3", "1.00", "20"), on=date(2026, 5, 4))
+    assert (invoice.net_total, invoice.contribution) == (Decimal("3.00"), Decimal("0.23"))  # 0.225 → 0.23
+
+    notes = [
+        services.credit_note_issue(
+            cooperative=coop,
+            actor=advisor,
+            invoice=invoice,
+            reason=f"third {n}",
+            lines=[LineInput("Work", "1", "1.00", "20")],
+            on=date(2026, 5, 6),
+        )
+        for n in (1, 2, 3)
+    ]
+
+    # 0.075 → 0.08 twice; the last takes what is left: 0.07 (3 × 0.08 would leave −0.01).
+    assert [n.contribution for n in notes] == [Decimal("0.08"), Decimal("0.08"), Decimal("0.07")]
+    assert [n.gross_total for n in notes] == [Decimal("1.20")] * 3
+    budget = project_budget(cooperative=coop, project=project)
+    assert (budget.balance, budget.receivable) == (Decimal("0.00"), Decimal("0.00"))
+    assert _contribution_income(coop) == Decimal("0.00")
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.credited_total, invoice.open_amount) == (
+        "cancelled",
+        Decimal("3.60"),
+        Decimal("0.00"),
+    )
+
+
+def test_crediting_in_full_after_a_partial_credit_note_credits_what_is_left(world):
+    coop, owner, advisor, _finance, project = world
+    invoice = issued(
+        coop,
+        owner,
+        advisor,
+        project,
+        ("Design", "3", "33.33", "20"),
+        ("Print", "1", "10.01", "10"),
+        on=date(2026, 5, 4),
+    )
+    # net 99.99 + 10.01 = 110.00; VAT 20.00 + 1.00; contribution 8.25
+    services.credit_note_issue(
+        cooperative=coop,
+        actor=advisor,
+        invoice=invoice,
+        reason="one design less",
+        lines=[LineInput("Design", "1", "33.33", "20")],
+        on=date(2026, 5, 5),
+    )
+
+    rest = services.credit_note_issue(
+        cooperative=coop, actor=advisor, invoice=invoice, reason="cancelled", on=date(2026, 5, 6)
+    )
+
+    lines = list(InvoiceLine.objects.for_cooperative(coop).filter(invoice=rest).order_by("position"))
+    assert [(ln.description, ln.vat_rate, ln.net_amount, ln.vat_amount) for ln in lines] == [
+        (
+            f"Remaining amount of invoice {invoice.number}",
+            Decimal("20.00"),
+            Decimal("66.66"),
+            Decimal("13.33"),
+        ),
+        (
+            f"Remaining amount of invoice {invoice.number}",
+            Decimal("10.00"),
+            Decimal("10.01"),
+            Decimal("1.00"),
+        ),
+    ]
+    assert (rest.gross_total, rest.contribution) == (Decimal("91.00"), Decimal("5.75"))  # 8.25 − 2.50
+    budget = project_budget(cooperative=coop, project=project)
+    assert (budget.balance, budget.receivable) == (Decimal("0.00"), Decimal("0.00"))
+    assert _contribution_income(coop) == Decimal("0.00")
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.open_amount) == ("cancelled", Decimal("0.00"))
+    with pytest.raises(ApplicationError, match="Only issued invoices can be credited"):
+        services.credit_note_issue(cooperative=coop, actor=advisor, invoice=invoice, reason="again")
+
+
 def test_overpayment_only_when_confirmed_and_shown_as_credit(world):
     coop, owner, advisor, finance, project = world
     invoice = issued(coop, owner, advisor, project, ("Design", "1", "100.00", "20"))

@@ -542,6 +542,36 @@ def test_admin_payment_action_asks_for_amount_and_date_then_books(
     assert (invoice.status, invoice.paid_total) == ("partially_paid", Decimal("200.00"))
 
 
+def test_admin_payment_form_submitted_twice_books_once(coop, owner, advisor, finance, project, client_for):
+    invoice = issued(coop, owner, advisor, project)
+    client = client_for(finance)
+    form = client.post(
+        "/admin/invoicing/invoice/", {"action": "record_payment", "_selected_action": [invoice.pk]}
+    ).content.decode()
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', form)
+    assert token is not None
+    submit = {
+        "action": "record_payment",
+        "_selected_action": [invoice.pk],
+        "apply": "1",
+        "amount": "",  # the open amount: 1200.00 the first time, 0.00 the second
+        "date": timezone.localdate().isoformat(),
+        "token": token.group(1),
+    }
+
+    first = client.post("/admin/invoicing/invoice/", submit, follow=True).content.decode()
+    second = client.post("/admin/invoicing/invoice/", submit, follow=True).content.decode()
+
+    assert "1 payment(s) recorded." in first and "1 payment(s) recorded." in second
+    assert Payment.objects.for_cooperative(coop).count() == 1
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.paid_total) == ("paid", Decimal("1200.00"))
+    fresh = client.post(
+        "/admin/invoicing/invoice/", {"action": "record_payment", "_selected_action": [invoice.pk]}
+    ).content.decode()
+    assert token.group(1) not in fresh  # each time the form is shown, a new token
+
+
 def test_admin_payment_action_is_not_offered_to_an_advisor(coop, owner, advisor, project, client_for):
     invoice = issued(coop, owner, advisor, project)
     client = client_for(advisor)

@@ -13,9 +13,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from projects.ledger import Posting, account_balance, account_get, journal_post, journal_reverse
+from projects.ledger import (
+    Posting,
+    account_balance,
+    account_get,
+    journal_post,
+    journal_reverse,
+    lines_hash,
+)
 from projects.models import Account, JournalEntry, JournalLine
-from smartprod.core.errors import ApplicationError
+from smartprod.core.errors import ApplicationError, IdempotencyConflict
+from tests.conftest import check_deferred_constraints
 from tests.factories import CooperativeFactory
 
 TYPES = [
@@ -54,6 +62,7 @@ class LedgerPropertyTest(TestCase):
         coop = CooperativeFactory()
         accounts = [account_get(cooperative=coop, type=t) for t in TYPES]
         posted: dict[int, JournalEntry] = {}
+        hashes: dict[int, str] = {}
         for kind, key, lines in operations:
             before = JournalEntry.objects.for_cooperative(coop).count()
             if kind == "post":
@@ -63,17 +72,29 @@ class LedgerPropertyTest(TestCase):
                     else Posting(accounts[i], credit=Decimal(c) / 100)
                     for i, side, c in lines
                 ]
-                entry, created = journal_post(
-                    cooperative=coop,
-                    idempotency_key=f"event-{key}",
-                    date=date(2026, 1, 1),
-                    description="x",
-                    postings=postings,
-                )
-                # A repeated key posts nothing new, whatever lines it comes with.
+                digest = lines_hash((p.account.pk, p.debit, p.credit) for p in postings)
+
+                def post(postings: list[Posting] = postings, key: int = key) -> tuple[JournalEntry, bool]:
+                    return journal_post(
+                        cooperative=coop,
+                        idempotency_key=f"event-{key}",
+                        date=date(2026, 1, 1),
+                        description="x",
+                        postings=postings,
+                    )
+
+                if key in hashes and hashes[key] != digest:
+                    # A repeated key with other lines is refused, and posts nothing.
+                    with pytest.raises(IdempotencyConflict):
+                        post()
+                    assert JournalEntry.objects.for_cooperative(coop).count() == before
+                    continue
+                entry, created = post()
+                # A repeated key with the same lines posts nothing new and answers the first entry.
                 assert created == (key not in posted)
                 assert JournalEntry.objects.for_cooperative(coop).count() == before + int(created)
-                posted.setdefault(key, entry)
+                assert entry == posted.setdefault(key, entry)
+                assert entry.lines_hash == hashes.setdefault(key, digest)
             elif key in posted and posted[key].reverses_id is None:
                 original = posted[key]
                 if JournalEntry.objects.for_cooperative(coop).filter(reverses=original).exists():
@@ -261,3 +282,122 @@ def test_same_event_posted_concurrently_posts_once():
     assert len({pk for pk, _ in results}) == 1
     assert sum(created for _, created in results) == 1
     assert account_balance(cooperative=coop, account=bank) == Decimal("-100.00")
+
+
+def _pay(coop, bank, payable, *amounts: tuple[str, str], key: str = "e1"):
+    """Post under `key`: (debit on payable, credit on bank) pairs of amounts."""
+    postings = []
+    for debit, credit in amounts:
+        postings += [Posting(payable, debit=Decimal(debit)), Posting(bank, credit=Decimal(credit))]
+    return journal_post(
+        cooperative=coop, idempotency_key=key, date=date(2026, 1, 1), description="pay", postings=postings
+    )
+
+
+def test_replay_with_the_same_lines_returns_the_earlier_entry(books):
+    coop, entry, bank, payable = books
+    # Same accounts, sides and amounts, in another order and with other descriptions: the same event.
+    again, created = journal_post(
+        cooperative=coop,
+        idempotency_key="e1",
+        date=date(2026, 2, 1),
+        description="retried",
+        postings=[Posting(bank, credit=Decimal("10")), Posting(payable, debit=Decimal("10.00"), kind="fee")],
+    )
+    assert (again, created) == (entry, False)
+    assert entry.lines_hash == lines_hash(
+        [(payable.pk, Decimal("10.00"), Decimal(0)), (bank.pk, Decimal(0), Decimal(10))]
+    )
+    assert JournalEntry.objects.for_cooperative(coop).count() == 1
+
+
+@pytest.mark.parametrize(
+    "amounts",
+    [
+        [("10.01", "10.01")],  # another amount
+        [("5.00", "5.00"), ("5.00", "5.00")],  # the same total, split
+    ],
+)
+def test_replay_with_other_lines_is_a_conflict_not_the_earlier_entry(books, amounts):
+    coop, entry, bank, payable = books
+    with pytest.raises(IdempotencyConflict, match="posted before with other lines") as refused:
+        _pay(coop, bank, payable, *amounts)
+    assert refused.value.conflict is True
+    assert refused.value.details == {"idempotency_key": "e1", "entry": entry.pk}
+    assert JournalEntry.objects.for_cooperative(coop).count() == 1
+    assert account_balance(cooperative=coop, account=bank) == Decimal("-10.00")
+
+
+def test_replay_with_the_sides_swapped_is_a_conflict(books):
+    coop, _entry, bank, payable = books
+    with pytest.raises(IdempotencyConflict):
+        journal_post(
+            cooperative=coop,
+            idempotency_key="e1",
+            date=date(2026, 1, 1),
+            description="pay",
+            postings=[Posting(payable, credit=Decimal("10.00")), Posting(bank, debit=Decimal("10.00"))],
+        )
+
+
+@pytest.mark.parametrize("amount", ["10.005", "0.001", "3.333333"])
+def test_amounts_not_rounded_to_the_cent_are_refused_not_rounded(books, amount):
+    coop, _entry, bank, payable = books
+    with pytest.raises(ApplicationError, match="rounded to the cent") as refused:
+        _pay(coop, bank, payable, (amount, amount), key="unrounded")
+    assert refused.value.details["amount"] == amount
+    assert not JournalEntry.objects.for_cooperative(coop).filter(idempotency_key="unrounded").exists()
+
+
+def test_whole_cents_in_any_notation_are_posted(books):
+    coop, _entry, bank, payable = books
+    entry, created = _pay(coop, bank, payable, ("7", "7.0"), ("0.50", "0.500"), key="notation")
+    assert created
+    lines = JournalLine.objects.for_cooperative(coop).filter(entry=entry)
+    assert sorted((ln.debit, ln.credit) for ln in lines) == [
+        (Decimal("0.00"), Decimal("0.50")),
+        (Decimal("0.00"), Decimal("7.00")),
+        (Decimal("0.50"), Decimal("0.00")),
+        (Decimal("7.00"), Decimal("0.00")),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_backfills_the_lines_hash_of_existing_entries():
+    from django.db.migrations.executor import MigrationExecutor
+
+    coop = CooperativeFactory()
+    bank = account_get(cooperative=coop, type=Account.Type.BANK)
+    payable = account_get(cooperative=coop, type=Account.Type.PAYOUTS_PAYABLE)
+    with transaction.atomic():
+        first, _ = _pay(coop, bank, payable, ("10.00", "10.00"), key="old-1")
+    with transaction.atomic():
+        second, _ = _pay(coop, bank, payable, ("1.00", "1.00"), ("2.50", "2.50"), key="old-2")
+    expected = {first.pk: first.lines_hash, second.pk: second.lines_hash}
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("projects", "0005_client_reminder_fees_agreed")])  # drops the column
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())  # adds it again and backfills
+
+    stored = dict(JournalEntry.objects.for_cooperative(coop).values_list("pk", "lines_hash"))
+    assert stored == expected
+    assert len(set(stored.values())) == 2
+    # The backfill switched the immutability trigger off for itself only.
+    with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
+        JournalEntry.objects.for_cooperative(coop).update(description="changed")
+
+
+def test_each_db_test_ends_with_the_deferred_ledger_checks(request, books):
+    """conftest fires the deferred triggers before the test's rollback; here is what that catches."""
+    coop, _entry, bank, _payable = books
+    assert "_deferred_constraints_checked" in request.fixturenames  # autouse: wraps every db test
+    with pytest.raises(IntegrityError, match="has 1 line"), transaction.atomic():
+        entry = JournalEntry.objects.create(
+            cooperative=coop, idempotency_key="one-sided", date=date(2026, 1, 1), description="x"
+        )
+        JournalLine.objects.create(
+            cooperative=coop, entry=entry, account=bank, debit=Decimal("5.00"), date=date(2026, 1, 1)
+        )
+        check_deferred_constraints()  # what the fixture runs at teardown: refused

@@ -19,6 +19,17 @@ class ApplicationError(Exception):
         self.conflict = conflict
 
 
+class IdempotencyConflict(ApplicationError):
+    """An idempotency key seen before came back with other content: never a silent success (answered 409).
+
+    A replay with the same content returns the earlier result; this is the other case — two different
+    requests (or ledger postings) under one key, of which at most one can be what the key names.
+    """
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details=details, conflict=True)
+
+
 class TenantScopeError(RuntimeError):
     """A tenant-owned table was queried without naming the cooperative: fail closed, never return all rows."""
 

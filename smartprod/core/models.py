@@ -191,3 +191,30 @@ class Notification(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_id} ({self.event})"
+
+
+class IdempotencyRecord(TenantModel):
+    """A client-supplied idempotency key (the API's `Idempotency-Key` header, a page's one-time form token),
+    the hash of the request it came with, and what that request produced.
+
+    Written in the same transaction as the result, so a committed record always names its result. The key is
+    unique per cooperative: a replay with the same request gets the earlier result, another request under the
+    same key is refused (409). Any service can use it through `smartprod.core.idempotency`.
+    """
+
+    key = models.CharField(_("idempotency key"), max_length=255)
+    operation = models.CharField(_("operation"), max_length=80)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    result_type = models.CharField(_("result type"), max_length=80, blank=True)
+    result_id = models.CharField(_("result ID"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "key"], name="idempotency_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.key}"
