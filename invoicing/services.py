@@ -879,15 +879,18 @@ def payment_record(
             event=JournalLine.Event.PAYMENT,
             reference=invoice.number or "",
         ),
-        Posting(
-            account_get(cooperative=cooperative, type=Account.Type.DUNNING_INCOME),
-            credit=costs + interest,
-            project=invoice.project,
-            description=f"Dunning costs and interest {invoice.number}",
-            event=JournalLine.Event.PAYMENT,
-            reference=invoice.number or "",
-        ),
     ]
+    if costs + interest:  # the dunning-income account is looked up only when a letter's charges are paid
+        postings.append(
+            Posting(
+                account_get(cooperative=cooperative, type=Account.Type.DUNNING_INCOME),
+                credit=costs + interest,
+                project=invoice.project,
+                description=f"Dunning costs and interest {invoice.number}",
+                event=JournalLine.Event.PAYMENT,
+                reference=invoice.number or "",
+            )
+        )
     entry, created = _journal_post(
         cooperative=cooperative,
         idempotency_key=key[:120],

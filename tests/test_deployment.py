@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+import urllib.request
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -221,8 +222,8 @@ def processes_started_with(folder: Path) -> list[int]:
 
 @pytest.fixture
 def embedded_pg_dir():
-    """A data folder for an embedded PostgreSQL outside pytest's temporary folders. Run as root, pgserver
-    runs the server as the user "pgserver" and opens the path up for it, while any pytest session that
+    """A data folder for an embedded PostgreSQL outside pytest's temporary folders. Run as root, the server
+    runs as the user "embedded_postgres" and the path is opened up for it, while any pytest session that
     starts meanwhile makes /tmp/pytest-of-<user> private again."""
     parent = Path(tempfile.mkdtemp(prefix="smartprod-embedded-pg-"))
     yield parent / "pg"
@@ -456,6 +457,20 @@ def test_web_command_answers_the_compose_healthcheck(db, tmp_path):
             assert time.monotonic() < deadline, f"gunicorn did not listen on {port}:\n{log.read_text()}"
             time.sleep(0.2)
 
+        # The compose check starts after its start_period: a gunicorn worker that is still importing the app
+        # (WeasyPrint, ~10 s on a loaded 2-core machine) answers the first request late. Wait for that first
+        # answer, as the start_period does, then run the probe exactly as compose runs it.
+        warm = urllib.request.Request(
+            f"http://127.0.0.1:{port}/healthz/",
+            headers={"Host": "smart-at.example", "X-Forwarded-Proto": "https"},
+        )
+        while True:
+            try:
+                with urllib.request.urlopen(warm, timeout=60):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline + 60, f"gunicorn never answered:\n{log.read_text()}"
+                time.sleep(0.5)
         healthy = subprocess.run(probe, cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
         assert healthy.returncode == 0, healthy.stderr + log.read_text()
         # The check can fail: pointed at a port where nothing answers, it does.

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 SIZES = [1, 20]
 ISSUE = 32
-PAYMENT = 16
+PAYMENT = 18  # incl. the latest sent dunning letter and what earlier payments paid of its charges
 CREDIT_NOTE = 26
 PARTIAL_CREDIT_NOTE = 27  # + the VAT rates the typed lines name
 EXPENSE_APPROVE = 14
