@@ -62,6 +62,8 @@ class DocumentInline(TenantTabularInline):
 
     @admin.display(description=_("file"))
     def download(self, obj: Document) -> str:
+        if obj.pk is None:
+            return "–"  # the empty row a superuser may add (others see documents only)
         return format_html(
             '<a href="{}">{}</a>', reverse("document_download", args=[obj.pk]), obj.original_name
         )

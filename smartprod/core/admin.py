@@ -30,6 +30,32 @@ def _scope(queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
     return queryset.filter(cooperative=cooperative)
 
 
+class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A list filter on a foreign key to a tenant model offers only the request's cooperative's rows.
+
+    Django's own filter lists every row through the model's default manager, which fails closed for tenant
+    models (and would list other cooperatives' people if it did not).
+    """
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+        queryset = _scope(field.related_model._default_manager.get_queryset(), request)
+        limit = field.get_limit_choices_to() if hasattr(field, "get_limit_choices_to") else None
+        if limit:
+            queryset = queryset.complex_filter(limit)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in queryset]
+
+
+def _to_tenant_model(field: Any) -> bool:
+    related = getattr(field, "related_model", None)
+    return isinstance(related, type) and issubclass(related, TenantModel)
+
+
+admin.FieldListFilter.register(_to_tenant_model, TenantRelatedFieldListFilter, take_priority=True)
+
+
 class TenantScopedMixin:
     """Scopes the change list, the object lookup and every tenant foreign-key choice to the cooperative."""
 
