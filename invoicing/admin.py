@@ -43,6 +43,7 @@ from members.models import Membership
 from smartprod.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
 from smartprod.core.admin_site import staff_role
 from smartprod.core.errors import ApplicationError
+from smartprod.core.forms import DateInput
 from smartprod.core.tenancy import STAFF_ROLES
 
 ISSUER_ROLES = ("advisor", "finance", "admin")
@@ -95,7 +96,7 @@ class PaymentForm(ActionForm):
         min_value=Decimal("0.01"),
         help_text=_("Empty: each selected invoice's open amount, in full."),
     )
-    date = forms.DateField(label=_("Date received"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date received"), widget=DateInput())
     allow_overpayment = forms.BooleanField(
         label=_("Allow overpayment"),
         required=False,

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from members.validators import validate_iban
+from smartprod.core.forms import DateInput
 
 
 class MembershipApplicationForm(forms.Form):
@@ -20,7 +21,7 @@ class MembershipApplicationForm(forms.Form):
         label=_("Social insurance number"), max_length=40, required=False
     )
     date_of_birth = forms.DateField(
-        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date of birth"), required=False, widget=DateInput()
     )
     motivation = forms.CharField(label=_("What do you do?"), required=False, widget=forms.Textarea)
 

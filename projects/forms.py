@@ -13,20 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from members.models import Membership
 from projects.models import Client, Collaboration, Document, Project
 from smartprod.core.errors import ApplicationError
+from smartprod.core.forms import DateInput
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 MAX_DIGITS, DECIMAL_PLACES = 20, 2
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker wants ISO dates, whatever the page's language."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def money_field(label: StrOrPromise, *, positive: bool = False, **kwargs: Any) -> forms.DecimalField:

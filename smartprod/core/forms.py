@@ -1,0 +1,21 @@
+"""Form pieces every app uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+ISO_DATE = "%Y-%m-%d"
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker: its value is an ISO date in every language (HTML's "valid date string").
+
+    A localized value ("29.11.2026") leaves `<input type="date">` empty and the form cannot be sent.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format=ISO_DATE)
