@@ -42,7 +42,7 @@ def _actor(request: HttpRequest) -> Membership:
 @admin.register(Client)
 class ClientAdmin(TenantAdmin):
     list_display = ("name", "kind", "city", "country", "vat_id", "email")
-    list_filter = ("kind", "country")
+    list_filter = ("kind", ("country", admin.AllValuesFieldListFilter))  # the countries in use
     search_fields = ("name", "vat_id", "email", "city")
     readonly_fields = ("created_by", "created_at")
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from smartprod.core.models import country_choices
+
 ISO_DATE = "%Y-%m-%d"
 
 
@@ -19,3 +21,15 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format=ISO_DATE)
+
+
+class CountryChoiceField(forms.ChoiceField):
+    """A country chosen from the ISO 3166 list (names in the reader's language); the value is its code."""
+
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value).strip().upper()  # "at" typed by hand is AT
+
+
+def country_field(**kwargs: Any) -> CountryChoiceField:
+    kwargs.setdefault("initial", "AT")
+    return CountryChoiceField(choices=country_choices, **kwargs)
