@@ -231,4 +231,4 @@ class Invitation(TenantModel):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.email} ({self.role})"
+        return f"{self.email} ({self.get_role_display()})"

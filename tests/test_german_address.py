@@ -15,7 +15,9 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-DU = re.compile(r"\b(du|dich|dir|dein|deine|deinen|deinem|deiner|deines|hast|bist|gib|wähle|bestätige)\b", re.I)
+DU = re.compile(
+    r"\b(du|dich|dir|dein|deine|deinen|deinem|deiner|deines|hast|bist|gib|wähle|bestätige)\b", re.I
+)
 
 ANONYMOUS_PAGES = [
     "/accounts/login/",
