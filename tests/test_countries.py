@@ -11,7 +11,6 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client as BrowserClient
 
 from members.models import Membership
-from projects import services
 from projects.models import Client
 from smartprod.core.errors import ApplicationError
 from smartprod.core.models import AuditEvent
