@@ -92,7 +92,7 @@ class Command(BaseCommand):
         self._summary(options["password"], str(options["port"]), held)
 
     def _summary(self, password: str, port: str, held: int) -> None:
-        lines = ["", "Demo data ready. Sign in with password %r:" % password]
+        lines = ["", f"Demo data ready. Sign in with password {password!r}:"]
         for data in COOPERATIVES:
             lines.append(f"  {data['name']} — http://{data['hosts'][0]}:{port}/")
             for local, role, _first, _last in PEOPLE:
