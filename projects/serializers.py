@@ -43,7 +43,7 @@ class ClientInputSerializer(serializers.Serializer[Any]):
     street = serializers.CharField(max_length=200)
     postcode = serializers.CharField(max_length=20)
     city = serializers.CharField(max_length=100)
-    country = CountryField(required=False, help_text="ISO 3166-1 alpha-2 code, e.g. AT")
+    country = CountryField(required=False, help_text="ISO 3166-1 alpha-2 code, e.g. AT")  # type: ignore[no-untyped-call]
     email = serializers.EmailField(required=False, allow_blank=True)
     vat_id = serializers.CharField(max_length=20, required=False, allow_blank=True)
     order_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)

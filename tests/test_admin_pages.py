@@ -174,7 +174,7 @@ def test_project_list_filtered_by_advisor_offers_only_this_cooperatives_people(
     response = client.get("/admin/projects/project/?queue=review")
     assert response.status_code == 200
     spec = next(s for s in response.context["cl"].filter_specs if getattr(s, "field_path", "") == "advisor")
-    offered = {pk for pk, _label in spec.lookup_choices}
+    offered = {int(pk) for pk, _label in spec.lookup_choices}
     own = set(Membership.objects.for_cooperative(backend_data).values_list("pk", flat=True))
     assert request.membership.pk in offered
     assert offered <= own

@@ -27,7 +27,7 @@ class CountryChoiceField(forms.ChoiceField):
     """A country chosen from the ISO 3166 list (names in the reader's language); the value is its code."""
 
     def to_python(self, value: Any) -> str:
-        return super().to_python(value).strip().upper()  # "at" typed by hand is AT
+        return str(super().to_python(value)).strip().upper()  # "at" typed by hand is AT
 
 
 def country_field(**kwargs: Any) -> CountryChoiceField:
