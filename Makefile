@@ -4,6 +4,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo .venv-tools/bin/uv)
 export DJANGO_SETTINGS_MODULE ?= smartprod.settings.dev
+PORT ?= 8000
 # Debian packages: WeasyPrint needs Pango (harfbuzz-subset makes it ~6x faster); gettext compiles the
 # translations; Chromium drives the browser tests; zbar decodes QR codes in tests; poppler reads PDFs.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext
@@ -40,10 +41,10 @@ migrate: install ## apply database migrations (embedded PostgreSQL unless DATABA
 	$(PY) manage.py migrate --noinput
 
 seed: migrate ## load the demo cooperatives, people and data (idempotent)
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --port $(PORT)
 
-run: seed ## install, migrate, seed and serve on http://localhost:8000
-	$(PY) manage.py runserver 0.0.0.0:8000
+run: seed ## install, migrate, seed and serve on http://localhost:8000 (another port: make run PORT=8100)
+	$(PY) manage.py runserver 0.0.0.0:$(PORT)
 
 worker: install ## a Celery worker (needs CELERY_BROKER_URL or REDIS_URL)
 	.venv/bin/celery -A smartprod worker -l info

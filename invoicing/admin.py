@@ -50,6 +50,7 @@ from members.models import Membership
 from smartprod.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
 from smartprod.core.admin_site import staff_role
 from smartprod.core.errors import ApplicationError
+from smartprod.core.forms import DateInput
 from smartprod.core.idempotency import IdempotentRequest
 from smartprod.core.tenancy import STAFF_ROLES
 
@@ -103,7 +104,7 @@ class PaymentForm(ActionForm):
         min_value=Decimal("0.01"),
         help_text=_("Empty: each selected invoice's open amount, in full."),
     )
-    date = forms.DateField(label=_("Date received"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date received"), widget=DateInput())
     allow_overpayment = forms.BooleanField(
         label=_("Allow overpayment"),
         required=False,

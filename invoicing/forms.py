@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoicing.models import ExemptionNote, InvoiceLine
 from invoicing.services import LineInput
-from projects.forms import DateInput
+from smartprod.core.forms import DateInput
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet

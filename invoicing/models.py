@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Client, JournalEntry, Project
@@ -38,7 +40,12 @@ class VatRate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.country} {self.code} {self.rate} % from {self.valid_from}"
+        return _("%(country)s %(code)s %(rate)s %% from %(date)s") % {
+            "country": self.country,
+            "code": self.code,
+            "rate": self.rate,
+            "date": date_format(self.valid_from, "SHORT_DATE_FORMAT"),
+        }
 
 
 class BaseRate(models.Model):
@@ -55,7 +62,11 @@ class BaseRate(models.Model):
         constraints = [models.UniqueConstraint(fields=["country", "valid_from"], name="base_rate_once")]
 
     def __str__(self) -> str:
-        return f"{self.country} {self.rate} % from {self.valid_from}"
+        return _("%(country)s %(rate)s %% from %(date)s") % {
+            "country": self.country,
+            "rate": self.rate,
+            "date": date_format(self.valid_from, "SHORT_DATE_FORMAT"),
+        }
 
 
 # § 6 Abs. 1 Z 27 UStG 1994 (Kleinunternehmer) exempts businesses with a small turnover; a cooperative
@@ -145,7 +156,7 @@ class InvoicingSettings(TenantModel):
         constraints = [models.UniqueConstraint(fields=["cooperative"], name="invoicing_settings_one")]
 
     def __str__(self) -> str:
-        return f"Invoicing settings of {self.cooperative_id}"
+        return str(_("Invoicing settings"))
 
 
 class NumberCounter(TenantModel):
@@ -306,7 +317,10 @@ class Invoice(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return self.number or f"{self.get_kind_display()} draft #{self.pk}"
+        return self.number or _("%(kind)s, draft no. %(id)s") % {
+            "kind": self.get_kind_display(),
+            "id": self.pk,
+        }
 
     @property
     def open_amount(self) -> Decimal:
@@ -443,7 +457,10 @@ class Payment(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} on {self.date}"
+        return _("%(amount)s on %(date)s") % {
+            "amount": number_format(self.amount, 2, force_grouping=True),
+            "date": date_format(self.date, "SHORT_DATE_FORMAT"),
+        }
 
     @property
     def dunning_part(self) -> Decimal:
@@ -481,7 +498,10 @@ class WriteOff(TenantModel):
         verbose_name_plural = _("write-offs")
 
     def __str__(self) -> str:
-        return f"Write-off {self.gross_amount} of {self.invoice}"
+        return _("Write-off of %(amount)s on %(invoice)s") % {
+            "amount": number_format(self.gross_amount, 2, force_grouping=True),
+            "invoice": self.invoice,
+        }
 
 
 class BankStatement(TenantModel):
@@ -584,7 +604,12 @@ class DunningLevel(TenantModel):
         constraints = [models.UniqueConstraint(fields=["cooperative", "level"], name="dunning_level_once")]
 
     def __str__(self) -> str:
-        return f"{self.level}: {self.name_en} (+{self.days_after_due} d)"
+        name = self.name_de if get_language() == "de" else self.name_en
+        return _("%(level)s: %(name)s (+%(days)s days)") % {
+            "level": self.level,
+            "name": name,
+            "days": self.days_after_due,
+        }
 
 
 class DunningNotice(TenantModel):
@@ -617,4 +642,4 @@ class DunningNotice(TenantModel):
         constraints = [models.UniqueConstraint(fields=["invoice", "level"], name="dunning_notice_once")]
 
     def __str__(self) -> str:
-        return f"Level {self.level} for {self.invoice}"
+        return _("Level %(level)s for %(invoice)s") % {"level": self.level, "invoice": self.invoice}

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.validators import validate_bic, validate_iban, validate_vat_id
-from smartprod.core.models import TenantModel
+from smartprod.core.models import CountryCodeField, TenantModel
 
 
 class Cooperative(models.Model):
@@ -36,7 +36,7 @@ class Cooperative(models.Model):
     street = models.CharField(_("street"), max_length=200)
     postcode = models.CharField(_("postcode"), max_length=20)
     city = models.CharField(_("city"), max_length=100)
-    country = models.CharField(_("country"), max_length=2, default="AT")
+    country = CountryCodeField(_("country"), default="AT")
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     website = models.URLField(_("website"), blank=True)
@@ -161,7 +161,7 @@ class Membership(TenantModel):
     street = models.CharField(_("street"), max_length=200, blank=True)
     postcode = models.CharField(_("postcode"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    country = models.CharField(_("country"), max_length=2, default="AT")
+    country = CountryCodeField(_("country"), default="AT")
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
     tax_number = models.CharField(_("tax number"), max_length=40, blank=True)
@@ -233,4 +233,4 @@ class Invitation(TenantModel):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.email} ({self.role})"
+        return f"{self.email} ({self.get_role_display()})"

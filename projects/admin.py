@@ -42,7 +42,8 @@ def _actor(request: HttpRequest) -> Membership:
 @admin.register(Client)
 class ClientAdmin(TenantAdmin):
     list_display = ("name", "kind", "city", "country", "vat_id", "email", "reminder_fees_agreed")
-    list_filter = ("kind", "country", "reminder_fees_agreed")
+    # Country: only the countries in use.
+    list_filter = ("kind", ("country", admin.AllValuesFieldListFilter), "reminder_fees_agreed")
     search_fields = ("name", "vat_id", "email", "city")
     readonly_fields = ("created_by", "created_at")
 
@@ -62,6 +63,8 @@ class DocumentInline(TenantTabularInline):
 
     @admin.display(description=_("file"))
     def download(self, obj: Document) -> str:
+        if obj.pk is None:
+            return "–"  # the empty row a superuser may add (others see documents only)
         return format_html(
             '<a href="{}">{}</a>', reverse("document_download", args=[obj.pk]), obj.original_name
         )

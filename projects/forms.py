@@ -13,20 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from members.models import Membership
 from projects.models import Client, Collaboration, Document, Project
 from smartprod.core.errors import ApplicationError
+from smartprod.core.forms import DateInput, country_field
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 MAX_DIGITS, DECIMAL_PLACES = 20, 2
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker wants ISO dates, whatever the page's language."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def money_field(label: StrOrPromise, *, positive: bool = False, **kwargs: Any) -> forms.DecimalField:
@@ -72,14 +64,7 @@ class ClientForm(forms.Form):
     street = forms.CharField(label=_("Street and number"), max_length=200)
     postcode = forms.CharField(label=_("Postcode"), max_length=20)
     city = forms.CharField(label=_("City"), max_length=100)
-    country = forms.CharField(
-        label=_("Country"),
-        max_length=2,
-        min_length=2,
-        initial="AT",
-        help_text=_("Two-letter code, e.g. AT, DE."),
-        widget=forms.TextInput(attrs={"autocapitalize": "characters", "size": 2}),
-    )
+    country = country_field(label=_("Country"))
     email = forms.EmailField(label=_("E-mail for invoices"), required=False)
     vat_id = forms.CharField(
         label=_("VAT id (UID)"),
@@ -99,9 +84,6 @@ class ClientForm(forms.Form):
         required=False,
         help_text=_("Consumers only: the contract says that reminder fees are charged."),
     )
-
-    def clean_country(self) -> str:
-        return str(self.cleaned_data["country"]).upper()
 
     @staticmethod
     def initial_for(client: Client) -> dict[str, Any]:

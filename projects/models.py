@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Membership
 from members.validators import validate_vat_id
-from smartprod.core.models import TenantModel, money_field
+from smartprod.core.models import CountryCodeField, TenantModel, money_field
 
 
 class Client(TenantModel):
@@ -27,7 +27,7 @@ class Client(TenantModel):
     street = models.CharField(_("street"), max_length=200)
     postcode = models.CharField(_("postcode"), max_length=20)
     city = models.CharField(_("city"), max_length=100)
-    country = models.CharField(_("country"), max_length=2, default="AT")
+    country = CountryCodeField(_("country"), default="AT")
     email = models.EmailField(_("e-mail"), blank=True)
     vat_id = models.CharField(_("VAT id (UID)"), max_length=20, blank=True, validators=[validate_vat_id])
     order_reference = models.CharField(_("order reference"), max_length=100, blank=True)

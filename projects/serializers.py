@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
 from members.models import Membership
@@ -42,7 +43,7 @@ class ClientInputSerializer(serializers.Serializer[Any]):
     street = serializers.CharField(max_length=200)
     postcode = serializers.CharField(max_length=20)
     city = serializers.CharField(max_length=100)
-    country = serializers.CharField(max_length=2, required=False, help_text="ISO 3166 code, e.g. AT")
+    country = CountryField(required=False, help_text="ISO 3166-1 alpha-2 code, e.g. AT")  # type: ignore[no-untyped-call]
     email = serializers.EmailField(required=False, allow_blank=True)
     vat_id = serializers.CharField(max_length=20, required=False, allow_blank=True)
     order_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)

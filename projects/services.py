@@ -320,12 +320,16 @@ def project_transition(
         )
     if needs_comment and not comment.strip():
         raise ApplicationError(_("Please say why, in a comment."), details={"comment": [_("Required.")]})
+    has_contract = (
+        Document.objects.for_cooperative(cooperative)
+        .filter(project=project, kind=Document.Kind.CONTRACT)
+        .exists()
+    )
+    if action == "submit" and not has_contract:
+        message = _("Upload the signed contract first: a project is submitted for review with its contract.")
+        raise ApplicationError(message, details={"documents": [message]})
     if action == "approve":
-        if (
-            not Document.objects.for_cooperative(cooperative)
-            .filter(project=project, kind=Document.Kind.CONTRACT)
-            .exists()
-        ):
+        if not has_contract:
             raise ApplicationError(
                 _("A project cannot be approved without a contract document."), conflict=True
             )

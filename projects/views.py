@@ -58,10 +58,12 @@ def _abilities(project: Project, membership: Membership) -> dict[str, bool]:
         sources, _target, who, _needs_comment = services.TRANSITIONS[action]
         return project.status in sources and person[who]
 
+    has_contract = any(d.kind == Document.Kind.CONTRACT for d in project.documents.all())
     return {
         "owner": is_owner,
         "edit": is_owner and project.is_editable,
-        "submit": may("submit"),
+        "submit": may("submit") and has_contract,
+        "submit_needs_contract": may("submit") and not has_contract,
         "close": may("close"),
         "upload": (is_owner or is_collaborator or selectors.is_staff(membership))
         and project.status not in (Status.REJECTED, Status.CLOSED),

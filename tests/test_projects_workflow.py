@@ -126,7 +126,10 @@ def test_advisor_cannot_approve_own_project(coop, people):
 
 def test_approval_needs_a_contract_document(coop, people):
     project = make_project(coop, people["owner"])
-    move(coop, project, people["owner"], "submit")
+    with pytest.raises(ApplicationError, match="contract"):
+        move(coop, project, people["owner"], "submit")
+    # Submitted before submitting required a contract (today the submit above is refused).
+    Project.objects.for_cooperative(coop).filter(pk=project.pk).update(status=S.SUBMITTED)
     with pytest.raises(ApplicationError, match="contract"):
         move(coop, project, people["advisor"], "approve")
     services.document_upload(
@@ -142,6 +145,7 @@ def test_approval_needs_a_contract_document(coop, people):
 @pytest.mark.parametrize("action", ["reject", "request_changes"])
 def test_reject_and_request_changes_need_a_comment(coop, people, action):
     project = make_project(coop, people["owner"])
+    with_contract(coop, project, people["owner"])
     move(coop, project, people["owner"], "submit")
     with pytest.raises(ApplicationError, match="comment"):
         move(coop, project, people["advisor"], action, comment="  ")

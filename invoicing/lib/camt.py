@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext as _
 from lxml import etree
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -131,26 +132,37 @@ class _Reader:
     def required_text(self, element: _Element, path: str, where: str) -> str:
         value = self.text(element, path)
         if not value:
-            raise CamtError(f"{where}: element {path} is missing or empty.")
+            raise CamtError(
+                _("%(where)s: element %(path)s is missing or empty.") % {"where": where, "path": path}
+            )
         return value
 
     def amount(self, element: _Element, path: str, where: str) -> tuple[Decimal, str]:
         found = self.find(element, path)
         if found is None:
-            raise CamtError(f"{where}: element {path} is missing.")
+            raise CamtError(_("%(where)s: element %(path)s is missing.") % {"where": where, "path": path})
         raw = (found.text or "").strip()
         if not _AMOUNT_RE.fullmatch(raw):
             raise CamtError(
-                f"{where}: element {path} has {raw!r}, not an amount "
-                "(digits with a decimal point, e.g. 12.50)."
+                _(
+                    "%(where)s: element %(path)s has %(raw)s, not an amount "
+                    "(digits with a decimal point, e.g. 12.50)."
+                )
+                % {"where": where, "path": path, "raw": repr(raw)}
             )
         currency = (found.get("Ccy") or "").strip()
         if not _CURRENCY_RE.fullmatch(currency):
-            raise CamtError(f"{where}: element {path} has no valid Ccy attribute (got {currency!r}).")
+            raise CamtError(
+                _("%(where)s: element %(path)s has no valid Ccy attribute (got %(currency)s).")
+                % {"where": where, "path": path, "currency": repr(currency)}
+            )
         try:
             amount = Decimal(raw)
         except InvalidOperation as exc:  # pragma: no cover - the pattern admits only valid decimals
-            raise CamtError(f"{where}: element {path} has {raw!r}, not an amount.") from exc
+            raise CamtError(
+                _("%(where)s: element %(path)s has %(raw)s, not an amount.")
+                % {"where": where, "path": path, "raw": repr(raw)}
+            ) from exc
         return amount, currency
 
     def day(self, element: _Element, path: str, where: str) -> date | None:
@@ -160,11 +172,16 @@ class _Reader:
             return None
         raw = self.text(container, "Dt") or self.text(container, "DtTm")[:10]
         if not raw:
-            raise CamtError(f"{where}: element {path} has neither Dt nor DtTm.")
+            raise CamtError(
+                _("%(where)s: element %(path)s has neither Dt nor DtTm.") % {"where": where, "path": path}
+            )
         try:
             return date.fromisoformat(raw[:10])
         except ValueError as exc:
-            raise CamtError(f"{where}: element {path} has {raw!r}, not a date (YYYY-MM-DD).") from exc
+            raise CamtError(
+                _("%(where)s: element %(path)s has %(raw)s, not a date (YYYY-MM-DD).")
+                % {"where": where, "path": path, "raw": repr(raw)}
+            ) from exc
 
 
 def parse_camt053(data: bytes) -> list[Statement]:
@@ -180,29 +197,32 @@ def parse_camt053(data: bytes) -> list[Statement]:
     cannot read — never a partial result.
     """
     if not isinstance(data, bytes | bytearray):
-        raise CamtError("A camt.053 file must be given as bytes.")
+        raise CamtError(_("A camt.053 file must be given as bytes."))
     try:
         root = etree.fromstring(bytes(data), _parser())
     except etree.XMLSyntaxError as exc:
-        raise CamtError(f"Not a well-formed XML document: {exc}") from exc
+        raise CamtError(_("Not a well-formed XML document: %(error)s") % {"error": exc}) from exc
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise CamtError("The document declares a DOCTYPE/DTD; bank statements never do, so it is refused.")
+        raise CamtError(_("The document declares a DOCTYPE/DTD; bank statements never do, so it is refused."))
     namespace = etree.QName(root).namespace or ""
     local_name = etree.QName(root).localname
     if local_name != "Document" or not CAMT053_NS_PATTERN.fullmatch(namespace):
         raise CamtError(
-            f"Root element is {{{namespace}}}{local_name}; expected Document in a "
-            "urn:iso:std:iso:20022:tech:xsd:camt.053.001.xx namespace."
+            _(
+                "Root element is %(element)s; expected Document in a "
+                "urn:iso:std:iso:20022:tech:xsd:camt.053.001.xx namespace."
+            )
+            % {"element": f"{{{namespace}}}{local_name}"}
         )
     reader = _Reader(namespace)
     message = reader.find(root, "BkToCstmrStmt")
     if message is None:
-        raise CamtError("Element Document/BkToCstmrStmt is missing.")
+        raise CamtError(_("Element Document/BkToCstmrStmt is missing."))
     header_created = reader.text(message, "GrpHdr/CreDtTm")
     raw_statements = reader.findall(message, "Stmt")
     if not raw_statements:
-        raise CamtError("Element BkToCstmrStmt has no Stmt (statement).")
+        raise CamtError(_("Element BkToCstmrStmt has no Stmt (statement)."))
 
     statements = [
         _parse_statement(reader, raw, position, header_created)
@@ -213,8 +233,8 @@ def parse_camt053(data: bytes) -> list[Statement]:
         for entry in statement.entries:
             if entry.entry_reference in seen:
                 raise CamtError(
-                    f"Entry reference {entry.entry_reference!r} occurs twice; "
-                    "it could not identify a payment."
+                    _("Entry reference %(reference)s occurs twice; it could not identify a payment.")
+                    % {"reference": repr(entry.entry_reference)}
                 )
             seen.add(entry.entry_reference)
     return statements
@@ -224,7 +244,9 @@ def _parse_datetime(raw: str, where: str) -> datetime:
     try:
         return datetime.fromisoformat(raw)
     except ValueError as exc:
-        raise CamtError(f"{where}: CreDtTm has {raw!r}, not an ISO date-time.") from exc
+        raise CamtError(
+            _("%(where)s: CreDtTm has %(raw)s, not an ISO date-time.") % {"where": where, "raw": repr(raw)}
+        ) from exc
 
 
 def _parse_statement(reader: _Reader, stmt: _Element, position: int, header_created: str) -> Statement:
@@ -234,12 +256,15 @@ def _parse_statement(reader: _Reader, stmt: _Element, position: int, header_crea
     iban = _account_iban(reader, stmt, "Acct")
     if not iban:
         raise CamtError(
-            f"{where}: the account is given neither as Acct/Id/IBAN nor as an IBAN in Acct/Id/Othr/Id; "
-            "only IBAN accounts can be imported."
+            _(
+                "%(where)s: the account is given neither as Acct/Id/IBAN nor as an IBAN in Acct/Id/Othr/Id; "
+                "only IBAN accounts can be imported."
+            )
+            % {"where": where}
         )
     created_raw = reader.text(stmt, "CreDtTm") or header_created
     if not created_raw:
-        raise CamtError(f"{where}: neither Stmt/CreDtTm nor GrpHdr/CreDtTm is given.")
+        raise CamtError(_("%(where)s: neither Stmt/CreDtTm nor GrpHdr/CreDtTm is given.") % {"where": where})
     created_at = _parse_datetime(created_raw, where)
 
     entries: list[StatementEntry] = []
@@ -255,7 +280,10 @@ def _parse_statement(reader: _Reader, stmt: _Element, position: int, header_crea
     if not currency and entries:
         currency = entries[0].currency
     if not _CURRENCY_RE.fullmatch(currency):
-        raise CamtError(f"{where}: account currency (Acct/Ccy) is missing or invalid ({currency!r}).")
+        raise CamtError(
+            _("%(where)s: account currency (Acct/Ccy) is missing or invalid (%(currency)s).")
+            % {"where": where, "currency": repr(currency)}
+        )
     return Statement(
         statement_id=statement_id,
         account_iban=iban,
@@ -306,7 +334,10 @@ def _credit_flag(reader: _Reader, element: _Element, where: str, *, required: bo
     if not indicator and not required:
         return None
     if indicator not in ("CRDT", "DBIT"):
-        raise CamtError(f"{where}: element CdtDbtInd must be CRDT or DBIT, got {indicator!r}.")
+        raise CamtError(
+            _("%(where)s: element CdtDbtInd must be CRDT or DBIT, got %(value)s.")
+            % {"where": where, "value": repr(indicator)}
+        )
     return indicator == "CRDT"
 
 
@@ -379,8 +410,11 @@ def _parse_entry(
             tx_amount, tx_currency = reader.amount(tx, "AmtDtls/TxAmt/Amt", tx_where)
         elif several:
             raise CamtError(
-                f"{tx_where}: the entry holds several transactions but this one has no amount "
-                "(TxDtls/Amt or TxDtls/AmtDtls/TxAmt/Amt)."
+                _(
+                    "%(where)s: the entry holds several transactions but this one has no amount "
+                    "(TxDtls/Amt or TxDtls/AmtDtls/TxAmt/Amt)."
+                )
+                % {"where": tx_where}
             )
         tx_credit = _credit_flag(reader, tx, tx_where, required=False)
         result.append(

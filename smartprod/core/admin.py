@@ -6,7 +6,7 @@ Logging in always goes through allauth (rate limits, two-factor), never the admi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db import models
@@ -15,6 +15,9 @@ from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest
 
 from smartprod.core.admin_site import staff_role
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 from smartprod.core.models import AuditEvent, TenantModel
 from smartprod.core.tenancy import STAFF_ROLES
 
@@ -28,6 +31,34 @@ def _scope(queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
             queryset.none().all_cooperatives() if hasattr(queryset, "all_cooperatives") else queryset.none()
         )
     return queryset.filter(cooperative=cooperative)
+
+
+class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A list filter on a foreign key to a tenant model offers only the request's cooperative's rows.
+
+    Django's own filter lists every row through the model's default manager, which fails closed for tenant
+    models (and would list other cooperatives' people if it did not).
+    """
+
+    def field_choices(
+        self, field: Any, request: HttpRequest, model_admin: Any
+    ) -> list[tuple[str, str | _StrPromise]]:
+        queryset = _scope(field.related_model._default_manager.get_queryset(), request)
+        limit = field.get_limit_choices_to() if hasattr(field, "get_limit_choices_to") else None
+        if limit:
+            queryset = queryset.complex_filter(limit)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(str(obj.pk), str(obj)) for obj in queryset]
+
+
+def _to_tenant_model(field: Any) -> bool:
+    related = getattr(field, "related_model", None)
+    return isinstance(related, type) and issubclass(related, TenantModel)
+
+
+admin.FieldListFilter.register(_to_tenant_model, TenantRelatedFieldListFilter, take_priority=True)
 
 
 class TenantScopedMixin:

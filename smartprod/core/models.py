@@ -105,6 +105,31 @@ class TenantManager(models.Manager[_M]):
         return self.get_queryset().all_cooperatives()
 
 
+def country_choices() -> list[tuple[str, str]]:
+    """ISO 3166-1 alpha-2 codes with their names in the active language (the list django-countries keeps)."""
+    from django_countries import countries
+
+    return [(str(code), str(name)) for code, name in countries]
+
+
+class CountryCodeField(models.CharField):  # type: ignore[type-arg]
+    """A country as its ISO 3166-1 alpha-2 code ("AT"): a choice list, validated; the value is a plain str.
+
+    The list is read when used (names in the reader's language) and not written into migrations, so a new
+    release of the list needs no migration.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 2)
+        kwargs["choices"] = country_choices
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("choices", None)
+        return name, path, args, kwargs
+
+
 def money_field(verbose_name: Any = None, **kwargs: Any) -> models.DecimalField[Any, Any]:
     """Money columns: Decimal(20, 2) everywhere, never float."""
     return models.DecimalField(verbose_name, max_digits=20, decimal_places=2, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from smartprod.core.tenancy import STAFF_ROLES, user_needs_two_factor
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 class IsCooperativeMember(permissions.BasePermission):
     """Authenticated and an active member (any role) of the request's cooperative."""
 
-    message = "You are not a member of this cooperative."
+    message = _("You are not a member of this cooperative.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return bool(
@@ -29,7 +30,7 @@ class IsCooperativeMember(permissions.BasePermission):
 
 def _roles_permission(*roles: str) -> type[permissions.BasePermission]:
     class HasRole(IsCooperativeMember):
-        message = "Your role in this cooperative may not do this."
+        message = _("Your role in this cooperative may not do this.")
 
         def has_permission(self, request: Request, view: APIView) -> bool:
             if not super().has_permission(request, view):
@@ -37,7 +38,7 @@ def _roles_permission(*roles: str) -> type[permissions.BasePermission]:
             if request.membership.role not in roles:  # type: ignore[attr-defined]
                 return False
             if user_needs_two_factor(request._request):
-                self.message = "Turn on two-factor authentication to use finance and admin functions."
+                self.message = _("Turn on two-factor authentication to use finance and admin functions.")
                 return False
             return True
 

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_countries",  # its locale: country names in German
     "allauth",
     "allauth.account",
     "allauth.mfa",

@@ -61,7 +61,7 @@ def test_member_brings_in_a_project_and_an_advisor_approves_it(
     page.fill("input[name='street']", "Westbahnstraße 40")
     page.fill("input[name='postcode']", "1070")
     page.fill("input[name='city']", "Wien")
-    page.fill("input[name='country']", "AT")
+    page.select_option("select[name='country']", "AT")
     page.fill("input[name='email']", "office@westlicht.example")
     page.fill("input[name='vat_id']", "ATU63716919")
     _assert_no_sideways_scrolling(page)

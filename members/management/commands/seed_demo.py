@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
+from django.core import mail
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.db.models import Max
+from django.test.utils import override_settings
 
 from members.models import Cooperative, Membership, User
 
@@ -75,8 +78,35 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", default="demo", help="password of every demo user (default: demo)")
+        parser.add_argument(
+            "--port", default=os.environ.get("PORT", "8000"), help="port the summary's addresses name"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The demo's invoices, reminders and notifications would be mailed to made-up addresses — or, with
+        # the development console backend, printed as thousands of lines of base64 PDF. Keep them in memory.
+        held_before = len(getattr(mail, "outbox", []))
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            self._seed(options["password"])
+            held = len(getattr(mail, "outbox", [])) - held_before
+        self._summary(options["password"], str(options["port"]), held)
+
+    def _summary(self, password: str, port: str, held: int) -> None:
+        lines = ["", f"Demo data ready. Sign in with password {password!r}:"]
+        for data in COOPERATIVES:
+            lines.append(f"  {data['name']} — http://{data['hosts'][0]}:{port}/")
+            for local, role, _first, _last in PEOPLE:
+                two_factor = "  (TOTP)" if role in ("finance", "admin") else ""
+                lines.append(f"    {local}@{data['slug']}.example".ljust(36) + f"{role}{two_factor}")
+        lines.append(
+            f"  TOTP secret of finance and admin (demo only): {DEMO_TOTP_SECRET}"
+            f" — a code: oathtool --totp -b {DEMO_TOTP_SECRET}"
+        )
+        if held:
+            lines.append(f"  {held} e-mail(s) the demo data would have sent were not sent.")
+        self.stdout.write("\n".join(lines))
+
+    def _seed(self, password: str) -> None:
         # No transaction around everything: invoices are issued in durable transactions of their own, and
         # every step checks what exists, so an interrupted run is completed by the next one.
         for data in COOPERATIVES:
@@ -91,7 +121,7 @@ class Command(BaseCommand):
                         role,
                         first,
                         last,
-                        options["password"],
+                        password,
                     )
             advisor = Membership.objects.for_cooperative(cooperative).get(
                 user__email=f"advisor@{cooperative.slug}.example"

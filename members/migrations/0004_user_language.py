@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0002_labels_de'),
+        ('members', '0003_country_choices'),
     ]
 
     operations = [

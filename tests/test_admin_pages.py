@@ -1,0 +1,182 @@
+"""Every backend page opens for every staff role: each changelist (also with each list filter choice
+applied), each add form and change forms of existing rows answer 200 — or 403 where the role may not see
+that model. The pages are taken from the admin site's registry, so a new model is covered automatically.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db import models
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from invoicing.bank import bank_statement_import
+from invoicing.dunning import dunning_policy
+from invoicing.lib.camt import build_camt053
+from members import services as member_services
+from members.models import Cooperative, Membership
+from projects import services as project_services
+from projects.models import Project
+from tests.factories import UserFactory, enable_totp
+from tests.projects_helpers import png_upload
+
+HOST = "at.localhost"
+ROLES = ("advisor", "finance", "admin", "superuser")
+OBJECTS_PER_MODEL = 8  # change forms opened per model (spread over its rows)
+
+
+@pytest.fixture
+def backend_data(db: Any) -> Cooperative:
+    """The demo data of both cooperatives, plus the rows the demo does not make (expense, invitation,
+    bank statement, dunning policy), so that every registered model has rows to open."""
+    call_command("seed_demo", stdout=io.StringIO())
+    coop = Cooperative.objects.get(slug="smart-at")
+    people = Membership.objects.for_cooperative(coop).select_related("user")
+    member = people.get(user__email="member@smart-at.example")
+    admin_person = people.get(user__email="admin@smart-at.example")
+    finance = people.get(user__email="finance@smart-at.example")
+    project = (
+        Project.objects.for_cooperative(coop)
+        .filter(owner=member, status=Project.Status.APPROVED)
+        .order_by("id")
+        .first()
+    )
+    assert project is not None
+    project_services.expense_submit(
+        cooperative=coop,
+        actor=member,
+        project=project,
+        amount=Decimal("12.00"),
+        vat_amount=Decimal("2.00"),
+        date=date(2026, 9, 1),
+        description="Train ticket",
+        receipt_upload=png_upload(),
+    )
+    member_services.invitation_create(
+        cooperative=coop,
+        actor=admin_person.user,
+        email="new.person@example.org",
+        role="member",
+        base_url="http://at.localhost/",
+    )
+    bank_statement_import(
+        cooperative=coop,
+        actor=finance,
+        data=build_camt053(
+            account_iban=coop.iban,
+            statement_id="ADMIN-1",
+            entries=[
+                {"amount": Decimal("10.00"), "booking_date": date(2026, 9, 10), "remittance": "unknown"}
+            ],
+        ),
+        file_name="auszug.xml",
+    )
+    dunning_policy(cooperative=coop)
+    Group.objects.create(name="Platform operators")  # Django's and DRF's own models, for superusers
+    Token.objects.create(user=member.user)
+    return coop
+
+
+def _login(role: str, coop: Cooperative) -> tuple[Client, Any]:
+    """A client logged in as the demo person of `role` (finance/admin with TOTP on), and a request like
+    the ones it sends, for asking the admin classes what that person may do."""
+    if role == "superuser":
+        user = UserFactory(is_superuser=True, is_staff=True)
+        membership = None
+    else:
+        membership = Membership.objects.for_cooperative(coop).get(user__email=f"{role}@smart-at.example")
+        user = membership.user
+    if role in ("finance", "admin", "superuser") and not user.authenticator_set.exists():
+        enable_totp(user)
+    client = Client(HTTP_HOST=HOST, raise_request_exception=False)
+    client.force_login(user)
+    request = RequestFactory().get("/admin/", HTTP_HOST=HOST)
+    request.user = user
+    request.cooperative = coop  # type: ignore[attr-defined]
+    request.membership = membership  # type: ignore[attr-defined]
+    return client, request
+
+
+def _expect(allowed: bool) -> int:
+    return 200 if allowed else 403
+
+
+def _spread(pks: list[Any]) -> list[Any]:
+    if len(pks) <= OBJECTS_PER_MODEL:
+        return pks
+    step = len(pks) / OBJECTS_PER_MODEL
+    return [pks[int(i * step)] for i in range(OBJECTS_PER_MODEL)]
+
+
+def _filter_urls(url: str, changelist: ChangeList) -> list[str]:
+    """The URL of every choice of every list filter shown on the changelist."""
+    urls = []
+    for spec in changelist.filter_specs:
+        for choice in spec.choices(changelist):
+            urls.append(url + choice["query_string"])
+    return urls
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_backend_page_opens_for_every_staff_role(backend_data: Cooperative, role: str) -> None:
+    client, request = _login(role, backend_data)
+    problems: list[str] = []
+    opened = 0
+
+    def check(url: str, expected: int) -> Any:
+        nonlocal opened
+        response = client.get(url)
+        opened += 1
+        if response.status_code != expected:
+            problems.append(f"{url}: {response.status_code}, expected {expected}")
+        return response
+
+    for model, model_admin in admin.site._registry.items():
+        info = (model._meta.app_label, model._meta.model_name)
+        changelist_url = reverse("admin:{}_{}_changelist".format(*info))
+        may_view = model_admin.has_view_or_change_permission(request)
+        response = check(changelist_url, _expect(may_view))
+        if may_view and response.status_code == 200:
+            for url in _filter_urls(changelist_url, response.context["cl"]):
+                check(url, 200)
+        check(reverse("admin:{}_{}_add".format(*info)), _expect(model_admin.has_add_permission(request)))
+        if may_view:
+            rows = list(model_admin.get_queryset(request).order_by("pk"))
+            assert rows, f"no {model._meta.label} row to open: add one to the backend_data fixture"
+        else:
+            manager: models.Manager[Any] = model._default_manager
+            queryset = manager.all_cooperatives() if hasattr(manager, "all_cooperatives") else manager.all()  # type: ignore[attr-defined]
+            rows = list(queryset.order_by("pk")[:1])
+        for obj in _spread(rows):
+            allowed = may_view and model_admin.has_view_or_change_permission(request, obj)
+            url = reverse("admin:{}_{}_change".format(*info), args=[quote(obj.pk)])
+            check(url, 200 if allowed else 403)
+
+    assert not problems, "\n".join(problems)
+    assert opened > 3 * len(admin.site._registry)
+
+
+def test_project_list_filtered_by_advisor_offers_only_this_cooperatives_people(
+    backend_data: Cooperative,
+) -> None:
+    client, request = _login("advisor", backend_data)
+    response = client.get("/admin/projects/project/?queue=review")
+    assert response.status_code == 200
+    spec = next(s for s in response.context["cl"].filter_specs if getattr(s, "field_path", "") == "advisor")
+    offered = {int(pk) for pk, _label in spec.lookup_choices}
+    own = set(Membership.objects.for_cooperative(backend_data).values_list("pk", flat=True))
+    assert request.membership.pk in offered
+    assert offered <= own
+    other = Cooperative.objects.get(slug="smart-de")
+    assert Membership.objects.for_cooperative(other).filter(role="advisor").exists()
