@@ -4,9 +4,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from members.models import Cooperative, Membership
@@ -16,6 +18,15 @@ from tests.factories import CooperativeFactory, MembershipFactory, enable_totp
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     cache.clear()  # rate-limit counters and used TOTP codes must not leak between tests
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language: a page or document rendered in German must not leave
+    German active for the next test (whose messages it would then compare in the wrong language)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from rest_framework.authtoken.models import Token
 from invoicing.bank import bank_statement_import
 from invoicing.dunning import dunning_policy
 from invoicing.lib.camt import build_camt053
+from invoicing.models import ExemptionNote
 from members import services as member_services
 from members.models import Cooperative, Membership
 from projects import services as project_services
@@ -39,7 +40,7 @@ OBJECTS_PER_MODEL = 8  # change forms opened per model (spread over its rows)
 @pytest.fixture
 def backend_data(db: Any) -> Cooperative:
     """The demo data of both cooperatives, plus the rows the demo does not make (expense, invitation,
-    bank statement, dunning policy), so that every registered model has rows to open."""
+    bank statement, dunning policy, exemption note), so that every registered model has rows to open."""
     call_command("seed_demo", stdout=io.StringIO())
     coop = Cooperative.objects.get(slug="smart-at")
     people = Membership.objects.for_cooperative(coop).select_related("user")
@@ -83,6 +84,12 @@ def backend_data(db: Any) -> Cooperative:
         file_name="auszug.xml",
     )
     dunning_policy(cooperative=coop)
+    ExemptionNote.objects.create(
+        cooperative=coop,
+        name="Teaching",
+        legal_reference="§ 6 Abs. 1 Z 11 lit. a UStG",
+        text="Steuerfrei gemäß § 6 Abs. 1 Z 11 lit. a UStG",
+    )
     Group.objects.create(name="Platform operators")  # Django's and DRF's own models, for superusers
     Token.objects.create(user=member.user)
     return coop
