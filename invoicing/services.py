@@ -30,8 +30,7 @@ from invoicing.models import (
     WriteOff,
 )
 from members.models import Cooperative, Membership
-from projects.budget import project_budget_figures
-from projects.ledger import Posting, account_get, journal_reverse
+from projects.ledger import Posting, account_balance, account_get, journal_reverse
 from projects.ledger import journal_post as _journal_post
 from projects.models import Account, JournalLine, Project
 from smartprod.core import locks
@@ -544,7 +543,8 @@ def _check_budget_covers(cooperative: Cooperative, project: Project, reduction: 
     Called under the project lock, which every other budget-reducing write takes too: checked and posted
     as one step, so a credit note and an expense approval racing cannot together overdraw the budget.
     """
-    balance = quantize_money(project_budget_figures(cooperative=cooperative, project=project).budget_balance)  # type: ignore[attr-defined]
+    budget = account_get(cooperative=cooperative, type=Account.Type.PROJECT_BUDGET, project=project)
+    balance = ZERO - account_balance(cooperative=cooperative, account=budget)  # credit-normal: C − D
     if reduction > balance:
         raise ApplicationError(
             _(

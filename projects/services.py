@@ -586,7 +586,8 @@ def expense_submit(
 def expense_approve(
     *, cooperative: Cooperative, actor: Membership, expense: Expense, comment: str = ""
 ) -> Expense:
-    """Staff approve a claim: the budget pays it (budget → payouts payable); a payout run pays the member.
+    """Staff approve a claim: the budget pays it (budget → the submitter's payouts payable sub-account); a
+    payout run pays the member.
 
     Idempotent per expense (ledger key `expense:<id>:approved`); refuses if the budget no longer covers it.
     """
@@ -623,7 +624,10 @@ def expense_approve(
                 reference=expense.description,
             ),
             Posting(
-                account_get(cooperative=cooperative, type=Account.Type.PAYOUTS_PAYABLE),
+                # The payee's own sub-account: what the cooperative owes this person.
+                account_get(
+                    cooperative=cooperative, type=Account.Type.PAYOUTS_PAYABLE, payee=expense.submitted_by
+                ),
                 credit=expense.amount,
                 kind=JournalLine.Kind.EXPENSE,
                 description=expense.description,
