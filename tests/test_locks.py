@@ -201,3 +201,22 @@ def test_named_locks_refuse_the_wrong_model_and_another_cooperatives_row(coop, o
         locks.lock_project(Project, other_coop, project.pk)
     assert locks.lock_project(Project, coop, project.pk) == project
     assert [kind.rank for kind in locks.ORDER] == sorted(kind.rank for kind in locks.ORDER)
+
+
+@pytest.mark.django_db
+def test_a_child_is_locked_only_with_its_own_project(coop, make_member):
+    owner, advisor = make_member(coop), make_member(coop, role="advisor")
+    project, other = approved_project(coop, owner, advisor), approved_project(coop, owner, advisor)
+    invoice = draft(coop, owner, project)
+    with pytest.raises(ApplicationError) as refused:
+        locks.lock_project_and_child(
+            locks.INVOICE, Project, Invoice, coop, project_id=other.pk, child_id=invoice.pk
+        )
+    assert refused.value.conflict
+    locked_project, locked_invoice = locks.lock_project_and_child(
+        locks.INVOICE, Project, Invoice, coop, project_id=project.pk, child_id=invoice.pk
+    )
+    assert (locked_project, locked_invoice) == (project, invoice)
+    assert [p.pk for p in locks.lock_many(locks.PROJECT, Project, coop, [other.pk, project.pk])] == sorted(
+        [other.pk, project.pk]
+    )

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from smartprod.core.errors import ApplicationError
 
@@ -141,6 +142,8 @@ def lock_project_and_child(
     child = lock(kind, child_model, cooperative, child_id)
     if getattr(child, "project_id", None) != project.pk:
         raise ApplicationError(
-            f"{kind.name} {child_id} does not belong to project {project_id}.", conflict=True
+            _("This document belongs to another project than the one named; reload and try again."),
+            details={"lock": kind.name, "id": child_id, "project": project_id},
+            conflict=True,
         )
     return project, child
