@@ -74,14 +74,15 @@ def account_get(
     elif kind.per == "payee" and payee is not None:
         if payee.cooperative_id != cooperative.pk:
             raise Membership.DoesNotExist()
-        user = payee.user
-        person = f"{user.first_name} {user.last_name}".strip() or user.email
-        code, name, lookup = f"{code}-{payee.pk}", f"{name}: {person}"[:200], {"payee": payee, "type": type}
+        code, lookup = f"{code}-{payee.pk}", {"payee": payee, "type": type}
     elif project is not None or client is not None or payee is not None:
         raise ApplicationError(f"Accounts of type {type} are not kept per project, client or payee.")
     existing = Account.objects.for_cooperative(cooperative).filter(**lookup).first()
     if existing is not None:
         return existing
+    if kind.per == "payee" and payee is not None:
+        user = payee.user  # read only when the sub-account is opened
+        name = f"{name}: {f'{user.first_name} {user.last_name}'.strip() or user.email}"[:200]
     try:
         with transaction.atomic():
             return Account.objects.create(

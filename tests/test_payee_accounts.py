@@ -62,6 +62,8 @@ def test_approved_expenses_are_owed_to_each_payee_on_their_own_account():
     assert _payable(coop) == Decimal("0.00")
     account = account_get(cooperative=coop, type=Account.Type.PAYOUTS_PAYABLE, payee=owner)
     assert (account.code, account.payee_id, account.type) == (f"3300-{owner.pk}", owner.pk, "payouts_payable")
+    person = f"{owner.user.first_name} {owner.user.last_name}".strip() or owner.user.email
+    assert account.name == f"Payouts payable: {person}"
     assert project_budget(cooperative=coop, project=project).balance == Decimal("745.00")
 
 
