@@ -159,22 +159,6 @@ class InvoicingSettings(TenantModel):
         return str(_("Invoicing settings"))
 
 
-class NumberCounter(TenantModel):
-    """The gapless number series of a cooperative, per kind and year. Locked row, never a DB sequence."""
-
-    kind = models.CharField(_("kind"), max_length=12)
-    year = models.PositiveSmallIntegerField(_("year"))
-    last_number = models.PositiveIntegerField(_("last number"), default=0)
-
-    class Meta:
-        verbose_name = _("number counter")
-        verbose_name_plural = _("number counters")
-        constraints = [models.UniqueConstraint(fields=["cooperative", "kind", "year"], name="counter_once")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.year}: {self.last_number}"
-
-
 class Invoice(TenantModel):
     """An invoice (or credit note) of the cooperative to a client, for a member's project.
 

@@ -25,19 +25,20 @@ from invoicing.models import (
     Invoice,
     InvoiceLine,
     InvoicingSettings,
-    NumberCounter,
     Payment,
     VatRate,
     WriteOff,
 )
 from members.models import Cooperative, Membership
-from projects.ledger import Posting, account_get, journal_reverse
+from projects.ledger import Posting, account_balance, account_get, journal_reverse
 from projects.ledger import journal_post as _journal_post
 from projects.models import Account, JournalLine, Project
+from smartprod.core import locks
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, status_in_sentence
 from smartprod.core.idempotency import IdempotentRequest, idempotency_claim, idempotency_complete
 from smartprod.core.money import ZERO, percent_of, quantize_money
+from smartprod.core.numbering import number_next
 
 ISSUER_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
 FINANCE_ROLES = (Membership.Role.FINANCE, Membership.Role.ADMIN)
@@ -299,7 +300,15 @@ def invoice_create_draft(
 
 def _locked(cooperative: Cooperative, invoice: Invoice) -> Invoice:
     _check_same(cooperative, invoice)
-    return Invoice.objects.for_cooperative(cooperative).select_for_update().get(pk=invoice.pk)
+    return locks.lock_invoice(Invoice, cooperative, invoice.pk)
+
+
+def _locked_with_project(cooperative: Cooperative, invoice: Invoice) -> tuple[Project, Invoice]:
+    """The invoice's project and then the invoice (the lock order): for writes that move its budget."""
+    _check_same(cooperative, invoice)
+    return locks.lock_project_and_child(
+        locks.INVOICE, Project, Invoice, cooperative, project_id=invoice.project_id, child_id=invoice.pk
+    )
 
 
 @transaction.atomic
@@ -377,17 +386,6 @@ def invoice_submit(*, cooperative: Cooperative, actor: Membership, invoice: Invo
     return invoice
 
 
-def _next_number(cooperative: Cooperative, kind: str, year: int) -> int:
-    """The next number of a series, from a locked counter row: a rolled-back issue leaves no gap."""
-    NumberCounter.objects.bulk_create(
-        [NumberCounter(cooperative=cooperative, kind=kind, year=year)], ignore_conflicts=True
-    )
-    counter = NumberCounter.objects.for_cooperative(cooperative).select_for_update().get(kind=kind, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number
-
-
 def _client_snapshot(invoice: Invoice) -> None:
     client = invoice.client
     invoice.client_name = client.name
@@ -457,8 +455,7 @@ def invoice_issue(
     from invoicing.tasks import render_invoice_document_task
 
     _check_same(cooperative, actor)
-    invoice = _locked(cooperative, invoice)
-    project = Project.objects.for_cooperative(cooperative).select_for_update().get(pk=invoice.project_id)
+    project, invoice = _locked_with_project(cooperative, invoice)
     if invoice.kind != Invoice.Kind.INVOICE:
         raise ApplicationError(_("Credit notes are issued from their invoice."))
     if invoice.status not in (Invoice.Status.DRAFT, Invoice.Status.SUBMITTED):
@@ -496,7 +493,7 @@ def invoice_issue(
             conflict=True,
         )
     today = on or timezone.localdate()
-    number = _next_number(cooperative, Invoice.Kind.INVOICE, today.year)
+    number = number_next(cooperative=cooperative, series=Invoice.Kind.INVOICE, year=today.year)
     invoice.project = project
     invoice.number = series.invoice_number_format.format(year=today.year, number=number)
     invoice.issue_date = today
@@ -546,6 +543,25 @@ def _refresh_status(invoice: Invoice) -> None:
         invoice.status = Invoice.Status.ISSUED
 
 
+def _check_budget_covers(cooperative: Cooperative, project: Project, reduction: Decimal) -> None:
+    """Refuse a budget reduction the budget no longer holds (approved expenses, fees, salaries spent it).
+
+    Called under the project lock, which every other budget-reducing write takes too: checked and posted
+    as one step, so a credit note and an expense approval racing cannot together overdraw the budget.
+    """
+    budget = account_get(cooperative=cooperative, type=Account.Type.PROJECT_BUDGET, project=project)
+    balance = ZERO - account_balance(cooperative=cooperative, account=budget)  # credit-normal: C − D
+    if reduction > balance:
+        raise ApplicationError(
+            _(
+                "The credit note would take %(amount)s from the project's budget, which holds only "
+                "%(balance)s: the rest is already approved for payout."
+            )
+            % {"amount": quantize_money(reduction), "balance": balance},
+            conflict=True,
+        )
+
+
 @transaction.atomic
 def credit_note_issue(
     *,
@@ -567,7 +583,8 @@ def credit_note_issue(
         raise ApplicationError(_("An advisor or a finance person issues credit notes."))
     if not reason.strip():
         raise ApplicationError(_("Say why the invoice is credited."), details={"reason": [_("Required.")]})
-    original = _locked(cooperative, invoice)
+    # The project first: a credit note lowers the budget that expense and payout checks rely on.
+    project, original = _locked_with_project(cooperative, invoice)
     if original.kind != Invoice.Kind.INVOICE or original.status in (
         Invoice.Status.DRAFT,
         Invoice.Status.SUBMITTED,
@@ -632,7 +649,8 @@ def credit_note_issue(
     today = on or timezone.localdate()
     series = invoicing_settings(cooperative=cooperative)
     note.number = series.credit_note_number_format.format(
-        year=today.year, number=_next_number(cooperative, Invoice.Kind.CREDIT_NOTE, today.year)
+        year=today.year,
+        number=number_next(cooperative=cooperative, series=Invoice.Kind.CREDIT_NOTE, year=today.year),
     )
     note.issue_date = today
     note.contribution_rate = original.contribution_rate
@@ -649,6 +667,7 @@ def credit_note_issue(
         if note.gross_total == remaining
         else min(percent_of(note.net_total, original.contribution_rate or ZERO), contribution_left)
     )
+    _check_budget_covers(cooperative, project, note.net_total - note.contribution)
     _client_snapshot(note)
     note.legal_note = original.legal_note
     note.issued_by, note.issued_at = actor.user, timezone.now()

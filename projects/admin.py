@@ -377,6 +377,6 @@ class JournalEntryAdmin(ReadOnlyTenantAdmin):
 
 @admin.register(Account)
 class AccountAdmin(ReadOnlyTenantAdmin):
-    list_display = ("code", "name", "type", "project", "client")
+    list_display = ("code", "name", "type", "project", "client", "payee")
     list_filter = ("type",)
     search_fields = ("code", "name")

@@ -18,25 +18,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, models, transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _lazy
 
-from members.models import Cooperative, User
+from members.models import Cooperative, Membership, User
+from projects.account_types import account_type
 from projects.models import Account, Client, JournalEntry, JournalLine, Project
 from smartprod.core.errors import ApplicationError, IdempotencyConflict
 from smartprod.core.money import ZERO, quantize_money
-
-SYSTEM_ACCOUNTS: dict[str, tuple[str, str]] = {
-    Account.Type.BANK: ("1000", "Bank"),
-    Account.Type.RECEIVABLE: ("1400", "Receivables"),  # per client: 1400-<client id>
-    Account.Type.GUARANTEE_FUND: ("2900", "Guarantee fund (defaults)"),
-    Account.Type.PAYOUTS_PAYABLE: ("3300", "Payouts payable"),
-    Account.Type.VAT_PAYABLE: ("3500", "VAT payable"),
-    Account.Type.WAGE_TAX_PAYABLE: ("3540", "Wage tax payable"),
-    Account.Type.SOCIAL_INSURANCE_PAYABLE: ("3600", "Social insurance payable"),
-    Account.Type.CONTRIBUTION_INCOME: ("4000", "Contribution income"),
-    Account.Type.DUNNING_INCOME: ("4800", "Dunning fees and default interest"),
-    Account.Type.PROJECT_BUDGET: ("9000", "Project budget"),  # per project: 9000-<project id>
-}
 
 
 @dataclass(frozen=True)
@@ -53,31 +42,62 @@ class Posting:
     reference: str = ""
 
 
+def _english(label: object) -> str:
+    with translation.override("en"):  # account names are the ledger's own (English) words, as before
+        return str(label)
+
+
 def account_get(
-    *, cooperative: Cooperative, type: str, project: Project | None = None, client: Client | None = None
+    *,
+    cooperative: Cooperative,
+    type: str,
+    project: Project | None = None,
+    client: Client | None = None,
+    payee: Membership | None = None,
 ) -> Account:
-    """The cooperative's account of a type (a project's budget account, a client's receivable account)."""
-    code, name = SYSTEM_ACCOUNTS[type]
-    lookup: dict[str, object] = {"type": type}
-    if type == Account.Type.PROJECT_BUDGET:
+    """The cooperative's account of a registered type (`projects.account_types`).
+
+    A project's budget account; a client's receivable account; a payee's payouts-payable sub-account
+    (a membership: what the cooperative owes that person); without client / payee, the type's one
+    account. Created on first use.
+    """
+    kind = account_type(type)
+    code, name = kind.code, _english(kind.name)
+    lookup: dict[str, object] = {"type": type, "client__isnull": True, "payee__isnull": True}
+    if kind.per == "project":
         if project is None or project.cooperative_id != cooperative.pk:
             raise ApplicationError("A budget account belongs to a project of the same cooperative.")
         code, name, lookup = f"{code}-{project.pk}", f"Budget: {project.title}"[:200], {"project": project}
-    elif type == Account.Type.RECEIVABLE and client is not None:
+    elif kind.per == "client" and client is not None:
         if client.cooperative_id != cooperative.pk:
             raise Client.DoesNotExist()
         code, name, lookup = (
             f"{code}-{client.pk}",
-            f"Receivables: {client.name}"[:200],
-            {"client": client, **lookup},
+            f"{name}: {client.name}"[:200],
+            {"client": client, "type": type},
         )
+    elif kind.per == "payee" and payee is not None:
+        if payee.cooperative_id != cooperative.pk:
+            raise Membership.DoesNotExist()
+        code, lookup = f"{code}-{payee.pk}", {"payee": payee, "type": type}
+    elif project is not None or client is not None or payee is not None:
+        raise ApplicationError(f"Accounts of type {type} are not kept per project, client or payee.")
     existing = Account.objects.for_cooperative(cooperative).filter(**lookup).first()
     if existing is not None:
         return existing
+    if kind.per == "payee" and payee is not None:
+        user = payee.user  # read only when the sub-account is opened
+        name = f"{name}: {f'{user.first_name} {user.last_name}'.strip() or user.email}"[:200]
     try:
         with transaction.atomic():
             return Account.objects.create(
-                cooperative=cooperative, type=type, code=code, name=name, project=project, client=client
+                cooperative=cooperative,
+                type=type,
+                code=code,
+                name=name,
+                project=project,
+                client=client if kind.per == "client" else None,
+                payee=payee if kind.per == "payee" else None,
             )
     except IntegrityError:
         # Created concurrently by another transaction: take that one.

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Membership
 from members.validators import validate_vat_id
+from projects.account_types import account_type_choices
 from smartprod.core.models import CountryCodeField, TenantModel, money_field
 
 
@@ -290,6 +291,9 @@ class Account(TenantModel):
     """An account of the cooperative's ledger. Balance = debits − credits (negative: a credit balance)."""
 
     class Type(models.TextChoices):
+        """The ledger's own types, named for its code. The column is not limited to them: apps register
+        more in `projects.account_types` (the field's choices come from there, no migration needed)."""
+
         BANK = "bank", _("Bank")
         RECEIVABLE = "receivable", _("Receivables")
         VAT_PAYABLE = "vat_payable", _("VAT payable")
@@ -301,7 +305,7 @@ class Account(TenantModel):
         DUNNING_INCOME = "dunning_income", _("Dunning fees and interest")
         PROJECT_BUDGET = "project_budget", _("Project budget")
 
-    type = models.CharField(_("type"), max_length=30, choices=Type.choices)
+    type = models.CharField(_("type"), max_length=30, choices=account_type_choices)
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
     project = models.OneToOneField(
@@ -314,6 +318,10 @@ class Account(TenantModel):
     )
     client = models.ForeignKey(
         Client, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("client")
+    )
+    # A payee's sub-account (payouts payable per membership), as receivables are kept per client.
+    payee = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("payee")
     )
 
     class Meta:
@@ -331,6 +339,11 @@ class Account(TenantModel):
                 fields=["cooperative", "client"],
                 condition=Q(type="receivable"),
                 name="account_one_receivable_per_client",
+            ),
+            models.UniqueConstraint(
+                fields=["cooperative", "type", "payee"],
+                condition=Q(payee__isnull=False),
+                name="account_one_per_type_and_payee",
             ),
         ]
 

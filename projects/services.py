@@ -35,6 +35,7 @@ from projects.models import (
 )
 from projects.selectors import is_staff
 from projects.vat import reverse_charge_allowed
+from smartprod.core import locks
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, status_in_sentence
 from smartprod.core.money import quantize_money
@@ -245,7 +246,7 @@ def project_create(
 
 def _locked(cooperative: Cooperative, project: Project) -> Project:
     _check_same(cooperative, project)
-    return Project.objects.for_cooperative(cooperative).select_for_update().get(pk=project.pk)
+    return locks.lock_project(Project, cooperative, project.pk)
 
 
 @transaction.atomic
@@ -589,15 +590,17 @@ def expense_submit(
 def expense_approve(
     *, cooperative: Cooperative, actor: Membership, expense: Expense, comment: str = ""
 ) -> Expense:
-    """Staff approve a claim: the budget pays it (budget → payouts payable); a payout run pays the member.
+    """Staff approve a claim: the budget pays it (budget → the submitter's payouts payable sub-account); a
+    payout run pays the member.
 
     Idempotent per expense (ledger key `expense:<id>:approved`); refuses if the budget no longer covers it.
     """
     _check_same(cooperative, actor, expense)
     if actor.role not in EXPENSE_APPROVER_ROLES:
         raise ApplicationError(_("Only advisors and finance staff approve expenses."))
-    project = _locked(cooperative, expense.project)
-    expense = Expense.objects.for_cooperative(cooperative).select_for_update().get(pk=expense.pk)
+    project, expense = locks.lock_project_and_child(
+        locks.EXPENSE, Project, Expense, cooperative, project_id=expense.project_id, child_id=expense.pk
+    )
     if expense.status != Expense.Status.SUBMITTED:
         raise ApplicationError(
             _("This expense is already %(status)s.")
@@ -625,7 +628,10 @@ def expense_approve(
                 reference=expense.description,
             ),
             Posting(
-                account_get(cooperative=cooperative, type=Account.Type.PAYOUTS_PAYABLE),
+                # The payee's own sub-account: what the cooperative owes this person.
+                account_get(
+                    cooperative=cooperative, type=Account.Type.PAYOUTS_PAYABLE, payee=expense.submitted_by
+                ),
                 credit=expense.amount,
                 kind=JournalLine.Kind.EXPENSE,
                 description=expense.description,
@@ -658,7 +664,7 @@ def expense_reject(*, cooperative: Cooperative, actor: Membership, expense: Expe
         raise ApplicationError(_("Only advisors and finance staff decide on expenses."))
     if not comment.strip():
         raise ApplicationError(_("Please say why, in a comment."), details={"comment": [_("Required.")]})
-    expense = Expense.objects.for_cooperative(cooperative).select_for_update().get(pk=expense.pk)
+    expense = locks.lock_expense(Expense, cooperative, expense.pk)
     if expense.status != Expense.Status.SUBMITTED:
         raise ApplicationError(_("This expense is already decided."), conflict=True)
     expense.status = Expense.Status.REJECTED

@@ -19,10 +19,11 @@ from invoicing.bank import (
 )
 from invoicing.dunning import dunning_candidates, dunning_policy
 from invoicing.lib.camt import build_camt053
-from invoicing.models import BankEntry, Invoice, NumberCounter, Payment
+from invoicing.models import BankEntry, Invoice, Payment
 from projects.ledger import account_balance, account_get
 from projects.models import Account, JournalEntry, JournalLine
 from smartprod.core.errors import ApplicationError
+from smartprod.core.models import NumberCounter
 from tests.invoicing_helpers import issued
 from tests.projects_helpers import approved_project
 
@@ -51,7 +52,7 @@ def _invoice(coop, people, project, *, number=None, on=ISSUED_ON, net="1000.00")
     """An issued invoice of net + 20 % VAT (1000.00 → 1200.00), numbered `number` of its year if given."""
     if number is not None:
         NumberCounter.objects.update_or_create(
-            cooperative=coop, kind=Invoice.Kind.INVOICE, year=on.year, defaults={"last_number": number - 1}
+            cooperative=coop, series=Invoice.Kind.INVOICE, year=on.year, defaults={"last_number": number - 1}
         )
     invoice = issued(coop, people.owner, people.advisor, project, ("Stage design", "1", net, "20"), on=on)
     if number is not None:

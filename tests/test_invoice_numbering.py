@@ -9,7 +9,8 @@ import pytest
 from django.db import connection, transaction
 
 from invoicing import services
-from invoicing.models import Invoice, NumberCounter
+from invoicing.models import Invoice
+from smartprod.core.models import NumberCounter
 from tests.factories import CooperativeFactory, MembershipFactory, enable_totp
 from tests.invoicing_helpers import draft
 from tests.projects_helpers import approved_project
@@ -88,7 +89,7 @@ def test_twenty_concurrent_issues_with_rollbacks_leave_no_gap(monkeypatch):
     numbers = sorted(int(n.split("-")[1]) for n in issued.values_list("number", flat=True))
     assert len(numbers) == len(invoices) - len(doomed) == 19
     assert numbers == list(range(1, len(numbers) + 1))  # consecutive: no gap, no duplicate
-    assert NumberCounter.objects.for_cooperative(coop).get(kind="invoice", year=2026).last_number == len(
+    assert NumberCounter.objects.for_cooperative(coop).get(series="invoice", year=2026).last_number == len(
         numbers
     )
     assert not Invoice.objects.for_cooperative(coop).filter(pk__in=doomed).exclude(number=None).exists()

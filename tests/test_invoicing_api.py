@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from invoicing import services
 from invoicing.lib.camt import build_camt053
-from invoicing.models import BankEntry, Invoice, InvoiceLine, NumberCounter, Payment, WriteOff
+from invoicing.models import BankEntry, Invoice, InvoiceLine, Payment, WriteOff
 from projects import services as project_services
 from projects.models import JournalEntry
+from smartprod.core.models import NumberCounter
 from tests.invoicing_helpers import draft, issued
 from tests.projects_helpers import approved_project
 
@@ -478,7 +479,7 @@ def test_issuing_twice_is_a_conflict(coop, owner, advisor, project, api_for):
 
     assert response.status_code == 409
     assert response.json()["detail"] == f"This invoice is already issued ({invoice.number})."
-    assert NumberCounter.objects.for_cooperative(coop).get(kind="invoice").last_number == 1
+    assert NumberCounter.objects.for_cooperative(coop).get(series="invoice").last_number == 1
 
 
 def test_finance_without_two_factor_cannot_issue(coop, owner, project, make_member, api_for):

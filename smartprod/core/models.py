@@ -243,3 +243,23 @@ class IdempotencyRecord(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.key}"
+
+
+class NumberCounter(TenantModel):
+    """A gapless number series of a cooperative per year (invoices, credit notes, fee notes, payslips, runs).
+
+    A locked row, never a PostgreSQL sequence (a rolled-back transaction would leave a gap). Moved here
+    from invoicing with its rows (issue 7), so every app numbers its documents the same way.
+    """
+
+    series = models.CharField(_("series"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("number counter")
+        verbose_name_plural = _("number counters")
+        constraints = [models.UniqueConstraint(fields=["cooperative", "series", "year"], name="counter_once")]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.year}: {self.last_number}"

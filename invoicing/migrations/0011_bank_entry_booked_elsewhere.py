@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoicing', '0009_vat_treatments'),
+        ('invoicing', '0010_number_counter_to_core'),
     ]
 
     operations = [
