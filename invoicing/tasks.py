@@ -12,12 +12,8 @@ from typing import Any
 from celery import Task, shared_task
 from django.core.exceptions import ObjectDoesNotExist
 
-from invoicing.documents import (
-    PermanentDocumentError,
-    invoice_documents_sweep,
-    invoice_render_document,
-    invoice_send_email,
-)
+from invoicing.documents import invoice_documents_sweep, invoice_render_document, invoice_send_email
+from smartprod.core.documents import PermanentDocumentError
 
 RETRY_OPTIONS: dict[str, Any] = {
     "bind": True,
