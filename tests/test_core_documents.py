@@ -12,6 +12,7 @@ import smtplib
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -65,11 +66,11 @@ class TinyInvoiceDocument(InvoiceDocument):
         kind = self
 
         class Slow(EmailMessage):
-            def send(self, fail_silently: bool = False) -> int:
+            def send(self, fail_silently: bool = False, **kwargs: Any) -> int:
                 time.sleep(kind.send_delay)  # the SMTP call, while the row lock is held
                 if kind.fail_send is not None:
                     raise kind.fail_send
-                return super().send(fail_silently)
+                return super().send(fail_silently, **kwargs)
 
         slow = Slow(message.subject, message.body, message.from_email, reply_to=message.reply_to)
         slow.attachments = message.attachments
