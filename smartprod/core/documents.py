@@ -28,15 +28,16 @@ from typing import Any, ClassVar, Generic, TypeVar
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from smartprod.core.models import TenantModel
 from smartprod.core.registry import Registry
 
 logger = logging.getLogger(__name__)
 
-M = TypeVar("M", bound=models.Model)
+M = TypeVar("M", bound=TenantModel)
 
 
 class PermanentDocumentError(Exception):
@@ -162,7 +163,7 @@ class DocumentKind(Generic[M]):
     def missing(self) -> type[ObjectDoesNotExist]:
         """The model's DoesNotExist: a document that is not there (or is another cooperative's) is raised
         as it is, not recorded as a failed attempt."""
-        missing: type[ObjectDoesNotExist] = self.model.DoesNotExist  # type: ignore[attr-defined]
+        missing: type[ObjectDoesNotExist] = self.model.DoesNotExist
         return missing
 
     def locked(self, cooperative_id: int, object_id: int) -> M:
@@ -195,10 +196,7 @@ def store_pdf(kind: DocumentKind[M], obj: M, pdf: bytes) -> str:
     name = kind.storage_name(obj)
     if storage.exists(name):
         taken = (
-            kind.queryset(obj.cooperative_id)  # type: ignore[attr-defined]
-            .filter(**{kind.fields.pdf: name})
-            .exclude(pk=obj.pk)
-            .exists()
+            kind.queryset(obj.cooperative_id).filter(**{kind.fields.pdf: name}).exclude(pk=obj.pk).exists()
         )
         if not taken:
             storage.delete(name)
@@ -380,7 +378,7 @@ def document_restart(kind: DocumentKind[M], obj: M) -> M:
     setattr(obj, kind.fields.attempts, 0)
     setattr(obj, kind.fields.error, "")
     obj.save(update_fields=[kind.fields.attempts, kind.fields.error])
-    cooperative_id = int(obj.cooperative_id)  # type: ignore[attr-defined]
+    cooperative_id = obj.cooperative_id
     if kind.is_rendered(obj) or kind.render_on_send:
         kind.enqueue_send(cooperative_id, obj.pk)
     else:
