@@ -199,12 +199,13 @@ def test_a_permanent_render_error_is_recorded_and_nothing_is_stored(world, kind)
     assert kind.queued == []
 
 
-def test_a_refused_recipient_is_recorded_and_a_later_send_clears_it(world, kind):
+def test_a_refused_recipient_is_recorded_permanent_only_when_5xx_and_a_later_send_clears_it(world, kind):
     invoice = _issue(world)
     document_render(kind, cooperative_id=invoice.cooperative_id, object_id=invoice.pk)
     kind.fail_send = smtplib.SMTPRecipientsRefused({"ap@acme.example": (550, b"5.1.1 User unknown")})
-    with pytest.raises(smtplib.SMTPRecipientsRefused):
+    with pytest.raises(PermanentDocumentError) as refused:  # a 5xx reply: the tasks do not retry it
         document_send(kind, cooperative_id=invoice.cooperative_id, object_id=invoice.pk)
+    assert isinstance(refused.value.__cause__, smtplib.SMTPRecipientsRefused)
 
     failed = _fresh(invoice)
     assert failed.email_sent_at is None
@@ -212,6 +213,11 @@ def test_a_refused_recipient_is_recorded_and_a_later_send_clears_it(world, kind)
     assert failed.document_error.startswith("SMTPRecipientsRefused: ")
     assert "User unknown" in failed.document_error
     assert mail.outbox == []
+
+    kind.fail_send = smtplib.SMTPRecipientsRefused({"ap@acme.example": (452, b"4.2.2 Mailbox full")})
+    with pytest.raises(smtplib.SMTPRecipientsRefused):  # a 4xx reply is transient: raised as it is, retried
+        document_send(kind, cooperative_id=invoice.cooperative_id, object_id=invoice.pk)
+    assert _fresh(invoice).document_attempts == 2
 
     kind.fail_send = None
     sent = document_send(kind, cooperative_id=invoice.cooperative_id, object_id=invoice.pk)

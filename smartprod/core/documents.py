@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, TypeVar
@@ -47,6 +48,33 @@ class PermanentDocumentError(Exception):
 
 class DocumentIntegrityError(RuntimeError):
     """The stored PDF is not the one rendered (its SHA-256 differs)."""
+
+
+# Options for the Celery tasks that run the steps: transient failures (database, storage, SMTP 4xx) retry
+# with exponential backoff, at most 5 times and never longer than 10 minutes apart (no ETA near the
+# broker's visibility timeout); what still fails is picked up by the sweep, from the database, until the
+# attempts run out. A permanent error or a document that is not there is not retried.
+DOCUMENT_TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "autoretry_for": (Exception,),
+    "dont_autoretry_for": (PermanentDocumentError, ObjectDoesNotExist),
+    "max_retries": 5,
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+}
+
+
+def _permanent_mail_error(exc: Exception) -> bool:
+    """The mail server refused with a 5xx reply, a permanent negative completion (RFC 5321 § 4.2.1): the
+    same mail to the same address fails the same way, so it is not retried (a 4xx reply is)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in exc.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
 
 
 @dataclass(frozen=True)
@@ -275,7 +303,8 @@ def document_send(kind: DocumentKind[M], *, cooperative_id: int, object_id: int)
 
     Does nothing when already sent, or not rendered yet (unless the kind renders on send). A reason not to
     send (`skip_reason`) or nobody to mail is recorded in `error` without raising. A failure is counted and
-    re-raised, so the task retries.
+    re-raised, so the task retries — a mail server's permanent refusal (5xx) as PermanentDocumentError,
+    which tasks do not retry.
     """
     try:
         return _send(kind, cooperative_id, object_id)
@@ -283,6 +312,8 @@ def document_send(kind: DocumentKind[M], *, cooperative_id: int, object_id: int)
         raise
     except Exception as exc:
         _record_failure(kind, cooperative_id, object_id, exc)
+        if _permanent_mail_error(exc):
+            raise PermanentDocumentError(f"{type(exc).__name__}: {exc}") from exc
         raise
 
 
