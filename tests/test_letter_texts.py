@@ -10,6 +10,8 @@ from django.utils import translation
 
 from invoicing.documents import _unit
 from invoicing.dunning import _default_policy, _labels
+from invoicing.models import InvoiceLine
+from invoicing.vat import legal_note
 
 
 @pytest.mark.parametrize(
@@ -70,3 +72,23 @@ def test_advisor_hand_over_in_german_uses_sie():
         "Zahlbar bis: 16.07.2026\n\n"
         "Das automatische Mahnwesen endet hier. Bitte klären Sie mit dem Mitglied"
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "start"),
+    [
+        (
+            "de",
+            "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge): Leistungsort im Mitgliedstaat",
+        ),
+        ("en", "Reverse charge: the place of supply is the recipient's member state (§ 3a (6) Austrian VAT"),
+    ],
+)
+def test_vat_note_is_in_the_documents_language_whatever_the_request_speaks(language, start):
+    cooperative = SimpleNamespace(language=language, country="AT")
+    invoice = SimpleNamespace(client_vat_id="DE136695976", exemption_note=None)
+    lines = [SimpleNamespace(vat_category=InvoiceLine.VatCategory.REVERSE_CHARGE)]
+    with translation.override("de" if language == "en" else "en"):
+        note = legal_note(cooperative=cooperative, invoice=invoice, lines=lines)
+    assert note.startswith(start)
+    assert note.endswith(": DE136695976")
