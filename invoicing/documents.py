@@ -4,6 +4,8 @@ embedded (Factur-X / ZUGFeRD, PDF/A-3), stored privately and e-mailed to the cli
 Workers call these services after the issue transaction committed (see `invoicing.tasks`); a periodic
 sweep re-enqueues what a lost task or a crashed worker left undone. Every service is safe to run twice:
 the invoice row is locked, and what is already done (a stored PDF, a sent e-mail) is not done again.
+The steps are the kernel's (`smartprod.core.documents`); this module is the invoice's `DocumentKind`:
+its PDF, its storage name, its e-mail.
 """
 
 from __future__ import annotations

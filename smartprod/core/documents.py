@@ -165,8 +165,8 @@ class DocumentKind(Generic[M]):
         raise NotImplementedError
 
     def sweep_queryset(self, cutoff: datetime) -> QuerySet[M]:
-        """Across all cooperatives (or `pending`'s filter is all): the documents that should exist or be
-        sent by now (e.g. issued before `cutoff`), oldest first."""
+        """Across all cooperatives (the sweep narrows it to one when asked): the documents that should be
+        rendered or sent by now (e.g. issued before `cutoff`), oldest first."""
         raise NotImplementedError
 
     def has_recipient(self) -> Q:
