@@ -4,32 +4,29 @@ embedded (Factur-X / ZUGFeRD, PDF/A-3), stored privately and e-mailed to the cli
 Workers call these services after the issue transaction committed (see `invoicing.tasks`); a periodic
 sweep re-enqueues what a lost task or a crashed worker left undone. Every service is safe to run twice:
 the invoice row is locked, and what is already done (a stored PDF, a sent e-mail) is not done again.
+The steps are the kernel's (`smartprod.core.documents`); this module is the invoice's `DocumentKind`:
+its PDF, its storage name, its e-mail.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import mimetypes
 import re
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import weasyprint
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
-from django.utils import dateformat, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import override
-from stdnum import iban as stdnum_iban
+from django.utils.translation import override, pgettext_lazy
 
 from invoicing.lib.einvoice import (
     CREDIT_NOTE,
@@ -45,11 +42,33 @@ from invoicing.lib.einvoice import (
 from invoicing.lib.epc_qr import MAX_AMOUNT, MIN_AMOUNT, epc_qr_svg
 from invoicing.lib.rf import rf_format
 from invoicing.models import Invoice, InvoiceLine
-from invoicing.services import ISSUER_ROLES, UNITS, vat_breakdown
+from invoicing.services import ISSUER_ROLES, vat_breakdown
 from members.models import Cooperative, Membership
 from smartprod.core.audit import audit_log
+from smartprod.core.documents import (
+    DocumentIntegrityError as DocumentIntegrityError,
+)
+from smartprod.core.documents import (
+    DocumentKind,
+    PermanentDocumentError,
+    SweepResult,
+    document_bytes,
+    document_render,
+    document_restart,
+    document_send,
+    document_sweep,
+    store_pdf,
+)
 from smartprod.core.errors import ApplicationError
-from smartprod.core.money import ZERO, quantize_money
+from smartprod.core.formatting import (
+    format_amount,
+    format_date,
+    format_decimal,
+    format_iban,
+    format_money,
+    format_percent,
+)
+from smartprod.core.money import ZERO
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +81,15 @@ MAX_DOCUMENT_ATTEMPTS = 5
 SWEEP_GRACE = timedelta(minutes=10)
 SWEEP_BATCH = 500
 NO_EMAIL_ERROR = "client has no e-mail address"
-UNITS_EN = {"C62": "pcs", "HUR": "h", "DAY": "day(s)", "LS": "lump sum", "MON": "month(s)", "KMT": "km"}
+# The units of measure (UN/ECE Rec. 20 codes) as the document prints them, in its language.
+UNIT_LABELS = {
+    "C62": pgettext_lazy("unit on a document", "pcs"),
+    "HUR": pgettext_lazy("unit on a document", "h"),
+    "DAY": pgettext_lazy("unit on a document", "day(s)"),
+    "LS": pgettext_lazy("unit on a document", "lump sum"),
+    "MON": pgettext_lazy("unit on a document", "month(s)"),
+    "KMT": pgettext_lazy("unit on a document", "km"),
+}
 ISSUED_STATUSES = (
     Invoice.Status.ISSUED,
     Invoice.Status.PARTIALLY_PAID,
@@ -74,62 +101,17 @@ _UNSAFE_NAME = re.compile(r"[^0-9A-Za-z._-]+")
 _SVG_SIZE = re.compile(r'^<svg width="(\d+)" height="(\d+)"')
 
 
-class PermanentDocumentError(Exception):
-    """The document cannot be built from this invoice's data (e.g. EN 16931 rules broken): retrying the
-    same data fails the same way, so tasks do not retry it; staff see the message in document_error."""
-
-
-class DocumentIntegrityError(RuntimeError):
-    """The stored PDF is not the one rendered at issue (its SHA-256 differs)."""
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    render_ids: list[tuple[int, int]]
-    email_ids: list[tuple[int, int]]
-
-
 # --- formatting -------------------------------------------------------------------------------------
 
 
-def _amount(value: Decimal, lang: str) -> str:
-    """1234.5 → '1.234,50' (de) or '1,234.50' (en): two decimals, thousands grouped."""
-    text = f"{quantize_money(value):,.2f}"
-    if lang == "de":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
-
-
 def _money(value: Decimal, currency: str, lang: str) -> str:
-    return f"{_amount(value, lang)} {currency}"
+    """The invoice writes the currency code behind the figures in both languages (its columns align)."""
+    return format_money(value, currency, lang, currency_first=False)
 
 
-def _number(value: Decimal, lang: str) -> str:
-    """Quantities and rates without trailing zeros: 10.000 → '10', 2.500 → '2,5' (de)."""
-    text = f"{value.normalize():f}"
-    if "." in text:
-        whole, fraction = text.split(".")
-        text = f"{int(whole):,}.{fraction}" if whole.lstrip("-").isdigit() else text
-    else:
-        text = f"{int(text):,}"
-    if lang == "de":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
-
-
-def _date(value: date | None, lang: str) -> str:
-    if value is None:
-        return ""
-    return str(dateformat.format(value, "d.m.Y" if lang == "de" else "j F Y"))
-
-
-def _unit(code: str, lang: str) -> str:
-    labels = UNITS if lang == "de" else UNITS_EN
-    return labels.get(code, code)
-
-
-def _iban(value: str) -> str:
-    return str(stdnum_iban.format(value)) if value else ""
+def _unit(code: str) -> str:
+    """In the active language (the document renders under translation.override)."""
+    return str(UNIT_LABELS.get(code, code))
 
 
 def _file_name(number: str) -> str:
@@ -208,7 +190,7 @@ def _payment_terms_text(invoice: Invoice) -> str:
     days = (invoice.due_date - invoice.issue_date).days
     return _("Payable without deduction within %(days)s days, by %(date)s.") % {
         "days": days,
-        "date": _date(invoice.due_date, invoice.cooperative.language),
+        "date": format_date(invoice.due_date, invoice.cooperative.language),
     }
 
 
@@ -273,7 +255,7 @@ def _context(invoice: Invoice) -> dict[str, Any]:
     is_credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
     original = invoice.original if is_credit_note else None
     period = (
-        (_date(invoice.service_period_start, lang), _date(invoice.service_period_end, lang))
+        (format_date(invoice.service_period_start, lang), format_date(invoice.service_period_end, lang))
         if invoice.service_period_start and invoice.service_period_end
         else None
     )
@@ -284,13 +266,13 @@ def _context(invoice: Invoice) -> dict[str, Any]:
         "doc_title": document_title(invoice),
         "service_provider": _service_provider(invoice),
         "coop": cooperative,
-        "coop_iban": _iban(cooperative.iban),
+        "coop_iban": format_iban(cooperative.iban),
         "logo": _logo_data_uri(cooperative),
         "number": invoice.number or "",
-        "issue_date": _date(invoice.issue_date, lang),
-        "service_date": _date(invoice.service_date, lang),
+        "issue_date": format_date(invoice.issue_date, lang),
+        "service_date": format_date(invoice.service_date, lang),
         "service_period": period,
-        "due_date": "" if is_credit_note else _date(invoice.due_date, lang),
+        "due_date": "" if is_credit_note else format_date(invoice.due_date, lang),
         "payment_terms": _payment_terms_text(invoice),
         "client_name": invoice.client_name,
         "client_address": _client_address_lines(invoice),
@@ -300,25 +282,25 @@ def _context(invoice: Invoice) -> dict[str, Any]:
         "buyer_reference": invoice.buyer_reference,
         "project_title": invoice.project.title,
         "original_number": original.number if original else "",
-        "original_date": _date(original.issue_date, lang) if original else "",
+        "original_date": format_date(original.issue_date, lang) if original else "",
         "lines": [
             {
                 "position": line.position,
                 "description": line.description,
-                "quantity": _number(line.quantity, lang),
-                "unit": _unit(line.unit, lang),
-                "unit_price": _amount(line.unit_price, lang),
+                "quantity": format_decimal(line.quantity, lang),
+                "unit": _unit(line.unit),
+                "unit_price": format_amount(line.unit_price, lang),
                 "vat_rate": "–"
                 if line.vat_category == InvoiceLine.VatCategory.NOT_TAXABLE
-                else f"{_number(line.vat_rate, lang)} %",
-                "net": _amount(line.net_amount, lang),
+                else format_percent(line.vat_rate, lang),
+                "net": format_amount(line.net_amount, lang),
             }
             for line in lines
         ],
         "vat_rows": [
             {
                 "category": category,
-                "rate": "" if category == InvoiceLine.VatCategory.NOT_TAXABLE else f"{_number(rate, lang)} %",
+                "rate": "" if category == InvoiceLine.VatCategory.NOT_TAXABLE else format_percent(rate, lang),
                 "net": _money(basis, currency, lang),
                 "vat": _money(vat, currency, lang),
                 "gross": _money(basis + vat, currency, lang),
@@ -458,49 +440,74 @@ def invoice_pdf_render(invoice: Invoice) -> bytes:
     return embed_xml_in_pdf(bytes(pdf), xml, meta)
 
 
-# --- the services the workers run ---------------------------------------------------------------------
+# --- the document kind and the services the workers run ------------------------------------------------
 
 
-def _locked(cooperative_id: int, invoice_id: int) -> Invoice:
-    return (
-        Invoice.objects.for_cooperative(cooperative_id)
-        .select_for_update(of=("self",))
-        .select_related("cooperative", "project__owner__user", "client", "original", "exemption_note")
-        .get(pk=invoice_id)
-    )
+class InvoiceDocument(DocumentKind[Invoice]):
+    """The invoice (or credit note) PDF: rendered once after issue, mailed once to the client's address."""
+
+    code = "invoicing.invoice"
+    model = Invoice
+    max_attempts = MAX_DOCUMENT_ATTEMPTS
+    no_recipient_error = NO_EMAIL_ERROR
+    sweep_grace = SWEEP_GRACE
+    sweep_batch = SWEEP_BATCH
+
+    def queryset(self, cooperative_id: int) -> QuerySet[Invoice]:
+        return Invoice.objects.for_cooperative(cooperative_id).select_related(
+            "cooperative", "project__owner__user", "client", "original", "exemption_note"
+        )
+
+    def check_renderable(self, obj: Invoice) -> None:
+        if obj.status not in ISSUED_STATUSES:
+            raise PermanentDocumentError("Only issued invoices have a document.")
+
+    def render(self, obj: Invoice) -> bytes:
+        return invoice_pdf_render(obj)
+
+    def storage_name(self, obj: Invoice) -> str:
+        return f"coop-{obj.cooperative_id}/invoices/{_file_name(obj.number or str(obj.pk))}.pdf"
+
+    def store(self, obj: Invoice, pdf: bytes) -> str:
+        return _store_pdf(obj, pdf)
+
+    def recipients(self, obj: Invoice) -> list[str]:
+        return [obj.client_email] if obj.client_email else []
+
+    def message(self, obj: Invoice, pdf: bytes) -> EmailMessage:
+        return _email(obj, pdf)
+
+    def enqueue_render(self, cooperative_id: int, object_id: int) -> None:
+        from invoicing.tasks import render_invoice_document_task
+
+        render_invoice_document_task.delay_on_commit(  # type: ignore[attr-defined]
+            cooperative_id=cooperative_id, invoice_id=object_id
+        )
+
+    def enqueue_send(self, cooperative_id: int, object_id: int) -> None:
+        from invoicing.tasks import send_invoice_email_task
+
+        send_invoice_email_task.delay_on_commit(  # type: ignore[attr-defined]
+            cooperative_id=cooperative_id, invoice_id=object_id
+        )
+
+    def sweep_queryset(self, cutoff: datetime) -> QuerySet[Invoice]:
+        return (
+            Invoice.objects.all_cooperatives()  # a maintenance scan over every tenant, on purpose
+            .filter(status__in=ISSUED_STATUSES, issued_at__lt=cutoff)
+            .order_by("issued_at", "id")
+        )
+
+    def has_recipient(self) -> Q:
+        return ~Q(client_email="")
 
 
-def _record_failure(cooperative_id: int, invoice_id: int, exc: BaseException) -> None:
-    """Count a failed attempt and keep its message for staff, in its own transaction (the work's rolled
-    back). Never raises: the original error is what the caller must see."""
-    message = f"{type(exc).__name__}: {exc}"[:2000]
-    try:
-        with transaction.atomic():
-            Invoice.objects.for_cooperative(cooperative_id).filter(pk=invoice_id).update(
-                document_attempts=F("document_attempts") + 1, document_error=message
-            )
-    except Exception:
-        logger.exception("Could not record the document failure of invoice %s", invoice_id)
+INVOICE_DOCUMENT = InvoiceDocument()
 
 
 def _store_pdf(invoice: Invoice, pdf: bytes) -> str:
-    """Write the PDF under coop-<id>/invoices/<number>.pdf in the private storage; returns the name.
-
-    A file left there by an attempt whose transaction rolled back is replaced; a file another invoice
-    points to (two numbers that sanitise alike) is never touched: the storage picks a free name then.
-    """
-    storage = invoice.pdf.storage
-    name = f"coop-{invoice.cooperative_id}/invoices/{_file_name(invoice.number or str(invoice.pk))}.pdf"
-    if storage.exists(name):
-        taken = (
-            Invoice.objects.for_cooperative(invoice.cooperative_id)
-            .filter(pdf=name)
-            .exclude(pk=invoice.pk)
-            .exists()
-        )
-        if not taken:
-            storage.delete(name)
-    return str(storage.save(name, ContentFile(pdf)))
+    """Write the PDF under coop-<id>/invoices/<number>.pdf in the private storage; returns the name."""
+    return store_pdf(INVOICE_DOCUMENT, invoice, pdf)
 
 
 def invoice_render_document(*, cooperative_id: int, invoice_id: int) -> Invoice:
@@ -510,50 +517,19 @@ def invoice_render_document(*, cooperative_id: int, invoice_id: int) -> Invoice:
     e-mail task is queued after commit. A failure is counted in document_attempts with its message in
     document_error and re-raised (the task retries; PermanentDocumentError is not retried).
     """
-    from invoicing.tasks import send_invoice_email_task
-
-    try:
-        with transaction.atomic():
-            invoice = _locked(cooperative_id, invoice_id)
-            if invoice.status not in ISSUED_STATUSES:
-                raise PermanentDocumentError("Only issued invoices have a document.")
-            if invoice.pdf and invoice.pdf_sha256:
-                return invoice
-            pdf = invoice_pdf_render(invoice)
-            invoice.pdf.name = _store_pdf(invoice, pdf)
-            invoice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-            invoice.pdf_rendered_at = timezone.now()
-            invoice.document_attempts = 0  # counts the failures of the current step: the e-mail's next
-            invoice.document_error = ""
-            invoice.save(
-                update_fields=["pdf", "pdf_sha256", "pdf_rendered_at", "document_attempts", "document_error"]
-            )
-            send_invoice_email_task.delay_on_commit(  # type: ignore[attr-defined]
-                cooperative_id=cooperative_id, invoice_id=invoice_id
-            )
-            return invoice
-    except Invoice.DoesNotExist:
-        raise
-    except Exception as exc:
-        _record_failure(cooperative_id, invoice_id, exc)
-        raise
+    return document_render(INVOICE_DOCUMENT, cooperative_id=cooperative_id, object_id=invoice_id)
 
 
 def invoice_pdf_bytes(*, cooperative: Cooperative, invoice: Invoice) -> bytes:
     """The stored PDF of an invoice of `cooperative`, checked against the SHA-256 taken at render."""
     if invoice.cooperative_id != cooperative.pk:
         raise Invoice.DoesNotExist()
-    if not invoice.pdf or not invoice.pdf_sha256:
+    data = document_bytes(INVOICE_DOCUMENT, invoice)
+    if data is None:
         raise ApplicationError(
             _("The document is still being prepared; try again in a minute."), conflict=True
         )
-    with invoice.pdf.open("rb") as handle:
-        data = handle.read()
-    if hashlib.sha256(data).hexdigest() != invoice.pdf_sha256:
-        raise DocumentIntegrityError(
-            f"The stored PDF of invoice {invoice.number} does not match its SHA-256."
-        )
-    return bytes(data)
+    return data
 
 
 def _email(invoice: Invoice, pdf: bytes) -> EmailMessage:
@@ -585,8 +561,8 @@ def _email(invoice: Invoice, pdf: bytes) -> EmailMessage:
             ) % {
                 "number": number,
                 "amount": _money(invoice.gross_total, invoice.currency, lang),
-                "due": _date(invoice.due_date, lang),
-                "iban": _iban(cooperative.iban),
+                "due": format_date(invoice.due_date, lang),
+                "iban": format_iban(cooperative.iban),
                 "bic": cooperative.bic,
                 "reference": rf_format(invoice.rf_reference) if invoice.rf_reference else number,
                 "coop": cooperative.legal_name,
@@ -607,98 +583,28 @@ def invoice_send_email(*, cooperative_id: int, invoice_id: int) -> Invoice:
 
     Does nothing when already sent or not rendered yet (rendering queues the e-mail). Without a client
     address it notes "client has no e-mail address" in document_error and stops without raising.
+    The lock held while mailing also holds back payments on this invoice for the SMTP call (EMAIL_TIMEOUT).
     """
-    try:
-        with transaction.atomic():
-            invoice = _locked(cooperative_id, invoice_id)
-            if invoice.email_sent_at is not None:
-                return invoice
-            if not (invoice.pdf and invoice.pdf_sha256):
-                logger.info("Invoice %s is not rendered yet; its render queues the e-mail", invoice_id)
-                return invoice
-            if not invoice.client_email:
-                invoice.document_error = NO_EMAIL_ERROR
-                invoice.save(update_fields=["document_error"])
-                return invoice
-            message = _email(invoice, invoice_pdf_bytes(cooperative=invoice.cooperative, invoice=invoice))
-            # Trade-off: the mail goes out while this transaction holds the row lock, so two workers can
-            # never both send (the second waits, then sees email_sent_at). The price: a crash between the
-            # SMTP server accepting the mail and the COMMIT below rolls back email_sent_at, and the retry
-            # sends the invoice a second time. Sending after commit instead would risk the opposite — an
-            # invoice marked sent that never left — which is worse for a client who must pay it. The lock
-            # also holds back payments on this invoice for the length of the SMTP call (EMAIL_TIMEOUT).
-            message.send(fail_silently=False)
-            invoice.email_sent_at = timezone.now()
-            invoice.email_sent_to = invoice.client_email
-            invoice.document_attempts = 0
-            invoice.document_error = ""
-            invoice.save(
-                update_fields=["email_sent_at", "email_sent_to", "document_attempts", "document_error"]
-            )
-            return invoice
-    except Invoice.DoesNotExist:
-        raise
-    except Exception as exc:
-        _record_failure(cooperative_id, invoice_id, exc)
-        raise
+    return document_send(INVOICE_DOCUMENT, cooperative_id=cooperative_id, object_id=invoice_id)
 
 
-def _pending() -> Q:
-    """Issued documents whose PDF is missing, or rendered but not mailed to a known address."""
-    unrendered = Q(pdf="") | Q(pdf_sha256="")
-    unsent = Q(email_sent_at__isnull=True) & ~Q(client_email="")
-    return Q(status__in=ISSUED_STATUSES, document_attempts__lt=MAX_DOCUMENT_ATTEMPTS) & (unrendered | unsent)
-
-
-def invoice_documents_sweep(*, now: Any = None, grace: timedelta = SWEEP_GRACE) -> SweepResult:
+def invoice_documents_sweep(*, now: datetime | None = None, grace: timedelta = SWEEP_GRACE) -> SweepResult:
     """Across all cooperatives: queue the render or the e-mail of issued documents a lost task or a crashed
-    worker left undone. Both tasks are idempotent, so queueing one that is still on its way costs nothing
-    but a no-op; the grace period keeps the sweep from racing a fresh invoice's own task."""
-    from invoicing.tasks import render_invoice_document_task, send_invoice_email_task
-
-    cutoff = (now or timezone.now()) - grace
-    rows = list(
-        Invoice.objects.all_cooperatives()  # a maintenance scan over every tenant, on purpose
-        .filter(_pending(), issued_at__lt=cutoff)
-        .order_by("issued_at", "id")
-        .values_list("cooperative_id", "id", "pdf", "pdf_sha256")[:SWEEP_BATCH]
-    )
-    result = SweepResult(render_ids=[], email_ids=[])
-    for cooperative_id, invoice_id, pdf, sha in rows:
-        if pdf and sha:
-            result.email_ids.append((cooperative_id, invoice_id))
-            send_invoice_email_task.delay_on_commit(  # type: ignore[attr-defined]
-                cooperative_id=cooperative_id, invoice_id=invoice_id
-            )
-        else:
-            result.render_ids.append((cooperative_id, invoice_id))
-            render_invoice_document_task.delay_on_commit(  # type: ignore[attr-defined]
-                cooperative_id=cooperative_id, invoice_id=invoice_id
-            )
-    if rows:
-        logger.info(
-            "Document sweep queued %s renders and %s e-mails", len(result.render_ids), len(result.email_ids)
-        )
-    return result
+    worker left undone (see `smartprod.core.documents.document_sweep`)."""
+    return document_sweep(INVOICE_DOCUMENT, now=now, grace=grace)
 
 
 @transaction.atomic
 def invoice_document_retry(*, cooperative: Cooperative, actor: Membership, invoice: Invoice) -> Invoice:
     """Staff start the document over after its attempts ran out (and the cause is fixed): the attempt
     counter and the error are cleared and the missing step is queued."""
-    from invoicing.tasks import render_invoice_document_task, send_invoice_email_task
-
     if actor.cooperative_id != cooperative.pk or invoice.cooperative_id != cooperative.pk:
         raise Invoice.DoesNotExist()
     if actor.role not in ISSUER_ROLES:
         raise ApplicationError(_("Only staff restart an invoice's document."))
-    invoice = _locked(cooperative.pk, invoice.pk)
+    invoice = INVOICE_DOCUMENT.locked(cooperative.pk, invoice.pk)
     if invoice.status not in ISSUED_STATUSES:
         raise ApplicationError(_("Only issued invoices have a document."), conflict=True)
-    invoice.document_attempts = 0
-    invoice.document_error = ""
-    invoice.save(update_fields=["document_attempts", "document_error"])
+    document_restart(INVOICE_DOCUMENT, invoice)
     audit_log(cooperative=cooperative, actor=actor.user, event="invoice.document_retried", obj=invoice)
-    task = send_invoice_email_task if invoice.pdf and invoice.pdf_sha256 else render_invoice_document_task
-    task.delay_on_commit(cooperative_id=cooperative.pk, invoice_id=invoice.pk)  # type: ignore[attr-defined]
     return invoice

@@ -31,18 +31,18 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, override, pgettext, pgettext_lazy
 
 from invoicing.lib.epc_qr import epc_qr_svg
 from invoicing.lib.interest import FLAT_RECOVERY_FEE_B2B, InterestSegment, default_interest
@@ -51,6 +51,8 @@ from invoicing.models import BaseRate, DunningLevel, DunningNotice, Invoice, Pay
 from invoicing.services import OPEN_STATUSES
 from members.models import Cooperative, Membership
 from smartprod.core.audit import audit_log
+from smartprod.core.documents import DocumentFields, DocumentKind, document_send, document_sweep
+from smartprod.core.formatting import format_date, format_iban, format_money, format_percent
 from smartprod.core.models import AuditEvent
 from smartprod.core.money import ZERO, quantize_money
 
@@ -65,21 +67,11 @@ RESEND_WINDOW = timedelta(days=3)
 ADVISOR_NOTIFIED_EVENT = "dunning.advisor_notified"
 NO_EMAIL = "Not sent: the client has no e-mail address; print the stored letter and post it."
 
-_TEXT_DE_1 = """{salutation}
-
-bei der Durchsicht unserer Buchhaltung haben wir festgestellt, dass unsere Rechnung {number} vom \
-{invoice_date}, fällig am {due_date}, noch nicht vollständig beglichen ist. Offen ist derzeit ein Betrag von \
-{open_amount}.
-
-Sicher handelt es sich nur um ein Versehen. Wir bitten Sie, den offenen Betrag innerhalb von 10 Tagen, also \
-bis {pay_by}, unter Angabe der Zahlungsreferenz {rf_reference} auf unser Konto {iban} zu überweisen.
-
-Sollten Sie die Zahlung in den letzten Tagen bereits veranlasst haben, betrachten Sie dieses Schreiben bitte \
-als gegenstandslos.
-
-Mit freundlichen Grüßen"""
-
-_TEXT_EN_1 = """{salutation}
+# The default letter texts, in English with their German in the catalogue; each cooperative gets its own
+# copy of both languages with its policy (DunningLevel.text_de / text_en), which staff may edit.
+# {placeholders} are filled by `_fill` when the letter is written.
+_TEXT_1 = gettext_lazy(
+    """{salutation}
 
 According to our records, our invoice {number} of {invoice_date}, due on {due_date}, has not yet been paid \
 in full. An amount of {open_amount} is still open.
@@ -90,21 +82,10 @@ This is probably an oversight. Please transfer the open amount within 10 days, b
 If you have made the payment in the last few days, please disregard this letter.
 
 Kind regards"""
+)
 
-_TEXT_DE_2 = """{salutation}
-
-trotz unserer Zahlungserinnerung ist unsere Rechnung {number} vom {invoice_date}, fällig am {due_date}, \
-weiterhin offen. Der offene Betrag beläuft sich auf {open_amount}.
-
-{composition} Wir ersuchen Sie, den Gesamtbetrag von {total} innerhalb von 10 Tagen, also bis {pay_by}, \
-unter Angabe der Zahlungsreferenz {rf_reference} auf unser Konto {iban} zu überweisen.
-
-Sollten Sie Einwände gegen die Rechnung haben, setzen Sie sich bitte umgehend mit uns in Verbindung. \
-Hat sich Ihre Zahlung mit diesem Schreiben überschnitten, betrachten Sie es bitte als gegenstandslos.
-
-Mit freundlichen Grüßen"""
-
-_TEXT_EN_2 = """{salutation}
+_TEXT_2 = gettext_lazy(
+    """{salutation}
 
 Despite our payment reminder, our invoice {number} of {invoice_date}, due on {due_date}, is still unpaid. \
 The open amount is {open_amount}.
@@ -116,23 +97,10 @@ If you have any objection to the invoice, please contact us without delay. If yo
 this letter, please disregard it.
 
 Kind regards"""
+)
 
-_TEXT_DE_3 = """{salutation}
-
-leider haben Sie auf unsere bisherigen Schreiben nicht reagiert: Unsere Rechnung {number} vom \
-{invoice_date}, fällig am {due_date}, ist mit {open_amount} weiterhin offen.
-
-Wir fordern Sie hiermit letztmalig auf, den Gesamtbetrag von {total} innerhalb von 10 Tagen, also bis \
-{pay_by}, unter Angabe der Zahlungsreferenz {rf_reference} auf unser Konto {iban} zu überweisen. \
-{composition}
-
-Sollte der Betrag bis zu diesem Datum nicht bei uns eingelangt sein, müssen wir ohne weitere Ankündigung \
-rechtliche Schritte einleiten oder die Forderung einem Inkassobüro übergeben, wodurch Ihnen weitere Kosten \
-entstehen können.
-
-Mit freundlichen Grüßen"""
-
-_TEXT_EN_3 = """{salutation}
+_TEXT_3 = gettext_lazy(
+    """{salutation}
 
 Unfortunately you have not responded to our previous letters: our invoice {number} of {invoice_date}, \
 due on {due_date}, is still open with {open_amount}.
@@ -144,147 +112,78 @@ If the amount has not reached us by that date, we will take legal steps or pass 
 collection agency without further notice, which may cause you further costs.
 
 Kind regards"""
+)
 
+# Level names and texts are lazy translations; `_default_policy` writes out both languages.
 DEFAULT_POLICY: list[dict[str, Any]] = [
     {
         "level": 1,
-        "name_de": "Zahlungserinnerung",
-        "name_en": "Payment reminder",
+        "name": pgettext_lazy("dunning level", "Payment reminder"),
         "days_after_due": 7,
         "fee": Decimal("0.00"),
-        "text_de": _TEXT_DE_1,
-        "text_en": _TEXT_EN_1,
+        "text": _TEXT_1,
     },
     {
         "level": 2,
-        "name_de": "1. Mahnung",
-        "name_en": "First reminder notice",
+        "name": pgettext_lazy("dunning level", "First reminder notice"),
         "days_after_due": 21,
         "fee": Decimal("10.00"),
-        "text_de": _TEXT_DE_2,
-        "text_en": _TEXT_EN_2,
+        "text": _TEXT_2,
     },
     {
         "level": 3,
-        "name_de": "Letzte Mahnung",
-        "name_en": "Final notice",
+        "name": pgettext_lazy("dunning level", "Final notice"),
         "days_after_due": 35,
         "fee": Decimal("15.00"),
         "charges_interest": True,
         "charges_flat_fee_b2b": True,
         "hands_to_advisor": True,
-        "text_de": _TEXT_DE_3,
-        "text_en": _TEXT_EN_3,
+        "text": _TEXT_3,
     },
 ]
 
-_MONTHS_EN = (
-    *("January", "February", "March", "April", "May", "June"),
-    *("July", "August", "September", "October", "November", "December"),
-)
 _PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 
-LABELS: dict[str, dict[str, str]] = {
-    "de": {
-        "date": "Datum",
-        "invoice": "Rechnung",
-        "invoice_date": "Rechnungsdatum",
-        "due_date": "Fällig am",
-        "invoice_amount": "Rechnungsbetrag",
-        "already_paid": "Bereits bezahlt oder gutgeschrieben",
-        "open_principal": "Offener Rechnungsbetrag",
-        "fee": "Mahngebühr",
-        "fees_covered": "Abgegolten durch die Pauschale (§ 458 UGB)",
-        "interest": "Verzugszinsen",
-        "days": "Tage",
-        "on": "auf",
-        "per_year": "p. a.",
-        "flat_fee": "Pauschale Betreibungskosten (§ 458 UGB)",
-        "total": "Zu zahlender Gesamtbetrag",
-        "payment": "Zahlung",
-        "pay_by": "Zahlbar bis",
-        "reference": "Zahlungsreferenz",
-        "account": "Konto",
-        "qr": "Mit Ihrer Banking-App scannen",
-        "vat_id": "UID",
-        "register": "Firmenbuch",
-    },
-    "en": {
-        "date": "Date",
-        "invoice": "Invoice",
-        "invoice_date": "Invoice date",
-        "due_date": "Due on",
-        "invoice_amount": "Invoice amount",
-        "already_paid": "Already paid or credited",
-        "open_principal": "Open invoice amount",
-        "fee": "Reminder fee",
-        "fees_covered": "Covered by the flat-rate recovery costs (§ 458 UGB)",
-        "interest": "Default interest",
-        "days": "days",
-        "on": "on",
-        "per_year": "p.a.",
-        "flat_fee": "Flat-rate recovery costs (§ 458 UGB)",
-        "total": "Total to pay",
-        "payment": "Payment",
-        "pay_by": "Pay by",
-        "reference": "Payment reference",
-        "account": "Account",
-        "qr": "Scan with your banking app",
-        "vat_id": "VAT id",
-        "register": "Company register",
-    },
-}
+
+def _default_policy() -> list[dict[str, Any]]:
+    """DEFAULT_POLICY with name_de/name_en and text_de/text_en, translated by the catalogue."""
+    specs = []
+    for spec in DEFAULT_POLICY:
+        each = {key: value for key, value in spec.items() if key not in ("name", "text")}
+        for language in ("de", "en"):
+            with override(language):
+                each[f"name_{language}"] = str(spec["name"])
+                each[f"text_{language}"] = str(spec["text"])
+        specs.append(each)
+    return specs
 
 
-_SALUTATION = {
-    "de": ("Sehr geehrte Damen und Herren,", "Guten Tag {name},"),
-    "en": ("Dear Sir or Madam,", "Dear {name},"),
-}
-# What the total consists of, in the letter's words (only what is claimed is named).
-_COMPOSITION = {
-    "de": {
-        "principal": "den offenen Rechnungsbetrag",
-        "fee": "die Mahngebühr",
-        "fees": "die Mahngebühren",
-        "fees_b2b": "die Mahnkosten, soweit sie die Pauschale übersteigen",
-        "interest": "die gesetzlichen Verzugszinsen",
-        "flat_fee": "die Pauschale für Betreibungskosten (§ 458 UGB)",
-        "and": "und",
-        "sentence": "Der Gesamtbetrag umfasst {items}; die Aufstellung finden Sie unten.",
-        "only_principal": "Der Gesamtbetrag ist der offene Rechnungsbetrag.",
-    },
-    "en": {
-        "principal": "the open invoice amount",
-        "fee": "the reminder fee",
-        "fees": "the reminder fees",
-        "fees_b2b": "the reminder costs beyond the flat-rate recovery costs",
-        "interest": "statutory default interest",
-        "flat_fee": "the flat-rate recovery costs (§ 458 UGB)",
-        "and": "and",
-        "sentence": "The total consists of {items}; please see the statement below.",
-        "only_principal": "The total is the open invoice amount.",
-    },
-}
-# Every letter says that default interest keeps running until payment (rates: § 456 UGB between
-# businesses, § 1000 (1) ABGB otherwise; see lib/interest.py).
-_INTEREST_NOTE = {
-    "de": {
-        "business": "9,2 Prozentpunkte über dem Basiszinssatz, § 456 UGB",
-        "consumer": "4 % p. a., § 1000 Abs. 1 ABGB",
-        "claimed": "Die Verzugszinsen ({rate}) sind bis {as_of} berechnet; sie laufen bis zum Eingang Ihrer "
-        "Zahlung weiter.",
-        "running": "Ab dem Tag nach der Fälligkeit fallen gesetzliche Verzugszinsen ({rate}) an; sie laufen "
-        "bis zum Eingang Ihrer Zahlung weiter.",
-    },
-    "en": {
-        "business": "9.2 percentage points above the base rate, § 456 UGB",
-        "consumer": "4 % p.a., § 1000 (1) ABGB",
-        "claimed": "Default interest ({rate}) is calculated up to {as_of}; it keeps running until your "
-        "payment is received.",
-        "running": "Statutory default interest ({rate}) runs from the day after the due date until your "
-        "payment is received.",
-    },
-}
+def _labels() -> dict[str, str]:
+    """The labels of a letter in the active language (letters are written under translation.override)."""
+    return {
+        "date": pgettext("dunning letter", "Date"),
+        "invoice": pgettext("dunning letter", "Invoice"),
+        "invoice_date": pgettext("dunning letter", "Invoice date"),
+        "due_date": pgettext("dunning letter", "Due on"),
+        "invoice_amount": pgettext("dunning letter", "Invoice amount"),
+        "already_paid": pgettext("dunning letter", "Already paid or credited"),
+        "open_principal": pgettext("dunning letter", "Open invoice amount"),
+        "fee": pgettext("dunning letter", "Reminder fee"),
+        "fees_covered": pgettext("dunning letter", "Covered by the flat-rate recovery costs (§ 458 UGB)"),
+        "interest": pgettext("dunning letter", "Default interest"),
+        "days": pgettext("dunning letter", "days"),
+        "on": pgettext("dunning letter: interest on a principal", "on"),
+        "per_year": pgettext("dunning letter", "p.a."),
+        "flat_fee": pgettext("dunning letter", "Flat-rate recovery costs (§ 458 UGB)"),
+        "total": pgettext("dunning letter", "Total to pay"),
+        "payment": pgettext("dunning letter", "Payment"),
+        "pay_by": pgettext("dunning letter", "Pay by"),
+        "reference": pgettext("dunning letter", "Payment reference"),
+        "account": pgettext("dunning letter", "Account"),
+        "qr": pgettext("dunning letter", "Scan with your banking app"),
+        "vat_id": pgettext("dunning letter", "VAT id"),
+        "register": pgettext("dunning letter", "Company register"),
+    }
 
 
 # --- the policy ---------------------------------------------------------------------------------------
@@ -299,7 +198,7 @@ def dunning_policy(*, cooperative: Cooperative) -> list[DunningLevel]:
     if levels:
         return levels
     DunningLevel.objects.bulk_create(
-        [DunningLevel(cooperative=cooperative, **spec) for spec in DEFAULT_POLICY], ignore_conflicts=True
+        [DunningLevel(cooperative=cooperative, **spec) for spec in _default_policy()], ignore_conflicts=True
     )
     return list(DunningLevel.objects.for_cooperative(cooperative).order_by("level"))
 
@@ -694,22 +593,7 @@ def _requeue_unsent_letters(cooperative: Cooperative) -> int:
 
     Sending is idempotent (sent_at under a lock), so a letter whose task is still queued is not sent twice.
     """
-    from invoicing.dunning_tasks import send_dunning_letter_task
-
-    pending = list(
-        DunningNotice.objects.for_cooperative(cooperative)
-        .filter(
-            sent_at__isnull=True,
-            send_attempts__lt=MAX_SEND_ATTEMPTS,
-            created_at__gte=timezone.now() - RESEND_WINDOW,
-            invoice__status__in=OPEN_STATUSES,
-            invoice__dunning_blocked=False,
-        )
-        .values_list("pk", flat=True)
-    )
-    for notice_id in pending:
-        send_dunning_letter_task.delay_on_commit(cooperative_id=cooperative.pk, notice_id=notice_id)
-    return len(pending)
+    return len(document_sweep(DUNNING_LETTER, cooperative_id=cooperative.pk).email_ids)
 
 
 # --- the letter ---------------------------------------------------------------------------------------
@@ -717,28 +601,6 @@ def _requeue_unsent_letters(cooperative: Cooperative) -> int:
 
 def _language(cooperative: Cooperative) -> str:
     return "de" if cooperative.language == "de" else "en"
-
-
-def format_money(amount: Decimal, currency: str, language: str) -> str:
-    """1234.5 → '1.234,50 EUR' (de) or 'EUR 1,234.50' (en)."""
-    value = quantize_money(amount)
-    whole, cents = f"{abs(value):.2f}".split(".")
-    grouped = f"{int(whole):,}"
-    sign = "-" if value < 0 else ""
-    if language == "de":
-        return f"{sign}{grouped.replace(',', '.')},{cents} {currency}"
-    return f"{sign}{currency} {grouped}.{cents}"
-
-
-def format_date(day: date, language: str) -> str:
-    if language == "de":
-        return f"{day.day:02d}.{day.month:02d}.{day.year}"
-    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
-
-
-def _format_rate(rate: Decimal, language: str) -> str:
-    text = f"{rate.quantize(Decimal('0.01')):f}"
-    return f"{text.replace('.', ',') if language == 'de' else text} %"
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
@@ -750,38 +612,54 @@ def pay_by(notice: DunningNotice) -> date:
     return notice.as_of + timedelta(days=PAY_WITHIN_DAYS)
 
 
-def _salutation(invoice: Invoice, language: str) -> str:
+def _salutation(invoice: Invoice) -> str:
     """A business is addressed as such; a consumer by name."""
-    business, person = _SALUTATION[language]
     if invoice.client_is_business or not invoice.client_name.strip():
-        return business
-    return person.format(name=invoice.client_name.strip())
+        return pgettext("dunning letter", "Dear Sir or Madam,")
+    return pgettext("dunning letter", "Dear %(name)s,") % {"name": invoice.client_name.strip()}
 
 
-def _composition(notice: DunningNotice, invoice: Invoice, language: str) -> str:
-    words = _COMPOSITION[language]
-    items = [words["principal"]]
+def _composition(notice: DunningNotice, invoice: Invoice) -> str:
+    """What the total consists of, in the letter's words (only what is claimed is named)."""
+    context = "dunning letter: what the total consists of"
+    items = [pgettext(context, "the open invoice amount")]
     if notice.fee:
         if _flat_fee_applies(invoice):
-            items.append(words["fees_b2b"])
+            items.append(pgettext(context, "the reminder costs beyond the flat-rate recovery costs"))
+        elif len(notice.fee_detail) > 1:
+            items.append(pgettext(context, "the reminder fees"))
         else:
-            items.append(words["fees"] if len(notice.fee_detail) > 1 else words["fee"])
+            items.append(pgettext(context, "the reminder fee"))
     if notice.interest:
-        items.append(words["interest"])
+        items.append(pgettext(context, "statutory default interest"))
     if notice.flat_fee:
-        items.append(words["flat_fee"])
+        items.append(pgettext(context, "the flat-rate recovery costs (§ 458 UGB)"))
     if len(items) == 1:
-        return words["only_principal"]
-    listed = f"{', '.join(items[:-1])} {words['and']} {items[-1]}"
-    return words["sentence"].format(items=listed)
+        return pgettext("dunning letter", "The total is the open invoice amount.")
+    listed = f"{', '.join(items[:-1])} {pgettext(context, 'and')} {items[-1]}"
+    return pgettext("dunning letter", "The total consists of %(items)s; please see the statement below.") % {
+        "items": listed
+    }
 
 
 def _interest_note(notice: DunningNotice, invoice: Invoice, language: str) -> str:
-    words = _INTEREST_NOTE[language]
-    rate = words["business" if invoice.client_is_business else "consumer"]
+    """Every letter says that default interest keeps running until payment (rates: § 456 UGB between
+    businesses, § 1000 (1) ABGB otherwise; see lib/interest.py)."""
+    if invoice.client_is_business:
+        rate = pgettext("dunning letter", "9.2 percentage points above the base rate, § 456 UGB")
+    else:
+        rate = pgettext("dunning letter", "4 % p.a., § 1000 (1) ABGB")
     if notice.interest_detail:
-        return words["claimed"].format(rate=rate, as_of=format_date(notice.as_of, language))
-    return words["running"].format(rate=rate)
+        return pgettext(
+            "dunning letter",
+            "Default interest (%(rate)s) is calculated up to %(as_of)s; it keeps running until your payment "
+            "is received.",
+        ) % {"rate": rate, "as_of": format_date(notice.as_of, language)}
+    return pgettext(
+        "dunning letter",
+        "Statutory default interest (%(rate)s) runs from the day after the due date until your payment is "
+        "received.",
+    ) % {"rate": rate}
 
 
 def _recipient_lines(invoice: Invoice) -> list[str]:
@@ -801,14 +679,14 @@ def _claim_rows(
     'total'.
     The items add up to the total: principal + fees + interest + flat fee.
     """
-    labels = LABELS[language]
+    labels = _labels()
     rows: list[dict[str, Any]] = []
 
     def row(label: str, amount: str, kind: str = "item") -> None:
         rows.append({"label": label, "amount": amount, "kind": kind})
 
-    invoice_date = format_date(invoice.issue_date, language) if invoice.issue_date else ""
-    due_date = format_date(invoice.due_date, language) if invoice.due_date else ""
+    invoice_date = format_date(invoice.issue_date, language)
+    due_date = format_date(invoice.due_date, language)
     row(
         f"{labels['invoice']} {invoice.number} · {labels['invoice_date']} {invoice_date} · "
         f"{labels['due_date']} {due_date}",
@@ -839,7 +717,7 @@ def _claim_rows(
             )
             row(
                 f"{period} · {s['days']} {labels['days']} · "
-                f"{_format_rate(Decimal(s['rate']), language)} {labels['per_year']} "
+                f"{format_percent(Decimal(s['rate']), language, places=2)} {labels['per_year']} "
                 f"{labels['on']} {money(Decimal(s['principal']))}",
                 money(Decimal(s["amount"])),
                 "detail",
@@ -853,7 +731,7 @@ def _claim_rows(
 
 
 def dunning_letter_context(*, notice: DunningNotice, invoice: Invoice, level: DunningLevel) -> dict[str, Any]:
-    """Everything the letter (PDF and e-mail) shows, formatted in the cooperative's language."""
+    """Everything the letter (PDF and e-mail) shows, written in the cooperative's language."""
     cooperative = invoice.cooperative
     language = _language(cooperative)
     currency = invoice.currency
@@ -861,23 +739,28 @@ def dunning_letter_context(*, notice: DunningNotice, invoice: Invoice, level: Du
     def money(amount: Decimal) -> str:
         return format_money(amount, currency, language)
 
-    labels = LABELS[language]
-    values = {
-        "number": invoice.number or "",
-        "invoice_date": format_date(invoice.issue_date, language) if invoice.issue_date else "",
-        "due_date": format_date(invoice.due_date, language) if invoice.due_date else "",
-        "open_amount": money(notice.open_principal),
-        "fee": money(notice.fee),
-        "interest": money(notice.interest),
-        "flat_fee": money(notice.flat_fee),
-        "total": money(notice.total_claimed),
-        "rf_reference": rf_format(invoice.rf_reference) if invoice.rf_reference else (invoice.number or ""),
-        "pay_by": format_date(pay_by(notice), language),
-        "iban": _grouped_iban(cooperative.iban),
-        "client_name": invoice.client_name,
-        "salutation": _salutation(invoice, language),
-        "composition": _composition(notice, invoice, language),
-    }
+    with override(language):
+        values = {
+            "number": invoice.number or "",
+            "invoice_date": format_date(invoice.issue_date, language),
+            "due_date": format_date(invoice.due_date, language),
+            "open_amount": money(notice.open_principal),
+            "fee": money(notice.fee),
+            "interest": money(notice.interest),
+            "flat_fee": money(notice.flat_fee),
+            "total": money(notice.total_claimed),
+            "rf_reference": rf_format(invoice.rf_reference)
+            if invoice.rf_reference
+            else (invoice.number or ""),
+            "pay_by": format_date(pay_by(notice), language),
+            "iban": format_iban(cooperative.iban),
+            "client_name": invoice.client_name,
+            "salutation": _salutation(invoice),
+            "composition": _composition(notice, invoice),
+        }
+        labels = _labels()
+        claim_rows = _claim_rows(notice, invoice, language, money)
+        interest_note = _interest_note(notice, invoice, language)
     body = _fill(level.text_de if language == "de" else level.text_en, values)
     qr_svg = ""
     if currency == "EUR" and notice.total_claimed > 0:
@@ -902,23 +785,19 @@ def dunning_letter_context(*, notice: DunningNotice, invoice: Invoice, level: Du
         "client_address_lines": _recipient_lines(invoice),
         "paragraphs": [part.strip() for part in body.split("\n\n") if part.strip()],
         "values": values,
-        "claim_rows": _claim_rows(notice, invoice, language, money),
-        "interest_note": _interest_note(notice, invoice, language),
+        "claim_rows": claim_rows,
+        "interest_note": interest_note,
         "qr_svg": qr_svg,
         "bic": cooperative.bic,
     }
-
-
-def _grouped_iban(iban: str) -> str:
-    compact = iban.replace(" ", "").upper()
-    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
 def dunning_letter_pdf(context: dict[str, Any]) -> bytes:
     """Render templates/invoicing/pdf/dunning.html (with `dunning_letter_context`) through WeasyPrint."""
     from weasyprint import HTML
 
-    html = render_to_string("invoicing/pdf/dunning.html", context)
+    with override(context["language"]):
+        html = render_to_string("invoicing/pdf/dunning.html", context)
     pdf: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
     return pdf
 
@@ -942,6 +821,101 @@ def _reason_not_to_send(invoice: Invoice) -> str:
     return ""
 
 
+def _letter_context(notice: DunningNotice) -> dict[str, Any]:
+    level = DunningLevel.objects.for_cooperative(notice.cooperative_id).get(level=notice.level)
+    return dunning_letter_context(notice=notice, invoice=notice.invoice, level=level)
+
+
+class DunningLetter(DocumentKind[DunningNotice]):
+    """A dunning notice's letter: rendered when it is sent (its claim is fixed in the notice), stored, and
+    e-mailed to the client once; for a client without an e-mail address only stored, to be posted."""
+
+    code = "invoicing.dunning_letter"
+    model = DunningNotice
+    fields = DocumentFields(
+        sha256=None,
+        rendered_at=None,
+        sent_at="sent_at",
+        sent_to=None,
+        attempts="send_attempts",
+        error="send_error",
+    )
+    max_attempts = MAX_SEND_ATTEMPTS
+    render_on_send = True
+    reset_attempts_on_success = False
+    no_recipient_error = NO_EMAIL
+    sweep_grace = timedelta(0)  # the daily run sweeps after the previous run's tasks had a day
+
+    def queryset(self, cooperative_id: int) -> QuerySet[DunningNotice]:
+        return DunningNotice.objects.for_cooperative(cooperative_id).select_related(
+            "invoice__cooperative", "invoice__client"
+        )
+
+    def skip_reason(self, obj: DunningNotice) -> str:
+        return _reason_not_to_send(obj.invoice)
+
+    def render(self, obj: DunningNotice) -> bytes:
+        return dunning_letter_pdf(_letter_context(obj))
+
+    def storage_name(self, obj: DunningNotice) -> str:
+        return dunning_letter_path(obj, obj.invoice)
+
+    def recipients(self, obj: DunningNotice) -> list[str]:
+        return [obj.invoice.client_email] if obj.invoice.client_email else []
+
+    def message(self, obj: DunningNotice, pdf: bytes) -> EmailMessage:
+        invoice = obj.invoice
+        context = _letter_context(obj)
+        with override(context["language"]):
+            subject = f"{context['title']} – {context['labels']['invoice']} {invoice.number}"
+            body = render_to_string("invoicing/email/dunning.txt", context)
+        cooperative = invoice.cooperative
+        message = EmailMessage(
+            subject=subject,
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            reply_to=[cooperative.email] if cooperative.email else None,
+        )
+        message.attach(self.storage_name(obj).rsplit("/", 1)[-1], pdf, "application/pdf")
+        return message
+
+    def after_send(self, obj: DunningNotice) -> None:
+        audit_log(
+            cooperative=obj.invoice.cooperative,
+            actor=None,
+            event="dunning.letter_sent",
+            obj=obj,
+            data={"invoice": obj.invoice.number, "level": obj.level, "to": obj.invoice.client_email},
+        )
+
+    def enqueue_render(self, cooperative_id: int, object_id: int) -> None:
+        self.enqueue_send(cooperative_id, object_id)  # the send renders first
+
+    def enqueue_send(self, cooperative_id: int, object_id: int) -> None:
+        from invoicing.dunning_tasks import send_dunning_letter_task
+
+        send_dunning_letter_task.delay_on_commit(cooperative_id=cooperative_id, notice_id=object_id)
+
+    def sweep_queryset(self, cutoff: datetime) -> QuerySet[DunningNotice]:
+        # Older unsent letters would carry a stale pay-by date: they wait for a person.
+        return (
+            DunningNotice.objects.all_cooperatives()
+            .filter(
+                created_at__lt=cutoff,
+                created_at__gte=cutoff - RESEND_WINDOW,
+                invoice__status__in=OPEN_STATUSES,
+                invoice__dunning_blocked=False,
+            )
+            .order_by("created_at", "id")
+        )
+
+    def has_recipient(self) -> Q:
+        return ~Q(invoice__client_email="")
+
+
+DUNNING_LETTER = DunningLetter()
+
+
 def dunning_send_letter(*, cooperative_id: int, notice_id: int) -> DunningNotice:
     """Render a notice's letter, store it privately and e-mail it to the client — exactly once.
 
@@ -951,67 +925,9 @@ def dunning_send_letter(*, cooperative_id: int, notice_id: int) -> DunningNotice
     printed and posted (`send_error` says so, `sent_at` stays empty). A failure rolls back, is recorded as
     an attempt and raised, so the task retries. (If the mail server accepts the mail and the commit then
     fails, the retry sends it again: at-least-once at that one point, as with any mail sent from a
-    transaction.)
+    transaction.) See `smartprod.core.documents`.
     """
-    cooperative = Cooperative.objects.get(pk=cooperative_id)
-    try:
-        return _send_letter(cooperative, notice_id)
-    except Exception as exc:
-        DunningNotice.objects.for_cooperative(cooperative).filter(pk=notice_id, sent_at__isnull=True).update(
-            send_attempts=F("send_attempts") + 1, send_error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
-        raise
-
-
-@transaction.atomic(durable=True)
-def _send_letter(cooperative: Cooperative, notice_id: int) -> DunningNotice:
-    notice = DunningNotice.objects.for_cooperative(cooperative).select_for_update().get(pk=notice_id)
-    if notice.sent_at is not None:
-        return notice
-    invoice = (
-        Invoice.objects.for_cooperative(cooperative).select_related("cooperative").get(pk=notice.invoice_id)
-    )
-    reason = _reason_not_to_send(invoice)
-    if reason:
-        notice.send_error = reason
-        notice.save(update_fields=["send_error"])
-        return notice
-    if not invoice.client_email and notice.pdf:
-        return notice  # already rendered for posting
-    level = DunningLevel.objects.for_cooperative(cooperative).get(level=notice.level)
-    context = dunning_letter_context(notice=notice, invoice=invoice, level=level)
-    pdf = dunning_letter_pdf(context)
-    path = dunning_letter_path(notice, invoice)
-    if default_storage.exists(path):  # left by an attempt that failed after storing
-        default_storage.delete(path)
-    notice.pdf.name = default_storage.save(path, ContentFile(pdf))
-    if not invoice.client_email:
-        notice.send_error = NO_EMAIL
-        notice.save(update_fields=["pdf", "send_error"])
-        return notice
-    language = context["language"]
-    subject = f"{context['title']} – {LABELS[language]['invoice']} {invoice.number}"
-    message = EmailMessage(
-        subject=subject,
-        body=render_to_string(f"invoicing/email/dunning_{language}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[invoice.client_email],
-        reply_to=[cooperative.email] if cooperative.email else None,
-    )
-    message.attach(f"{path.rsplit('/', 1)[-1]}", pdf, "application/pdf")
-    message.send()
-    notice.sent_at = timezone.now()
-    notice.send_attempts += 1
-    notice.send_error = ""
-    notice.save(update_fields=["pdf", "sent_at", "send_attempts", "send_error"])
-    audit_log(
-        cooperative=cooperative,
-        actor=None,
-        event="dunning.letter_sent",
-        obj=notice,
-        data={"invoice": invoice.number, "level": notice.level, "to": invoice.client_email},
-    )
-    return notice
+    return document_send(DUNNING_LETTER, cooperative_id=cooperative_id, object_id=notice_id)
 
 
 # --- the hand-over to an advisor ----------------------------------------------------------------------
@@ -1057,21 +973,21 @@ def dunning_notify_advisor(*, cooperative_id: int, notice_id: int) -> int:
     if not recipients:
         logger.warning("dunning: nobody to hand invoice %s to in cooperative %s", invoice.pk, cooperative.pk)
         return 0
-    language = _language(cooperative)
     level = DunningLevel.objects.for_cooperative(cooperative).get(level=notice.level)
     context = {
         **dunning_letter_context(notice=notice, invoice=invoice, level=level),
         "project": invoice.project,
         "owner": invoice.project.owner,
     }
-    subject = (
-        f"Übergabe: Rechnung {invoice.number} – {context['title']} versandt"
-        if language == "de"
-        else f"Handed over: invoice {invoice.number} – {context['title']} sent"
-    )
+    with override(context["language"]):
+        subject = _("Handed over: invoice %(number)s – %(title)s sent") % {
+            "number": invoice.number,
+            "title": context["title"],
+        }
+        body = render_to_string("invoicing/email/dunning_advisor.txt", context)
     EmailMessage(
         subject=subject,
-        body=render_to_string(f"invoicing/email/dunning_advisor_{language}.txt", context),
+        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,
     ).send()

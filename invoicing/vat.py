@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+from django.utils.translation import override, pgettext_lazy
 
 from invoicing.models import ExemptionNote, Invoice, InvoiceLine
 from projects.vat import ClientVatSituation, client_vat_situation, taxed_abroad
@@ -35,48 +36,43 @@ PLACE_OF_SUPPLY_RULE_EU = "Art. 44 MwStSystRL"
 # the recipient owes the tax — AT: § 11 Abs. 1a UStG 1994 (also for services taxed in another member
 # state); DE: § 14a Abs. 1 UStG, wording "Steuerschuldnerschaft des Leistungsempfängers"; EU: Art. 226
 # Nr. 11a MwStSystRL ("Reverse charge"). Not taxable: the place of supply is abroad (see above).
+# In English; the German wording is in the catalogue (the document is written under its language).
 REVERSE_CHARGE_NOTES = {
-    "AT": {
-        "de": "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge): Leistungsort im Mitgliedstaat "
-        "des Leistungsempfängers gemäß § 3a Abs. 6 UStG 1994, die Steuer schuldet der Leistungsempfänger "
-        "(Art. 196 MwStSystRL). UID des Leistungsempfängers: {vat_id}",
-        "en": "Reverse charge: the place of supply is the recipient's member state (§ 3a (6) Austrian VAT "
-        "Act); the recipient is liable for the VAT (Art. 196 VAT Directive). Recipient's VAT id: {vat_id}",
-    },
-    "DE": {
-        "de": "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge): Leistungsort im Mitgliedstaat "
-        "des Leistungsempfängers gemäß § 3a Abs. 2 UStG, die Steuer schuldet der Leistungsempfänger "
-        "(Art. 196 MwStSystRL). USt-IdNr. des Leistungsempfängers: {vat_id}",
-        "en": "Reverse charge: the place of supply is the recipient's member state (§ 3a (2) German VAT "
-        "Act); the recipient is liable for the VAT (Art. 196 VAT Directive). Recipient's VAT id: {vat_id}",
-    },
+    "AT": pgettext_lazy(
+        "invoice legal note",
+        "Reverse charge: the place of supply is the recipient's member state (§ 3a (6) Austrian "
+        "VAT Act); the recipient is liable for the VAT (Art. 196 VAT Directive). Recipient's VAT "
+        "id: {vat_id}",
+    ),
+    "DE": pgettext_lazy(
+        "invoice legal note",
+        "Reverse charge: the place of supply is the recipient's member state (§ 3a (2) German VAT "
+        "Act); the recipient is liable for the VAT (Art. 196 VAT Directive). Recipient's VAT id: "
+        "{vat_id}",
+    ),
 }
-REVERSE_CHARGE_NOTE_EU = {
-    "de": "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge, Art. 44 und 196 MwStSystRL). "
-    "UID des Leistungsempfängers: {vat_id}",
-    "en": "Reverse charge: the recipient is liable for the VAT (Art. 44 and 196 VAT Directive). "
+REVERSE_CHARGE_NOTE_EU = pgettext_lazy(
+    "invoice legal note",
+    "Reverse charge: the recipient is liable for the VAT (Art. 44 and 196 VAT Directive). "
     "Recipient's VAT id: {vat_id}",
-}
+)
 NOT_TAXABLE_NOTES = {
-    "AT": {
-        "de": "Nicht im Inland steuerbare Leistung: Leistungsort beim Leistungsempfänger außerhalb der EU "
-        "(§ 3a Abs. 6 UStG 1994).",
-        "en": "Not taxable in Austria: the place of supply is where the recipient is established, outside "
-        "the EU (§ 3a (6) Austrian VAT Act).",
-    },
-    "DE": {
-        "de": "Nicht im Inland steuerbare Leistung: Leistungsort beim Leistungsempfänger außerhalb der EU "
-        "(§ 3a Abs. 2 UStG).",
-        "en": "Not taxable in Germany: the place of supply is where the recipient is established, outside "
-        "the EU (§ 3a (2) German VAT Act).",
-    },
+    "AT": pgettext_lazy(
+        "invoice legal note",
+        "Not taxable in Austria: the place of supply is where the recipient is established, "
+        "outside the EU (§ 3a (6) Austrian VAT Act).",
+    ),
+    "DE": pgettext_lazy(
+        "invoice legal note",
+        "Not taxable in Germany: the place of supply is where the recipient is established, "
+        "outside the EU (§ 3a (2) German VAT Act).",
+    ),
 }
-NOT_TAXABLE_NOTE_EU = {
-    "de": "Nicht steuerbare Leistung: Leistungsort beim Leistungsempfänger außerhalb der EU "
-    "(Art. 44 MwStSystRL).",
-    "en": "Not subject to VAT here: the place of supply is where the recipient is established, outside the "
-    "EU (Art. 44 VAT Directive).",
-}
+NOT_TAXABLE_NOTE_EU = pgettext_lazy(
+    "invoice legal note",
+    "Not subject to VAT here: the place of supply is where the recipient is established, "
+    "outside the EU (Art. 44 VAT Directive).",
+)
 
 
 def _language(cooperative: Cooperative) -> str:
@@ -164,13 +160,13 @@ def check_vat_treatment(
 def legal_note(*, cooperative: Cooperative, invoice: Invoice, lines: Sequence[InvoiceLine]) -> str:
     """The note the invoice prints for its VAT treatment, in the document's language; "" when taxable."""
     categories = {line.vat_category for line in lines}
-    lang = _language(cooperative)
     country = cooperative.country.upper()
-    if Category.REVERSE_CHARGE in categories:
-        text = REVERSE_CHARGE_NOTES.get(country, REVERSE_CHARGE_NOTE_EU)[lang]
-        return text.format(vat_id=invoice.client_vat_id)
-    if Category.NOT_TAXABLE in categories:
-        return NOT_TAXABLE_NOTES.get(country, NOT_TAXABLE_NOTE_EU)[lang]
+    with override(_language(cooperative)):
+        if Category.REVERSE_CHARGE in categories:
+            text = str(REVERSE_CHARGE_NOTES.get(country, REVERSE_CHARGE_NOTE_EU))
+            return text.format(vat_id=invoice.client_vat_id)
+        if Category.NOT_TAXABLE in categories:
+            return str(NOT_TAXABLE_NOTES.get(country, NOT_TAXABLE_NOTE_EU))
     if Category.EXEMPT in categories and invoice.exemption_note is not None:
         return invoice.exemption_note.invoice_text
     return ""

@@ -26,8 +26,3 @@ def quantize_money(value: Decimal | int | str) -> Decimal:
 def percent_of(amount: Decimal, rate_percent: Decimal) -> Decimal:
     """rate_percent % of amount, rounded once, to the cent."""
     return quantize_money(amount * rate_percent / Decimal(100))
-
-
-def format_money(amount: Decimal, currency: str = "EUR") -> str:
-    """1234.5 -> '1.234,50 EUR' is a template concern; this is the plain machine form '1234.50 EUR'."""
-    return f"{quantize_money(amount)} {currency}"

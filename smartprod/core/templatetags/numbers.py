@@ -5,16 +5,19 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils.formats import number_format
+from django.conf import settings
+from django.utils.translation import get_language
+
+from smartprod.core.formatting import format_decimal
 
 register = template.Library()
 
 
 @register.filter
 def quantity(value: object) -> str:
-    """A quantity without trailing zeros, in the active locale: 8.500 → '8.5' / '8,5' (de); 10.000 → '10'.
+    """A quantity without trailing zeros, in the active language: 8.500 → '8.5' / '8,5' (de); 10.000 → '10'.
 
-    Thousands are grouped as the locale does (1,250.5 / 1.250,5).
+    Thousands are grouped as the language does (1,250.5 / 1.250,5); the kernel's one formatter writes it.
     """
     if value is None or value == "":
         return ""
@@ -22,6 +25,4 @@ def quantity(value: object) -> str:
         number = Decimal(str(value))
     except InvalidOperation:
         return str(value)
-    normalized = Decimal(f"{number.normalize():f}")
-    places = max(0, -normalized.as_tuple().exponent)  # type: ignore[operator]
-    return number_format(normalized, decimal_pos=places, use_l10n=True, force_grouping=True)
+    return format_decimal(number, get_language() or settings.LANGUAGE_CODE)
