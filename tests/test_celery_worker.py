@@ -85,7 +85,7 @@ def test_worker_on_redis_renders_the_invoice_document(tmp_path, settings):
         text=True,
     )
     try:
-        client = Celery(broker=REDIS_URL)
+        client = Celery(broker=REDIS_URL, set_as_current=False)  # later tests keep the eager app
         client.send_task(
             "invoicing.render_invoice_document",
             kwargs={"cooperative_id": coop.pk, "invoice_id": invoice.pk},
