@@ -2,6 +2,7 @@ import atexit
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 from smartprod.settings.base import *  # noqa: F403
@@ -22,7 +23,11 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_smartprod_{os.getpid()}"}  # noqa
 
 # Tests never write into the developer's .data/private: one temporary storage root per test session,
 # handed to subprocesses (a real Celery worker, gunicorn) through the environment, removed at exit.
+# Only named here: the storage creates it on the first file, so mypy or makemigrations (which import these
+# settings and end with os._exit, skipping atexit) leave nothing behind.
 if not os.environ.get("SMARTPROD_TEST_MEDIA_ROOT"):
-    os.environ["SMARTPROD_TEST_MEDIA_ROOT"] = tempfile.mkdtemp(prefix="smartprod-test-media-")
+    os.environ["SMARTPROD_TEST_MEDIA_ROOT"] = str(
+        Path(tempfile.gettempdir()) / f"smartprod-test-media-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    )
     atexit.register(shutil.rmtree, os.environ["SMARTPROD_TEST_MEDIA_ROOT"], ignore_errors=True)
 MEDIA_ROOT = Path(os.environ["SMARTPROD_TEST_MEDIA_ROOT"])
