@@ -47,6 +47,7 @@ from invoicing.models import (
     WriteOff,
 )
 from members.models import Membership
+from smartprod.core import capabilities
 from smartprod.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
 from smartprod.core.admin_site import staff_role
 from smartprod.core.errors import ApplicationError
@@ -54,8 +55,8 @@ from smartprod.core.forms import DateInput
 from smartprod.core.idempotency import IdempotentRequest
 from smartprod.core.tenancy import STAFF_ROLES
 
-ISSUER_ROLES = ("advisor", "finance", "admin")
-FINANCE_ROLES = ("finance", "admin")
+ISSUER_ROLES = capabilities.APPROVER_ROLES
+FINANCE_ROLES = capabilities.FINANCE_ROLES
 
 
 def _actor(request: HttpRequest) -> Membership:

@@ -39,9 +39,9 @@ from invoicing.serializers import (
     invoice_pdf_file_name,
 )
 from invoicing.services import LineInput
-from members.models import Membership
 from projects.models import Project
 from projects.selectors import project_get
+from smartprod.core import capabilities
 from smartprod.core.api import (
     PAGE_PARAMETERS,
     CooperativeMixin,
@@ -56,7 +56,6 @@ from smartprod.core.errors import ApplicationError
 from smartprod.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from smartprod.core.idempotency import IdempotentRequest, idempotency_key_parse
 
-STAFF_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
 MAX_STATEMENT_BYTES = 20 * 1024 * 1024
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
@@ -192,7 +191,7 @@ class InvoiceIssueApi(InvoiceApi):
     )
     def post(self, request: Request, invoice_id: int) -> Response:
         invoice = self.get_invoice(invoice_id)
-        if self.membership.role in STAFF_ROLES:
+        if capabilities.is_staff(self.membership):
             self.require_staff(request)  # two-factor for finance and admin
         # A member is answered by the service (the cooperative may let owners issue their own invoices).
         invoice = services.invoice_issue(cooperative=self.cooperative, actor=self.membership, invoice=invoice)

@@ -32,15 +32,15 @@ from invoicing.lib.camt import CamtError, Statement, StatementEntry, parse_camt0
 from invoicing.lib.rf import rf_compact, rf_find_in_text
 from invoicing.models import BankEntry, BankStatement, Invoice, Payment
 from invoicing.services import (
-    FINANCE_ROLES,
     OPEN_STATUSES,
     invoicing_settings,
     payment_record,
     payment_return,
 )
 from members.models import Cooperative, Membership
+from smartprod.core import capabilities
 from smartprod.core.audit import audit_log
-from smartprod.core.errors import ApplicationError, status_in_sentence
+from smartprod.core.errors import ApplicationError, NotAllowed, status_in_sentence
 from smartprod.core.registry import BankEntryInfo, bank_entry_matchers
 
 # A candidate invoice number inside free text: letters/digits joined by the separators number formats use.
@@ -236,8 +236,8 @@ def _gap_offsets(written: str) -> list[tuple[int, re.Match[str]]]:
 def _require_finance(cooperative: Cooperative, actor: Membership) -> None:
     if actor.cooperative_id != cooperative.pk:
         raise Membership.DoesNotExist()
-    if actor.role not in FINANCE_ROLES:
-        raise ApplicationError(_("Only finance staff import bank statements and assign payments."))
+    if not capabilities.can_handle_money(actor):
+        raise NotAllowed(_("Only finance staff import bank statements and assign payments."))
 
 
 def _iban(value: str) -> str:

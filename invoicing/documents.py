@@ -42,8 +42,9 @@ from invoicing.lib.einvoice import (
 from invoicing.lib.epc_qr import MAX_AMOUNT, MIN_AMOUNT, epc_qr_svg
 from invoicing.lib.rf import rf_format
 from invoicing.models import Invoice, InvoiceLine
-from invoicing.services import ISSUER_ROLES, vat_breakdown
+from invoicing.services import vat_breakdown
 from members.models import Cooperative, Membership
+from smartprod.core import capabilities
 from smartprod.core.audit import audit_log
 from smartprod.core.documents import (
     DocumentIntegrityError as DocumentIntegrityError,
@@ -59,7 +60,7 @@ from smartprod.core.documents import (
     document_sweep,
     store_pdf,
 )
-from smartprod.core.errors import ApplicationError
+from smartprod.core.errors import ApplicationError, NotAllowed
 from smartprod.core.formatting import (
     format_amount,
     format_date,
@@ -600,8 +601,8 @@ def invoice_document_retry(*, cooperative: Cooperative, actor: Membership, invoi
     counter and the error are cleared and the missing step is queued."""
     if actor.cooperative_id != cooperative.pk or invoice.cooperative_id != cooperative.pk:
         raise Invoice.DoesNotExist()
-    if actor.role not in ISSUER_ROLES:
-        raise ApplicationError(_("Only staff restart an invoice's document."))
+    if not capabilities.can_issue_invoice(actor):
+        raise NotAllowed(_("Only staff restart an invoice's document."))
     invoice = INVOICE_DOCUMENT.locked(cooperative.pk, invoice.pk)
     if invoice.status not in ISSUED_STATUSES:
         raise ApplicationError(_("Only issued invoices have a document."), conflict=True)

@@ -33,15 +33,13 @@ from members.models import Cooperative, Membership
 from projects.ledger import Posting, account_balance, account_get, journal_reverse
 from projects.ledger import journal_post as _journal_post
 from projects.models import Account, JournalLine, Project
-from smartprod.core import locks
+from smartprod.core import capabilities, locks
 from smartprod.core.audit import audit_log
-from smartprod.core.errors import ApplicationError, status_in_sentence
+from smartprod.core.errors import ApplicationError, NotAllowed, status_in_sentence
 from smartprod.core.idempotency import IdempotentRequest, idempotency_claim, idempotency_complete
 from smartprod.core.money import ZERO, percent_of, quantize_money
 from smartprod.core.numbering import number_next
 
-ISSUER_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
-FINANCE_ROLES = (Membership.Role.FINANCE, Membership.Role.ADMIN)
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
 LARGE_INVOICE = Decimal("10000.00")
 UNITS = {"C62": "Stk.", "HUR": "Std.", "DAY": "Tag(e)", "LS": "pauschal", "MON": "Monat(e)", "KMT": "km"}
@@ -232,8 +230,8 @@ def _may_draft(cooperative: Cooperative, actor: Membership, project: Project) ->
 
     if not project_list_visible(cooperative=cooperative, membership=actor).filter(pk=project.pk).exists():
         raise Project.DoesNotExist()
-    if project.owner_id != actor.pk and actor.role not in ISSUER_ROLES:
-        raise ApplicationError(_("Only the project's owner or staff draft its invoices."))
+    if project.owner_id != actor.pk and not capabilities.can_issue_invoice(actor):
+        raise NotAllowed(_("Only the project's owner or staff draft its invoices."))
 
 
 @transaction.atomic
@@ -471,8 +469,8 @@ def invoice_issue(
     series = invoicing_settings(cooperative=cooperative)
     owner_self_issue = series.members_may_issue and project.owner_id == actor.pk
     if not owner_self_issue:
-        if actor.role not in ISSUER_ROLES:
-            raise ApplicationError(_("An advisor or a finance person issues invoices."))
+        if not capabilities.can_issue_invoice(actor):
+            raise NotAllowed(_("An advisor or a finance person issues invoices."))
         if invoice.created_by_id == actor.user_id or project.owner_id == actor.pk:
             raise ApplicationError(_("Four eyes: someone other than the invoice's author issues it."))
         if invoice.status != Invoice.Status.SUBMITTED:
@@ -579,8 +577,8 @@ def credit_note_issue(
     from invoicing.tasks import render_invoice_document_task
 
     _check_same(cooperative, actor)
-    if actor.role not in ISSUER_ROLES:
-        raise ApplicationError(_("An advisor or a finance person issues credit notes."))
+    if not capabilities.can_issue_invoice(actor):
+        raise NotAllowed(_("An advisor or a finance person issues credit notes."))
     if not reason.strip():
         raise ApplicationError(_("Say why the invoice is credited."), details={"reason": [_("Required.")]})
     # The project first: a credit note lowers the budget that expense and payout checks rely on.
@@ -826,8 +824,8 @@ def payment_record(
     _check_same(cooperative, invoice)
     if actor is not None:
         _check_same(cooperative, actor)
-        if actor.role not in FINANCE_ROLES:
-            raise ApplicationError(_("Only finance staff record payments."))
+        if not capabilities.can_handle_money(actor):
+            raise NotAllowed(_("Only finance staff record payments."))
     claim = None
     if idempotent is not None:
         # Before the invoice lock and any check of the invoice's state: a replay of a payment that has
@@ -971,8 +969,8 @@ def payment_return(
     _check_same(cooperative, payment, bank_entry)
     if actor is not None:
         _check_same(cooperative, actor)
-        if actor.role not in FINANCE_ROLES:
-            raise ApplicationError(_("Only finance staff book returned payments."))
+        if not capabilities.can_handle_money(actor):
+            raise NotAllowed(_("Only finance staff book returned payments."))
     invoice = _locked(cooperative, payment.invoice)
     payment = Payment.objects.for_cooperative(cooperative).select_for_update().get(pk=payment.pk)
     if payment.returned_on is not None:
@@ -1022,8 +1020,8 @@ def invoice_write_off(
     """Default (Ausfallshaftung): the open amount leaves receivables into the guarantee fund, its VAT part
     corrected; the project budget keeps the income — the cooperative's guarantee to its member."""
     _check_same(cooperative, actor)
-    if actor.role not in FINANCE_ROLES:
-        raise ApplicationError(_("Only finance staff write off invoices."))
+    if not capabilities.can_handle_money(actor):
+        raise NotAllowed(_("Only finance staff write off invoices."))
     if not reason.strip():
         raise ApplicationError(_("Say why the invoice is written off."), details={"reason": [_("Required.")]})
     invoice = _locked(cooperative, invoice)
@@ -1105,8 +1103,8 @@ def invoice_set_dunning_block(
 ) -> Invoice:
     """Stop (dispute) or resume dunning for an invoice."""
     _check_same(cooperative, actor)
-    if actor.role not in ISSUER_ROLES:
-        raise ApplicationError(_("Only staff block or resume dunning."))
+    if not capabilities.can_issue_invoice(actor):
+        raise NotAllowed(_("Only staff block or resume dunning."))
     if blocked and not reason.strip():
         raise ApplicationError(
             _("Say why dunning stops (e.g. the client disputes the invoice)."),

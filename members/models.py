@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.validators import validate_bic, validate_iban, validate_vat_id
+from smartprod.core import capabilities
 from smartprod.core.models import CountryCodeField, TenantModel
 
 
@@ -208,7 +209,7 @@ class Membership(TenantModel):
 
     @property
     def is_staff_role(self) -> bool:
-        return self.role in (self.Role.ADVISOR, self.Role.FINANCE, self.Role.ADMIN)
+        return capabilities.is_staff(self)
 
 
 class Invitation(TenantModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,20 +18,22 @@ from django.utils.translation import gettext as _
 
 from members.models import Cooperative, Invitation, Membership, User
 from members.validators import normalize_iban
+from smartprod.core import capabilities
 from smartprod.core.audit import audit_log
-from smartprod.core.errors import ApplicationError
+from smartprod.core.errors import ApplicationError, NotAllowed
 
-APPROVER_ROLES = (Membership.Role.ADVISOR, Membership.Role.ADMIN)
-INVITER_ROLES = (Membership.Role.ADVISOR, Membership.Role.ADMIN)
 INVITATION_DAYS = 14
 
 
-def _require_role(*, cooperative: Cooperative, actor: User, roles: tuple[str, ...]) -> Membership:
+def _require(
+    *, cooperative: Cooperative, actor: User, capability: Callable[[Membership | None], bool]
+) -> Membership:
     membership = Membership.objects.for_cooperative(cooperative).filter(user=actor, status="active").first()
     if actor.is_superuser and membership is None:
         return Membership(cooperative=cooperative, user=actor, role=Membership.Role.ADMIN, status="active")
-    if membership is None or membership.role not in roles:
-        raise ApplicationError(_("Your role in this cooperative may not do this."))
+    if not capability(membership):
+        raise NotAllowed(_("Your role in this cooperative may not do this."))
+    assert membership is not None
     return membership
 
 
@@ -113,7 +116,7 @@ def membership_approve(
 ) -> Membership:
     """Staff accept an application: the person becomes an active member with the next member number."""
     _same_cooperative(cooperative, membership, advisor)
-    _require_role(cooperative=cooperative, actor=actor, roles=APPROVER_ROLES)
+    _require(cooperative=cooperative, actor=actor, capability=capabilities.can_approve_membership)
     membership = Membership.objects.for_cooperative(cooperative).select_for_update().get(pk=membership.pk)
     if membership.status != Membership.Status.APPLIED:
         raise ApplicationError(
@@ -143,7 +146,7 @@ def membership_reject(
     *, cooperative: Cooperative, actor: User, membership: Membership, reason: str = ""
 ) -> Membership:
     _same_cooperative(cooperative, membership)
-    _require_role(cooperative=cooperative, actor=actor, roles=APPROVER_ROLES)
+    _require(cooperative=cooperative, actor=actor, capability=capabilities.can_approve_membership)
     membership = Membership.objects.for_cooperative(cooperative).select_for_update().get(pk=membership.pk)
     if membership.status != Membership.Status.APPLIED:
         raise ApplicationError(_("Only applications can be rejected."), conflict=True)
@@ -179,11 +182,11 @@ def invitation_create(
     *, cooperative: Cooperative, actor: User, email: str, role: str, base_url: str
 ) -> Invitation:
     """Invite someone by e-mail. Finance and admin roles can only be given by an admin."""
-    inviter = _require_role(cooperative=cooperative, actor=actor, roles=INVITER_ROLES)
+    inviter = _require(cooperative=cooperative, actor=actor, capability=capabilities.can_invite)
     if role not in Membership.Role.values:
         raise ApplicationError(_("Unknown role %(role)s.") % {"role": role})
-    if role != Membership.Role.MEMBER and inviter.role != Membership.Role.ADMIN:
-        raise ApplicationError(_("Only an administrator can invite staff."))
+    if not capabilities.can_invite(inviter, role):
+        raise NotAllowed(_("Only an administrator can invite staff."))
     email = email.strip().lower()
     if (
         Membership.objects.for_cooperative(cooperative)

@@ -7,12 +7,11 @@ from django.db.models import Prefetch, Q, QuerySet
 from members.models import Cooperative, Membership
 from projects.budget import with_budget_figures
 from projects.models import Client, Collaboration, Document, Expense, Project, ProjectStatusChange
-
-STAFF_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
+from smartprod.core import capabilities
 
 
 def is_staff(membership: Membership) -> bool:
-    return membership.role in STAFF_ROLES
+    return capabilities.is_staff(membership)
 
 
 def client_list(*, cooperative: Cooperative, membership: Membership | None = None) -> QuerySet[Client]:

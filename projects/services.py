@@ -35,14 +35,12 @@ from projects.models import (
 )
 from projects.selectors import is_staff
 from projects.vat import reverse_charge_allowed
-from smartprod.core import locks
+from smartprod.core import capabilities, locks
 from smartprod.core.audit import audit_log
-from smartprod.core.errors import ApplicationError, status_in_sentence
+from smartprod.core.errors import ApplicationError, NotAllowed, status_in_sentence
 from smartprod.core.money import quantize_money
 
 Status = Project.Status
-REVIEWER_ROLES = (Membership.Role.ADVISOR, Membership.Role.ADMIN)
-EXPENSE_APPROVER_ROLES = (Membership.Role.ADVISOR, Membership.Role.FINANCE, Membership.Role.ADMIN)
 ALLOWED_DOCUMENT_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 CLIENT_FIELDS = (
     "name",
@@ -308,7 +306,8 @@ def project_transition(
     sources, target, who, needs_comment = TRANSITIONS[action]
     project = _locked(cooperative, project)
     is_owner = project.owner_id == actor.pk
-    is_reviewer = actor.role in REVIEWER_ROLES and not is_owner  # four eyes: nobody reviews their own project
+    # Four eyes: nobody reviews their own project.
+    is_reviewer = capabilities.can_review_project(actor) and not is_owner
     allowed = {"owner": is_owner, "reviewer": is_reviewer, "owner_or_reviewer": is_owner or is_reviewer}[who]
     if not allowed:
         raise ApplicationError(_("You may not %(action)s this project.") % {"action": _ACTION_NAME[action]})
@@ -596,8 +595,8 @@ def expense_approve(
     Idempotent per expense (ledger key `expense:<id>:approved`); refuses if the budget no longer covers it.
     """
     _check_same(cooperative, actor, expense)
-    if actor.role not in EXPENSE_APPROVER_ROLES:
-        raise ApplicationError(_("Only advisors and finance staff approve expenses."))
+    if not capabilities.can_approve_expense(actor):
+        raise NotAllowed(_("Only advisors and finance staff approve expenses."))
     project, expense = locks.lock_project_and_child(
         locks.EXPENSE, Project, Expense, cooperative, project_id=expense.project_id, child_id=expense.pk
     )
@@ -660,8 +659,8 @@ def expense_approve(
 @transaction.atomic
 def expense_reject(*, cooperative: Cooperative, actor: Membership, expense: Expense, comment: str) -> Expense:
     _check_same(cooperative, actor, expense)
-    if actor.role not in EXPENSE_APPROVER_ROLES:
-        raise ApplicationError(_("Only advisors and finance staff decide on expenses."))
+    if not capabilities.can_approve_expense(actor):
+        raise NotAllowed(_("Only advisors and finance staff decide on expenses."))
     if not comment.strip():
         raise ApplicationError(_("Please say why, in a comment."), details={"comment": [_("Required.")]})
     expense = locks.lock_expense(Expense, cooperative, expense.pk)

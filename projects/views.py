@@ -33,6 +33,7 @@ from projects.forms import (
 )
 from projects.models import Client, Document, Project
 from projects.panels import project_panels
+from smartprod.core import capabilities
 from smartprod.core.errors import ApplicationError, status_in_sentence
 from smartprod.core.tenancy import require_membership
 
@@ -51,7 +52,7 @@ def _abilities(project: Project, membership: Membership) -> dict[str, bool]:
     """Which buttons to show. Presentation only: the services decide again, and have the last word."""
     is_owner = project.owner_id == membership.pk
     is_collaborator = any(c.membership_id == membership.pk for c in project.collaborations.all())
-    is_reviewer = membership.role in services.REVIEWER_ROLES and not is_owner
+    is_reviewer = capabilities.can_review_project(membership) and not is_owner
     person = {"owner": is_owner, "reviewer": is_reviewer, "owner_or_reviewer": is_owner or is_reviewer}
 
     def may(action: str) -> bool:

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from smartprod.core.errors import ApplicationError
+from smartprod.core.errors import ApplicationError, NotAllowed
 from smartprod.core.permissions import IsAdvisor, IsCooperativeMember, IsFinance, IsStaffRole
 
 __all__ = [
@@ -38,7 +38,9 @@ __all__ = [
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        code = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
+        code: int = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
+        if isinstance(exc, NotAllowed):
+            code = status.HTTP_403_FORBIDDEN
         return Response({"detail": exc.message, "details": exc.details}, status=code)
     if isinstance(exc, ObjectDoesNotExist):
         exc = Http404()  # another cooperative's object does not exist for you

@@ -30,6 +30,10 @@ class IdempotencyConflict(ApplicationError):
         super().__init__(message, details=details, conflict=True)
 
 
+class NotAllowed(ApplicationError):
+    """The actor's role may not do this (a capability said no): answered 403, shown as a message."""
+
+
 class TenantScopeError(RuntimeError):
     """A tenant-owned table was queried without naming the cooperative: fail closed, never return all rows."""
 

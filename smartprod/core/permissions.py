@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
-from smartprod.core.tenancy import STAFF_ROLES, user_needs_two_factor
+from smartprod.core.capabilities import FINANCE_ROLES, REVIEWER_ROLES, STAFF_ROLES
+from smartprod.core.tenancy import user_needs_two_factor
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -47,5 +48,5 @@ def _roles_permission(*roles: str) -> type[permissions.BasePermission]:
 
 
 IsStaffRole = _roles_permission(*STAFF_ROLES)
-IsFinance = _roles_permission("finance", "admin")
-IsAdvisor = _roles_permission("advisor", "admin")
+IsFinance = _roles_permission(*FINANCE_ROLES)
+IsAdvisor = _roles_permission(*REVIEWER_ROLES)

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-STAFF_ROLES = ("advisor", "finance", "admin")
-TWO_FACTOR_ROLES = ("finance", "admin")
+from smartprod.core.capabilities import STAFF_ROLES, TWO_FACTOR_ROLES
+
+__all__ = ["STAFF_ROLES", "TWO_FACTOR_ROLES"]
 
 
 def resolve_tenant(request: HttpRequest) -> tuple[Any, Any]:

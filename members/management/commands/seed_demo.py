@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.test.utils import override_settings
 
 from members.models import Cooperative, Membership, User
+from smartprod.core.capabilities import TWO_FACTOR_ROLES
 
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # demo data only; the README names it
 
@@ -96,7 +97,7 @@ class Command(BaseCommand):
         for data in COOPERATIVES:
             lines.append(f"  {data['name']} — http://{data['hosts'][0]}:{port}/")
             for local, role, _first, _last in PEOPLE:
-                two_factor = "  (TOTP)" if role in ("finance", "admin") else ""
+                two_factor = "  (TOTP)" if role in TWO_FACTOR_ROLES else ""
                 lines.append(f"    {local}@{data['slug']}.example".ljust(36) + f"{role}{two_factor}")
         lines.append(
             f"  TOTP secret of finance and admin (demo only): {DEMO_TOTP_SECRET}"
@@ -161,7 +162,7 @@ class Command(BaseCommand):
                 iban="AT483200000012345864" if cooperative.country == "AT" else "DE02120300000000202051",
             )
         if (
-            role in ("finance", "admin")
+            role in TWO_FACTOR_ROLES
             and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
         ):
             TOTP.activate(user, DEMO_TOTP_SECRET)
