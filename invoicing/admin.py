@@ -787,74 +787,78 @@ class BankEntryAdmin(ReadOnlyTenantAdmin):
     def _each(self, request: HttpRequest, queryset: QuerySet[BankEntry], call: Any, message: Any) -> None:
         _run_each(self, request, queryset.order_by("pk"), call, message)
 
-    @admin.action(description=_("Assign to an invoice…"), permissions=["finance"])
-    def assign_to_invoice(self, request: HttpRequest, queryset: QuerySet[BankEntry]) -> HttpResponse | None:
+    def _book_against_an_invoice(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[BankEntry],
+        *,
+        action: str,
+        invoices: Any,
+        book: Any,
+        done: Any,
+        texts: dict[str, Any],
+    ) -> HttpResponse | None:
+        """Ask for the invoice (one of `invoices(cooperative=…)`), then book each chosen entry against it with
+        `book(cooperative, actor, entry, invoice)`: assigning a payment and booking a return are the same two
+        steps."""
         cooperative = request.cooperative  # type: ignore[attr-defined]
         form = AssignForm(
-            request.POST if "apply" in request.POST else None,
-            invoices=selectors.invoices_open(cooperative=cooperative),
+            request.POST if "apply" in request.POST else None, invoices=invoices(cooperative=cooperative)
         )
         if form.is_bound and form.is_valid():
             actor, invoice = _actor(request), form.cleaned_data["invoice"]
-            self._each(
-                request,
-                queryset,
-                lambda entry: bank_entry_assign(
-                    cooperative=cooperative, actor=actor, entry=entry, invoice=invoice
-                ),
-                _("%(count)d bank entry(ies) booked as payment."),
-            )
+            self._each(request, queryset, lambda entry: book(cooperative, actor, entry, invoice), done)
             return None
         return render(
             request,
             "invoicing/admin_action_form.html",
             {
                 **self.admin_site.each_context(request),
-                "title": _("Assign bank entries to an invoice"),
-                "intro": _("These incoming payments are booked against the invoice you choose:"),
-                "submit": _("Book as payment"),
+                **texts,
                 "form": form,
                 "objects": queryset,
-                "action": "assign_to_invoice",
+                "action": action,
                 "opts": self.model._meta,
                 "action_checkbox_name": ACTION_CHECKBOX_NAME,
             },
         )
 
+    @admin.action(description=_("Assign to an invoice…"), permissions=["finance"])
+    def assign_to_invoice(self, request: HttpRequest, queryset: QuerySet[BankEntry]) -> HttpResponse | None:
+        return self._book_against_an_invoice(
+            request,
+            queryset,
+            action="assign_to_invoice",
+            invoices=selectors.invoices_open,
+            book=lambda cooperative, actor, entry, invoice: bank_entry_assign(
+                cooperative=cooperative, actor=actor, entry=entry, invoice=invoice
+            ),
+            done=_("%(count)d bank entry(ies) booked as payment."),
+            texts={
+                "title": _("Assign bank entries to an invoice"),
+                "intro": _("These incoming payments are booked against the invoice you choose:"),
+                "submit": _("Book as payment"),
+            },
+        )
+
     @admin.action(description=_("Book as a returned payment of an invoice…"), permissions=["finance"])
     def book_return(self, request: HttpRequest, queryset: QuerySet[BankEntry]) -> HttpResponse | None:
-        cooperative = request.cooperative  # type: ignore[attr-defined]
-        form = AssignForm(
-            request.POST if "apply" in request.POST else None,
-            invoices=selectors.invoices_with_payments(cooperative=cooperative),
-        )
-        if form.is_bound and form.is_valid():
-            actor, invoice = _actor(request), form.cleaned_data["invoice"]
-            self._each(
-                request,
-                queryset,
-                lambda entry: bank_entry_book_return(
-                    cooperative=cooperative, actor=actor, entry=entry, invoice=invoice
-                ),
-                _("%(count)d returned payment(s) reversed; the invoice is open again."),
-            )
-            return None
-        return render(
+        return self._book_against_an_invoice(
             request,
-            "invoicing/admin_action_form.html",
-            {
-                **self.admin_site.each_context(request),
+            queryset,
+            action="book_return",
+            invoices=selectors.invoices_with_payments,
+            book=lambda cooperative, actor, entry, invoice: bank_entry_book_return(
+                cooperative=cooperative, actor=actor, entry=entry, invoice=invoice
+            ),
+            done=_("%(count)d returned payment(s) reversed; the invoice is open again."),
+            texts={
                 "title": _("Book returned payments"),
                 "intro": _(
                     "The bank took these payments back. The invoice's payment of the same amount is reversed "
                     "and the invoice is open again (dunning resumes):"
                 ),
                 "submit": _("Reverse the payment"),
-                "form": form,
-                "objects": queryset,
-                "action": "book_return",
-                "opts": self.model._meta,
-                "action_checkbox_name": ACTION_CHECKBOX_NAME,
             },
         )
 
