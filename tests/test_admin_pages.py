@@ -187,3 +187,32 @@ def test_project_list_filtered_by_advisor_offers_only_this_cooperatives_people(
     assert offered <= own
     other = Cooperative.objects.get(slug="smart-de")
     assert Membership.objects.for_cooperative(other).filter(role="advisor").exists()
+
+
+def test_every_backend_change_form_of_another_cooperative_answers_404(backend_data: Cooperative) -> None:
+    """Smart Germany's admin opens Smart Austria's rows of every tenant-owned model in the backend: 404,
+    never the page and never a 403 that would confirm the row exists."""
+    from smartprod.core.models import TenantModel
+
+    other = Cooperative.objects.get(slug="smart-de")
+    germany_admin = Membership.objects.for_cooperative(other).get(user__email="admin@smart-de.example")
+    if not germany_admin.user.authenticator_set.exists():
+        enable_totp(germany_admin.user)
+    client = Client(HTTP_HOST=other.hosts[0])
+    client.force_login(germany_admin.user)
+    problems: list[str] = []
+    checked = 0
+    for model in admin.site._registry:
+        if not issubclass(model, TenantModel):
+            continue
+        rows = list(model._default_manager.for_cooperative(backend_data).order_by("pk")[:2])  # type: ignore[attr-defined]
+        for obj in rows:
+            url = reverse(
+                f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[quote(obj.pk)]
+            )
+            checked += 1
+            status = client.get(url).status_code
+            if status != 404:
+                problems.append(f"{url}: {status}")
+    assert not problems, "\n".join(problems)
+    assert checked > 10
