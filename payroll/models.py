@@ -1,1 +1,473 @@
+"""Payroll and guaranteed payouts: payee profiles, fee notes, payout items and payout runs.
 
+The money flow (DESIGN.md "Payroll and guaranteed payouts"): a payee's fee note (self-employed), salary
+(employed, the payroll engine) or approved expense becomes a **payout item** with a guarantee deadline;
+a **payout run** claims the items due, writes one SEPA pain.001 file, is marked sent and confirmed (by
+hand, by the bank's camt.053 debit entries or a pain.002 status report). Every change of an item's status
+is kept in `PayoutItemEvent`, so a rejected or returned transfer never vanishes.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Membership
+from members.validators import validate_bic, validate_iban
+from smartprod.core.models import CountryCodeField, TenantModel
+
+
+class PayoutPolicy(TenantModel):
+    """A cooperative's payout rules (one row per cooperative; the defaults apply while there is none)."""
+
+    fee_approval_threshold = models.DecimalField(
+        _("second approver above (fee notes, payout requests)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Empty: one approver is enough (four eyes off)."),
+    )
+    run_approval_threshold = models.DecimalField(
+        _("second approver above (payout run total)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Empty: a run's file can be downloaded without a second person."),
+    )
+    run_horizon_working_days = models.PositiveSmallIntegerField(
+        _("daily run claims deadlines up to (working days ahead)"), default=3
+    )
+
+    class Meta:
+        verbose_name = _("payout policy")
+        verbose_name_plural = _("payout policies")
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative"], name="payout_policy_one_per_cooperative")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.cooperative)
+
+
+class PayeeProfile(TenantModel):
+    """What the cooperative needs to pay a person: bank account, structured address, tax and VAT status.
+
+    Only the person, finance and admins see it. A changed IBAN blocks the payee's payouts until a finance
+    person confirms it (`confirmed_iban`): the classic payroll-diversion fraud changes the account first.
+    """
+
+    class VatStatus(models.TextChoices):
+        SMALL_BUSINESS = "small_business", _("Small business, VAT exempt")
+        REGISTERED = "registered", _("VAT-registered")
+        EU_REVERSE_CHARGE = "eu_reverse_charge", _("Business in another EU country (reverse charge)")
+
+    membership = models.OneToOneField(
+        Membership, on_delete=models.PROTECT, related_name="payee_profile", verbose_name=_("person")
+    )
+    account_holder = models.CharField(_("account holder"), max_length=70, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
+    confirmed_iban = models.CharField(_("confirmed IBAN"), max_length=34, blank=True, editable=False)
+    iban_confirmed_at = models.DateTimeField(_("IBAN confirmed at"), null=True, blank=True, editable=False)
+    iban_confirmed_by = models.ForeignKey(
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("IBAN confirmed by"),
+    )
+    street = models.CharField(_("street"), max_length=70, blank=True)
+    building_number = models.CharField(_("building number"), max_length=16, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=16, blank=True)
+    town = models.CharField(_("town"), max_length=35, blank=True)
+    country = CountryCodeField(_("country"), default="AT")
+    address_needs_review = models.BooleanField(
+        _("address needs completing"),
+        default=False,
+        help_text=_("Set when the address could not be split into street and building number automatically."),
+    )
+    vat_status = models.CharField(
+        _("VAT status"), max_length=20, choices=VatStatus.choices, default=VatStatus.SMALL_BUSINESS
+    )
+    vat_id = models.CharField(_("VAT id (UID)"), max_length=20, blank=True)
+    tax_number = models.CharField(_("tax number"), max_length=40, blank=True)
+    self_billing_accepted_on = models.DateField(
+        _("self-billing agreement accepted on"), null=True, blank=True
+    )
+    social_insurance_number = models.CharField(_("social insurance number"), max_length=40, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payee profile")
+        verbose_name_plural = _("payee profiles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "membership"], name="payee_profile_one_per_membership"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.membership)
+
+    @property
+    def iban_blocked(self) -> bool:
+        """No IBAN, or one nobody in finance has confirmed yet: no payout leaves for this payee."""
+        return not self.iban or self.iban != self.confirmed_iban
+
+
+class FeeNote(TenantModel):
+    """A self-employed payee's fee (Honorarnote), issued by the cooperative on the payee's behalf.
+
+    Self-billing (Gutschrift in the sense of § 11 Abs. 7 UStG): it needs the payee's prior agreement, is
+    sent to the payee, and an objection by the payee reverses it. Numbered gaplessly when approved.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        OBJECTED = "objected", _("Objected by the payee")
+
+    class VatTreatment(models.TextChoices):
+        SMALL_BUSINESS = "small_business", _("Small business, no VAT")
+        DOMESTIC = "domestic", _("VAT charged")
+        REVERSE_CHARGE = "reverse_charge", _("Reverse charge")
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="fee_notes", verbose_name=_("project")
+    )
+    payee = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="fee_notes", verbose_name=_("payee")
+    )
+    number = models.CharField(_("number"), max_length=30, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    service_period_start = models.DateField(_("service from"))
+    service_period_end = models.DateField(_("service until"))
+    description = models.TextField(_("description"))
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    net_amount = models.DecimalField(_("net amount"), max_digits=12, decimal_places=2)
+    vat_treatment = models.CharField(_("VAT treatment"), max_length=20, choices=VatTreatment.choices)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2, default=Decimal(0))
+    vat_amount = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2, default=Decimal(0))
+    gross_amount = models.DecimalField(_("gross amount"), max_digits=12, decimal_places=2)
+    report_109a = models.BooleanField(
+        _("report under § 109a EStG"),
+        default=False,
+        help_text=_("Fees for activities the cooperative must report to the tax office (e.g. lecturers)."),
+    )
+    requested_by = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    first_approved_by = models.ForeignKey(
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("first approval by"),
+    )
+    first_approved_at = models.DateTimeField(_("first approval at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+    guarantee_deadline = models.DateField(_("guarantee deadline"), null=True, blank=True)
+    journal_entry = models.OneToOneField(
+        "projects.JournalEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("journal entry"),
+    )
+    # The document (kernel documents: render → store → send once → sweep).
+    pdf = models.FileField(_("PDF"), max_length=300, blank=True)
+    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True)
+    pdf_rendered_at = models.DateTimeField(_("PDF rendered at"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
+    email_sent_to = models.EmailField(_("e-mail sent to"), blank=True)
+    document_attempts = models.PositiveSmallIntegerField(_("document attempts"), default=0)
+    document_error = models.TextField(_("document error"), blank=True)
+
+    class Meta:
+        verbose_name = _("fee note")
+        verbose_name_plural = _("fee notes")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "number"], condition=~Q(number=""), name="fee_note_number_unique"
+            ),
+            models.CheckConstraint(condition=Q(net_amount__gt=0), name="fee_note_net_positive"),
+            models.CheckConstraint(
+                condition=Q(gross_amount=models.F("net_amount") + models.F("vat_amount")),
+                name="fee_note_gross_is_net_plus_vat",
+            ),
+            models.CheckConstraint(
+                condition=Q(service_period_end__gte=models.F("service_period_start")),
+                name="fee_note_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["requested", "rejected"]) | ~Q(number=""),
+                name="fee_note_approved_has_number",
+            ),
+        ]
+        indexes = [models.Index(fields=["cooperative", "status"], name="fee_note_coop_status")]
+
+    def __str__(self) -> str:
+        return self.number or _("Fee note request #%(id)s") % {"id": self.pk}
+
+
+class PayoutItem(TenantModel):
+    """One amount the cooperative owes a payee and pays in a run: a fee, a salary or an expense refund.
+
+    `run` is the run currently holding the item (claimed, sent); the history of every attempt is in
+    `PayoutRunItem` (one row per item and run, with the attempt's EndToEndId) and `PayoutItemEvent`.
+    """
+
+    class Kind(models.TextChoices):
+        FEE = "fee", _("Fee")
+        SALARY = "salary", _("Salary")
+        EXPENSE = "expense", _("Expense reimbursement")
+
+    class Status(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        IN_RUN = "in_run", _("In a payout run")
+        SENT = "sent", _("Sent to the bank")
+        PAID = "paid", _("Paid")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    payee = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="payout_items", verbose_name=_("payee")
+    )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="payout_items", verbose_name=_("project")
+    )
+    fee_note = models.OneToOneField(
+        FeeNote,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payout_item",
+        verbose_name=_("fee note"),
+    )
+    expense = models.OneToOneField(
+        "projects.Expense",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payout_item",
+        verbose_name=_("expense"),
+    )
+    description = models.CharField(_("description"), max_length=140)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.APPROVED)
+    approved_at = models.DateTimeField(_("approved at"))
+    guarantee_deadline = models.DateField(_("guarantee deadline"))
+    run = models.ForeignKey(
+        "PayoutRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="items",
+        verbose_name=_("payout run"),
+    )
+    attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    paid_at = models.DateField(_("paid on"), null=True, blank=True)
+    last_alarm_on = models.DateField(_("last deadline alarm on"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payout item")
+        verbose_name_plural = _("payout items")
+        ordering = ["guarantee_deadline", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_item_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="approved", run__isnull=True)
+                | (~Q(status="approved") & Q(run__isnull=False)),
+                name="payout_item_run_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="fee") & Q(fee_note__isnull=False) & Q(expense__isnull=True))
+                | (Q(kind="expense") & Q(expense__isnull=False) & Q(fee_note__isnull=True))
+                | (Q(kind="salary") & Q(fee_note__isnull=True) & Q(expense__isnull=True)),
+                name="payout_item_source_matches_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["cooperative", "guarantee_deadline"],
+                condition=Q(status="approved"),
+                name="payout_item_due",
+            ),
+            models.Index(fields=["cooperative", "payee", "status"], name="payout_item_payee_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency} — {self.payee}"
+
+
+class PayoutItemEvent(TenantModel):
+    """The history of a payout item: approved, claimed, sent, paid, rejected or returned (with the reason)."""
+
+    item = models.ForeignKey(
+        PayoutItem, on_delete=models.CASCADE, related_name="events", verbose_name=_("item")
+    )
+    from_status = models.CharField(_("from"), max_length=10, choices=PayoutItem.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=10, choices=PayoutItem.Status.choices)
+    run = models.ForeignKey(
+        "PayoutRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("run")
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payout item event")
+        verbose_name_plural = _("payout item events")
+        ordering = ["item", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class PayoutRun(TenantModel):
+    """One batch of transfers: claims the due items, writes one pain.001 file, is sent and confirmed."""
+
+    class Status(models.TextChoices):
+        PENDING_APPROVAL = "pending_approval", _("Waiting for a second approval")
+        READY = "ready", _("Ready to download")
+        SENT = "sent", _("Sent to the bank")
+        CONFIRMED = "confirmed", _("Confirmed")
+
+    number = models.CharField(_("number"), max_length=30)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    until = models.DateField(_("deadlines up to"))
+    execution_date = models.DateField(_("requested execution date"))
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=Decimal(0))
+    item_count = models.PositiveIntegerField(_("items"), default=0)
+    message_id = models.CharField(_("message id"), max_length=35)
+    started_by = models.ForeignKey(
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    sepa_xml = models.BinaryField(_("SEPA file"), blank=True, editable=False, default=b"")
+
+    class Meta:
+        verbose_name = _("payout run")
+        verbose_name_plural = _("payout runs")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "number"], name="payout_run_number_unique"),
+            models.UniqueConstraint(
+                fields=["cooperative", "message_id"], name="payout_run_message_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PayoutRunItem(TenantModel):
+    """One attempt to pay an item in a run: the item ↔ run claim, with the attempt's own EndToEndId.
+
+    An item is in at most one live attempt (the partial unique constraint): two runs at once, a retried task
+    or a worker killed mid-run can never put it into two. A rejected or returned attempt stays here as history
+    and the item may be claimed again, with a new EndToEndId.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PAID = "paid", _("Paid")
+        REJECTED = "rejected", _("Rejected by the bank")
+        RETURNED = "returned", _("Returned by the bank")
+
+    run = models.ForeignKey(
+        PayoutRun, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("run")
+    )
+    item = models.ForeignKey(
+        PayoutItem, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("item")
+    )
+    end_to_end_id = models.CharField(_("EndToEndId"), max_length=35)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    journal_entry = models.OneToOneField(
+        "projects.JournalEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("journal entry"),
+    )
+
+    class Meta:
+        verbose_name = _("payout attempt")
+        verbose_name_plural = _("payout attempts")
+        ordering = ["run", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "item"], name="payout_run_item_once_per_run"),
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=Q(outcome__in=["pending", "paid"]),
+                name="payout_run_item_one_live_attempt",
+            ),
+            models.UniqueConstraint(
+                fields=["cooperative", "end_to_end_id"], name="payout_run_item_e2e_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.end_to_end_id
