@@ -253,6 +253,7 @@ class PayoutItem(TenantModel):
         IN_RUN = "in_run", _("In a payout run")
         SENT = "sent", _("Sent to the bank")
         PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     payee = models.ForeignKey(

@@ -5,7 +5,7 @@ admin asks (a callable, so no migration follows a new type). The ledger's own ty
 below; an app above `projects` registers what it needs from its `AppConfig.ready()`, e.g. payroll:
 
     account_types.register(AccountType("employer_levies_payable", "3610", _("Employer levies payable")))
-    account_types.register(AccountType("input_vat", "2500", _("Input VAT")))
+    account_types.register(AccountType("employer_levies_payable", "3610", _("Employer levies payable")))
 
 `per` says what an account of the type is kept for: one per cooperative (""), per project (the
 budget), per client (receivables) or per payee (payouts payable: one sub-account per membership).
@@ -34,6 +34,7 @@ account_types: Registry[AccountType] = Registry("ledger account types")
 for _type in (
     AccountType("bank", "1000", _("Bank")),
     AccountType("receivable", "1400", _("Receivables"), per="client"),
+    AccountType("input_vat", "2500", _("Input VAT (reclaimable)")),
     AccountType("guarantee_fund", "2900", _("Guarantee fund (defaults)")),
     AccountType("payouts_payable", "3300", _("Payouts payable"), per="payee"),
     AccountType("vat_payable", "3500", _("VAT payable")),
