@@ -18,7 +18,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import weasyprint
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -70,6 +69,7 @@ from smartprod.core.formatting import (
     format_percent,
 )
 from smartprod.core.money import ZERO
+from smartprod.core.pdf import html_to_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -435,7 +435,7 @@ def invoice_pdf_render(invoice: Invoice) -> bytes:
         xml = build_cii_xml(invoice_einvoice(invoice))
     except ValueError as exc:
         raise PermanentDocumentError(f"E-invoice (EN 16931): {exc}") from exc
-    pdf = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant=PDF_VARIANT)
+    pdf = html_to_pdf(html, stylesheets=("invoicing/pdf/invoice.css",), pdf_variant=PDF_VARIANT)
     with override(invoice.cooperative.language):
         meta = _pdf_metadata(invoice)
     return embed_xml_in_pdf(bytes(pdf), xml, meta)

@@ -43,6 +43,7 @@ from invoicing.models import ExemptionNote, Invoice
 from invoicing.serializers import invoice_pdf_file_name
 from invoicing.tasks import render_invoice_document_task, sweep_invoice_documents_task
 from smartprod.core.errors import ApplicationError
+from smartprod.core.pdf import stylesheet
 from tests.factories import MembershipFactory
 from tests.invoicing_helpers import draft, issued
 from tests.projects_helpers import approved_project, make_client
@@ -697,7 +698,11 @@ def test_a_long_return_address_line_wraps_inside_the_address_field(world):
     coop.street = "Mariahilfer Straße 47/1"
     coop.save()
     invoice = _issue(world)
-    page = weasyprint.HTML(string=documents.invoice_pdf_html(invoice)).render().pages[0]
+    page = (
+        weasyprint.HTML(string=documents.invoice_pdf_html(invoice))
+        .render(stylesheets=[stylesheet("invoicing/pdf/invoice.css")])
+        .pages[0]
+    )
     (sender,) = [
         box
         for box in page._page_box.descendants()
