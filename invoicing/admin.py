@@ -46,7 +46,6 @@ from invoicing.models import (
     VatRate,
     WriteOff,
 )
-from members.models import Membership
 from smartprod.core import capabilities
 from smartprod.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
 from smartprod.core.admin_site import staff_role
@@ -54,6 +53,7 @@ from smartprod.core.errors import ApplicationError
 from smartprod.core.forms import DateInput
 from smartprod.core.idempotency import IdempotentRequest
 from smartprod.core.tenancy import STAFF_ROLES
+from smartprod.tenancy.models import Membership
 
 ISSUER_ROLES = capabilities.APPROVER_ROLES
 FINANCE_ROLES = capabilities.FINANCE_ROLES

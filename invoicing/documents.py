@@ -43,7 +43,6 @@ from invoicing.lib.epc_qr import MAX_AMOUNT, MIN_AMOUNT, epc_qr_svg
 from invoicing.lib.rf import rf_format
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.services import vat_breakdown
-from members.models import Cooperative, Membership
 from smartprod.core import capabilities
 from smartprod.core.audit import audit_log
 from smartprod.core.documents import (
@@ -70,6 +69,7 @@ from smartprod.core.formatting import (
     format_percent,
 )
 from smartprod.core.money import ZERO
+from smartprod.tenancy.models import Cooperative, Membership
 
 logger = logging.getLogger(__name__)
 

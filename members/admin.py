@@ -9,10 +9,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from members import services
-from members.models import Cooperative, Invitation, Membership, User
+from members.models import Invitation, User
 from smartprod.core.admin import TenantAdmin
 from smartprod.core.admin_site import staff_role
 from smartprod.core.errors import ApplicationError
+from smartprod.tenancy.models import Cooperative, Membership
 
 
 @admin.register(Cooperative)

@@ -16,11 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import Cooperative, Invitation, Membership, User
-from members.validators import normalize_iban
+from members.models import Invitation, User
 from smartprod.core import capabilities
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, NotAllowed
+from smartprod.core.validators import normalize_iban
+from smartprod.tenancy.models import Cooperative, Membership
 
 INVITATION_DAYS = 14
 

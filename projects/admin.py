@@ -15,7 +15,6 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Membership
 from projects import services
 from projects.models import (
     Account,
@@ -30,6 +29,7 @@ from projects.models import (
 )
 from smartprod.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
 from smartprod.core.errors import ApplicationError
+from smartprod.tenancy.models import Membership
 
 
 def _actor(request: HttpRequest) -> Membership:

@@ -27,11 +27,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from members.models import Cooperative
 from projects.ledger import journal_line_text
 from projects.models import Account, Expense, JournalLine, Project
 from smartprod.core.money import ZERO, quantize_money
 from smartprod.core.registry import Registry
+from smartprod.tenancy.models import Cooperative
 
 MONEY_FIELD = DecimalField(max_digits=20, decimal_places=2)
 PendingSource = Callable[[], Expression]

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from members.models import Membership
 from projects.models import Project
 from projects.selectors import project_list_mine
 from smartprod.core.money import ZERO, quantize_money
+from smartprod.tenancy.models import Membership
 
 
 def projects_dashboard(request: HttpRequest, membership: Membership) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Membership
 from projects.models import Client, Collaboration, Document, Project
 from smartprod.core.errors import ApplicationError
 from smartprod.core.forms import DateInput, country_field
+from smartprod.tenancy.models import Membership
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

@@ -21,11 +21,12 @@ from django.db import IntegrityError, models, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _lazy
 
-from members.models import Cooperative, Membership, User
+from members.models import User
 from projects.account_types import account_type
 from projects.models import Account, Client, JournalEntry, JournalLine, Project
 from smartprod.core.errors import ApplicationError, IdempotencyConflict
 from smartprod.core.money import ZERO, quantize_money
+from smartprod.tenancy.models import Cooperative, Membership
 
 
 @dataclass(frozen=True)

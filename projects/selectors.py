@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from members.models import Cooperative, Membership
 from projects.budget import with_budget_figures
 from projects.models import Client, Collaboration, Document, Expense, Project, ProjectStatusChange
 from smartprod.core import capabilities
+from smartprod.tenancy.models import Cooperative, Membership
 
 
 def is_staff(membership: Membership) -> bool:

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from members.models import Cooperative, Membership
 from projects.budget import project_budget_figures
 from projects.ledger import Posting, account_get, journal_post
 from projects.models import (
@@ -39,6 +38,7 @@ from smartprod.core import capabilities, locks
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, NotAllowed, status_in_sentence
 from smartprod.core.money import quantize_money
+from smartprod.tenancy.models import Cooperative, Membership
 
 Status = Project.Status
 ALLOWED_DOCUMENT_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}

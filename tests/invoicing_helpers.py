@@ -8,8 +8,8 @@ from decimal import Decimal
 from invoicing import services
 from invoicing.models import Invoice
 from invoicing.services import LineInput
-from members.models import Cooperative, Membership
 from projects.models import Project
+from smartprod.tenancy.models import Cooperative, Membership
 
 
 def draft(

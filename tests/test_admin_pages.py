@@ -26,9 +26,9 @@ from invoicing.dunning import dunning_policy
 from invoicing.lib.camt import build_camt053
 from invoicing.models import ExemptionNote
 from members import services as member_services
-from members.models import Cooperative, Membership
 from projects import services as project_services
 from projects.models import Project
+from smartprod.tenancy.models import Cooperative, Membership
 from tests.factories import UserFactory, enable_totp
 from tests.projects_helpers import png_upload
 

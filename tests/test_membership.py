@@ -7,9 +7,10 @@ from django.core import mail
 from django.test import Client
 
 from members import services
-from members.models import Membership, User
+from members.models import User
 from smartprod.core.errors import ApplicationError
 from smartprod.core.models import AuditEvent
+from smartprod.tenancy.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,7 @@ def test_approval_through_admin_action(coop, make_member, client_for):
     applicant = make_member(coop, status="applied", member_number=None)
     client = client_for(advisor)
     response = client.post(
-        "/admin/members/membership/", {"action": "approve", "_selected_action": [applicant.pk]}
+        "/admin/tenancy/membership/", {"action": "approve", "_selected_action": [applicant.pk]}
     )
     assert response.status_code == 302
     applicant.refresh_from_db()
@@ -151,7 +152,7 @@ def test_invitation_link_of_other_cooperative_is_404(coop, other_coop, make_memb
 def test_seed_demo_is_idempotent(db):
     from django.core.management import call_command
 
-    from members.models import Cooperative
+    from smartprod.tenancy.models import Cooperative
 
     call_command("seed_demo", "--password", "pw-demo-123")
     counts = (

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from members.models import Membership
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import TenantScopeError
 from smartprod.core.models import AuditEvent
+from smartprod.tenancy.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -93,10 +93,10 @@ def test_admin_membership_page_of_other_cooperative_is_404(coop, other_coop, mak
     advisor = make_member(coop, role="advisor")
     foreign = make_member(other_coop)
     client = client_for(advisor)
-    response = client.get(f"/admin/members/membership/{foreign.pk}/change/")
+    response = client.get(f"/admin/tenancy/membership/{foreign.pk}/change/")
     assert response.status_code == 404
     assert str(foreign.user) not in response.content.decode()
-    listing = client.get("/admin/members/membership/").content.decode()
+    listing = client.get("/admin/tenancy/membership/").content.decode()
     assert str(advisor.user) in listing
     assert str(foreign.user) not in listing
 
@@ -108,7 +108,7 @@ def test_admin_foreign_key_choices_limited_to_cooperative(coop, other_coop, make
     member = make_member(coop)
     foreign_advisor = make_member(other_coop, role="advisor")
     client = client_for(admin)
-    page = client.get(f"/admin/members/membership/{member.pk}/change/").content.decode()
+    page = client.get(f"/admin/tenancy/membership/{member.pk}/change/").content.decode()
     select = re.search(r'<select name="advisor".*?</select>', page, re.S)
     assert select is not None
     choices = set(re.findall(r'<option value="(\d+)"', select.group(0)))
@@ -134,10 +134,10 @@ def test_superuser_sees_every_cooperative_in_the_admin(coop, other_coop, make_me
     enable_totp(root)
     client = Client(HTTP_HOST="at.localhost")
     client.force_login(root)
-    listing = client.get("/admin/members/membership/").content.decode()
+    listing = client.get("/admin/tenancy/membership/").content.decode()
     assert str(mine.user) in listing
     assert str(foreign.user) in listing
-    assert client.get(f"/admin/members/membership/{foreign.pk}/change/").status_code == 200
+    assert client.get(f"/admin/tenancy/membership/{foreign.pk}/change/").status_code == 200
 
 
 def test_superuser_without_two_factor_is_sent_to_set_it_up(coop):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from smartprod.core.errors import TenantScopeError
 
 if TYPE_CHECKING:
-    from members.models import Cooperative
+    from smartprod.tenancy.models import Cooperative
 
 _M = TypeVar("_M", bound=models.Model)
 

@@ -24,7 +24,7 @@ __all__ = ["STAFF_ROLES", "TWO_FACTOR_ROLES"]
 
 def resolve_tenant(request: HttpRequest) -> tuple[Any, Any]:
     cooperative_model = apps.get_model(settings.TENANT_MODEL)
-    membership_model = apps.get_model("members", "Membership")
+    membership_model = apps.get_model("tenancy", "Membership")
     host = request.get_host().split(":")[0].lower()
     cooperative = cooperative_model.objects.filter(hosts__contains=[host], is_active=True).first()
     user = getattr(request, "user", None)

