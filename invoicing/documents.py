@@ -481,16 +481,12 @@ class InvoiceDocument(DocumentKind[Invoice]):
     def enqueue_render(self, cooperative_id: int, object_id: int) -> None:
         from invoicing.tasks import render_invoice_document_task
 
-        render_invoice_document_task.delay_on_commit(  # type: ignore[attr-defined]
-            cooperative_id=cooperative_id, invoice_id=object_id
-        )
+        render_invoice_document_task.delay_on_commit(cooperative_id=cooperative_id, invoice_id=object_id)
 
     def enqueue_send(self, cooperative_id: int, object_id: int) -> None:
         from invoicing.tasks import send_invoice_email_task
 
-        send_invoice_email_task.delay_on_commit(  # type: ignore[attr-defined]
-            cooperative_id=cooperative_id, invoice_id=object_id
-        )
+        send_invoice_email_task.delay_on_commit(cooperative_id=cooperative_id, invoice_id=object_id)
 
     def sweep_queryset(self, cutoff: datetime) -> QuerySet[Invoice]:
         return (

@@ -521,9 +521,7 @@ def invoice_issue(
         obj=invoice,
         data={"number": invoice.number, "gross": str(invoice.gross_total)},
     )
-    render_invoice_document_task.delay_on_commit(  # type: ignore[attr-defined]
-        cooperative_id=cooperative.pk, invoice_id=invoice.pk
-    )
+    render_invoice_document_task.delay_on_commit(cooperative_id=cooperative.pk, invoice_id=invoice.pk)
     return invoice
 
 
@@ -697,9 +695,7 @@ def credit_note_issue(
         obj=note,
         data={"original": original.number, "gross": str(note.gross_total), "reason": reason},
     )
-    render_invoice_document_task.delay_on_commit(  # type: ignore[attr-defined]
-        cooperative_id=cooperative.pk, invoice_id=note.pk
-    )
+    render_invoice_document_task.delay_on_commit(cooperative_id=cooperative.pk, invoice_id=note.pk)
     return note
 
 

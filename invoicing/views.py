@@ -39,7 +39,7 @@ from projects.models import Project
 from projects.selectors import is_staff, project_get
 from projects.vat import client_vat_situation
 from smartprod.core.errors import ApplicationError, status_in_sentence
-from smartprod.core.tenancy import require_membership
+from smartprod.tenancy.context import require_membership
 from smartprod.tenancy.models import Cooperative, Membership
 
 NEW_INVOICE_ROWS = 3

@@ -53,7 +53,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # The person's language for e-mails and notifications; empty: the cooperative's language.
     language = models.CharField(_("language"), max_length=2, blank=True, choices=Cooperative.Language.choices)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -29,11 +29,12 @@ from projects.models import (
 )
 from smartprod.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
 from smartprod.core.errors import ApplicationError
+from smartprod.tenancy.context import request_context
 from smartprod.tenancy.models import Membership
 
 
 def _actor(request: HttpRequest) -> Membership:
-    membership: Membership | None = getattr(request, "membership", None)
+    membership: Membership | None = request_context(request).membership
     if membership is None:
         raise ApplicationError(str(_("Act from a cooperative you are a member of.")))
     return membership
@@ -122,7 +123,7 @@ class ReviewQueueFilter(admin.SimpleListFilter):
             return queryset.filter(status=Project.Status.SUBMITTED)
         if self.value() == "mine":
             return queryset.filter(
-                status=Project.Status.SUBMITTED, advisor=getattr(request, "membership", None)
+                status=Project.Status.SUBMITTED, advisor=request_context(request).membership
             )
         return queryset
 

@@ -81,7 +81,7 @@ def receivable_sql() -> Expression:
 def pending_sql() -> Expression:
     total: Expression = Value(ZERO, output_field=MONEY_FIELD)
     for source in pending_payouts:
-        total = total + source()  # type: ignore[operator]
+        total = total + source()
     return total
 
 

@@ -116,7 +116,7 @@ class ProjectForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["client"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = clients  # type: ignore[assignment]
+        field.queryset = clients
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
@@ -148,7 +148,7 @@ class CollaboratorForm(forms.Form):
         field.choices = [("", _("— nobody —")), *people]
 
 
-class BaseCollaboratorFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+class BaseCollaboratorFormSet(forms.BaseFormSet[forms.Form]):
     def clean(self) -> None:
         super().clean()
         chosen = [form.cleaned_data.get("membership") for form in self.forms if form.cleaned_data]

@@ -34,7 +34,7 @@ from projects.models import Client, Document, Project
 from projects.panels import project_panels
 from smartprod.core import capabilities
 from smartprod.core.errors import ApplicationError, status_in_sentence
-from smartprod.core.tenancy import require_membership
+from smartprod.tenancy.context import require_membership
 from smartprod.tenancy.models import Cooperative, Membership
 
 Status = Project.Status

@@ -27,7 +27,7 @@ def draft(
         lines=[LineInput(d, Decimal(q), Decimal(p), r) for d, q, p, r in lines],
         service_date=kwargs.pop("service_date", date(2026, 4, 30)),
         **kwargs,
-    )  # type: ignore[arg-type]
+    )
 
 
 def issued(

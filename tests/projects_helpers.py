@@ -44,7 +44,7 @@ def make_project(cooperative: Cooperative, owner: Membership, **kwargs: object) 
         "agreed_net_amount": Decimal("5000.00"),
         **kwargs,
     }
-    return services.project_create(cooperative=cooperative, actor=owner, client=client, **data)  # type: ignore[arg-type]
+    return services.project_create(cooperative=cooperative, actor=owner, client=client, **data)
 
 
 def approved_project(

@@ -18,14 +18,15 @@ from smartprod.core.admin_site import staff_role
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
+from smartprod.core.capabilities import STAFF_ROLES
 from smartprod.core.models import AuditEvent, TenantModel
-from smartprod.core.tenancy import STAFF_ROLES
+from smartprod.tenancy.context import current_cooperative, request_context
 
 
 def _scope(queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
     if request.user.is_superuser:
         return queryset.all_cooperatives() if hasattr(queryset, "all_cooperatives") else queryset
-    cooperative = getattr(request, "cooperative", None)
+    cooperative = request_context(request).cooperative
     if cooperative is None:
         return (
             queryset.none().all_cooperatives() if hasattr(queryset, "all_cooperatives") else queryset.none()
@@ -110,10 +111,10 @@ class TenantScopedMixin:
         return self._role_may(request, self.delete_roles)
 
 
-class TenantAdmin(TenantScopedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class TenantAdmin(TenantScopedMixin, admin.ModelAdmin[Any]):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change and not getattr(obj, "cooperative_id", None):
-            obj.cooperative = request.cooperative  # type: ignore[attr-defined]
+            obj.cooperative = current_cooperative(request)
         super().save_model(request, obj, form, change)
 
     def get_list_filter(self, request: HttpRequest) -> Any:
@@ -123,11 +124,11 @@ class TenantAdmin(TenantScopedMixin, admin.ModelAdmin):  # type: ignore[type-arg
         return filters
 
 
-class TenantTabularInline(TenantScopedMixin, admin.TabularInline):  # type: ignore[type-arg]
+class TenantTabularInline(TenantScopedMixin, admin.TabularInline[Any, Any]):
     extra = 0
 
 
-class TenantStackedInline(TenantScopedMixin, admin.StackedInline):  # type: ignore[type-arg]
+class TenantStackedInline(TenantScopedMixin, admin.StackedInline[Any, Any]):
     extra = 0
 
 
