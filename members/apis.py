@@ -89,7 +89,7 @@ class MeApi(APIView):
         membership = request_context(request).membership
         return Response(
             {
-                "email": request.user.email,  # type: ignore[union-attr]
+                "email": request.user.get_username(),  # the e-mail address: USERNAME_FIELD
                 "cooperative": (
                     {
                         "id": cooperative.pk,

@@ -15,6 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from members.models import User
 from projects import services
 from projects.models import (
     Account,
@@ -49,8 +50,8 @@ class ClientAdmin(TenantAdmin):
     readonly_fields = ("created_by", "created_at")
 
     def save_model(self, request: HttpRequest, obj: Client, form: Any, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user  # type: ignore[assignment]
+        if not change and isinstance(request.user, User):  # the backend is for signed-in people only
+            obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
 

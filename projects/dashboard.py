@@ -22,7 +22,7 @@ def projects_dashboard(request: HttpRequest, membership: Membership) -> dict[str
     projects = [p for p in mine if p.owner_id == membership.pk]
     collaborating = [p for p in mine if p.owner_id != membership.pk]
     running = [p for p in projects if p.status == Project.Status.APPROVED]
-    available: Decimal = sum((p.budget_available for p in running), ZERO)  # type: ignore[attr-defined]
+    available: Decimal = sum((p.budget_available for p in running), ZERO)
     return {
         "projects": projects,
         "collaborating": collaborating,

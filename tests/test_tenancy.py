@@ -147,3 +147,60 @@ def test_superuser_without_two_factor_is_sent_to_set_it_up(coop):
     client = Client(HTTP_HOST="at.localhost")
     client.force_login(root)
     assert client.get("/admin/").headers["Location"].endswith("/accounts/2fa/totp/activate/")
+
+
+def test_superuser_without_membership_approves_in_the_admin_as_an_administrator(
+    coop, other_coop, make_member
+):
+    from tests.factories import UserFactory, enable_totp
+
+    applicant = make_member(other_coop, status="applied", member_number=None)
+    root = UserFactory(is_superuser=True, is_staff=True)
+    enable_totp(root)
+    client = Client(HTTP_HOST="at.localhost")
+    client.force_login(root)
+    response = client.post(
+        "/admin/tenancy/membership/", {"action": "approve", "_selected_action": [applicant.pk]}
+    )
+    assert response.status_code == 302
+    applicant.refresh_from_db()
+    assert (applicant.status, applicant.decided_by) == ("active", root)
+    # Built at the edge, never saved: the superuser did not become a member.
+    assert not Membership.objects.all_cooperatives().filter(user=root).exists()
+    event = AuditEvent.objects.for_cooperative(other_coop).get(event="membership.approved")
+    assert event.actor == root
+
+
+def test_request_context_is_typed_and_absent_context_answers_404(coop, make_member, rf):
+    from django.http import Http404
+
+    from smartprod.tenancy.context import (
+        RequestContext,
+        current_cooperative,
+        current_membership,
+        request_context,
+        set_request_context,
+    )
+    from smartprod.tenancy.middleware import tenant_context
+
+    request = rf.get("/")
+    assert request_context(request) == RequestContext(cooperative=None, membership=None)
+    with pytest.raises(Http404):
+        current_cooperative(request)
+    with pytest.raises(Http404):
+        current_membership(request)
+    advisor = make_member(coop, role="advisor")
+    set_request_context(request, cooperative=coop, membership=advisor)
+    assert (current_cooperative(request), current_membership(request)) == (coop, advisor)
+    assert not hasattr(request, "cooperative") and not hasattr(request, "membership")
+    assert tenant_context(request) == {"cooperative": coop, "membership": advisor, "is_staff_role": True}
+
+
+def test_middleware_sets_the_request_context(coop, make_member, client_for):
+    membership = make_member(coop)
+    response = client_for(membership).get("/")
+    from smartprod.tenancy.context import request_context
+
+    context = request_context(response.wsgi_request)
+    assert (context.cooperative, context.membership) == (coop, membership)
+    assert response.context["cooperative"] == coop

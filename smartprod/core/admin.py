@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.contrib.admin.options import BaseModelAdmin
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelChoiceField
@@ -62,7 +63,7 @@ def _to_tenant_model(field: Any) -> bool:
 admin.FieldListFilter.register(_to_tenant_model, TenantRelatedFieldListFilter, take_priority=True)
 
 
-class TenantScopedMixin:
+class TenantScopedMixin(BaseModelAdmin[Any]):
     """Scopes the change list, the object lookup and every tenant foreign-key choice to the cooperative."""
 
     # Roles that may change rows here; everyone with a staff role may view.
@@ -71,7 +72,7 @@ class TenantScopedMixin:
     delete_roles: tuple[str, ...] = ()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return _scope(super().get_queryset(request), request)  # type: ignore[misc]
+        return _scope(super().get_queryset(request), request)
 
     def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
         # Another cooperative's object does not exist here: 404, as everywhere else (not the admin's
@@ -80,17 +81,17 @@ class TenantScopedMixin:
 
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> ModelChoiceField[Any]:
+    ) -> ModelChoiceField[Any] | None:
         related = db_field.related_model
         if related is not None and issubclass(related, TenantModel) and "queryset" not in kwargs:
             kwargs["queryset"] = _scope(related._default_manager.get_queryset(), request)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc,no-any-return]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         related = db_field.related_model
         if related is not None and issubclass(related, TenantModel) and "queryset" not in kwargs:
             kwargs["queryset"] = _scope(related._default_manager.get_queryset(), request)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def _role_may(self, request: HttpRequest, roles: tuple[str, ...]) -> bool:
         return bool(request.user.is_superuser or staff_role(request) in roles)
