@@ -28,9 +28,10 @@ from django.db import connection
 from invoicing.dunning import dunning_candidates, dunning_policy, run_dunning
 from invoicing.lib.rf import rf_reference_for_invoice
 from invoicing.models import DunningNotice, Invoice
-from members.models import Cooperative, Membership, User
+from members.models import User
 from projects.models import Client, Project
 from smartprod.core.models import AuditEvent
+from smartprod.tenancy.models import Cooperative, Membership
 
 AS_OF = date(2026, 6, 30)
 INDEX = "invoice_open_due"

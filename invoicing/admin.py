@@ -46,21 +46,22 @@ from invoicing.models import (
     VatRate,
     WriteOff,
 )
-from members.models import Membership
 from smartprod.core import capabilities
 from smartprod.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
 from smartprod.core.admin_site import staff_role
+from smartprod.core.capabilities import STAFF_ROLES
 from smartprod.core.errors import ApplicationError
 from smartprod.core.forms import DateInput
 from smartprod.core.idempotency import IdempotentRequest
-from smartprod.core.tenancy import STAFF_ROLES
+from smartprod.tenancy.context import current_cooperative, request_context
+from smartprod.tenancy.models import Membership
 
 ISSUER_ROLES = capabilities.APPROVER_ROLES
 FINANCE_ROLES = capabilities.FINANCE_ROLES
 
 
 def _actor(request: HttpRequest) -> Membership:
-    membership: Membership | None = getattr(request, "membership", None)
+    membership: Membership | None = request_context(request).membership
     if membership is None:
         raise ApplicationError(str(_("Act from a cooperative you are a member of.")))
     return membership
@@ -646,7 +647,7 @@ class BankStatementAdmin(ReadOnlyTenantAdmin):
             upload = form.cleaned_data["file"]
             try:
                 result = bank_statement_import(
-                    cooperative=request.cooperative,  # type: ignore[attr-defined]
+                    cooperative=current_cooperative(request),
                     actor=_actor(request),
                     data=upload.read(),
                     file_name=str(upload.name or "")[:255],
@@ -801,7 +802,7 @@ class BankEntryAdmin(ReadOnlyTenantAdmin):
         """Ask for the invoice (one of `invoices(cooperative=…)`), then book each chosen entry against it with
         `book(cooperative, actor, entry, invoice)`: assigning a payment and booking a return are the same two
         steps."""
-        cooperative = request.cooperative  # type: ignore[attr-defined]
+        cooperative = request_context(request).cooperative
         form = AssignForm(
             request.POST if "apply" in request.POST else None, invoices=invoices(cooperative=cooperative)
         )
@@ -876,7 +877,7 @@ class BankEntryAdmin(ReadOnlyTenantAdmin):
 # --- reference data and settings ------------------------------------------------------------------------
 
 
-class ReferenceDataAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReferenceDataAdmin(admin.ModelAdmin[Any]):
     """Shared by every cooperative (not tenant data): staff read it, finance and admin add dated rows."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -914,7 +915,7 @@ class BaseRateAdmin(ReferenceDataAdmin):
         return ("country", "valid_from") if obj is not None else ()
 
 
-class DunningLevelForm(forms.ModelForm):  # type: ignore[type-arg]
+class DunningLevelForm(forms.ModelForm[DunningLevel]):
     """The cooperative is not on the form, so Django skips the (cooperative, level) constraint: check it."""
 
     cooperative: Any = None
@@ -981,7 +982,7 @@ class DunningLevelAdmin(TenantAdmin):
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"cooperative": getattr(request, "cooperative", None)})
+        return type(form.__name__, (form,), {"cooperative": request_context(request).cooperative})
 
 
 @admin.register(InvoicingSettings)
@@ -992,13 +993,13 @@ class InvoicingSettingsAdmin(TenantAdmin):
     add_roles = FINANCE_ROLES
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        cooperative = getattr(request, "cooperative", None)
+        cooperative = request_context(request).cooperative
         if cooperative is not None and InvoicingSettings.objects.for_cooperative(cooperative).exists():
             return False  # one row per cooperative: change it
         return super().has_add_permission(request, *args)
 
 
-class ExemptionNoteForm(forms.ModelForm):  # type: ignore[type-arg]
+class ExemptionNoteForm(forms.ModelForm[ExemptionNote]):
     """The cooperative is not on the form, so Django skips the (cooperative, name) constraint: check it."""
 
     cooperative: Any = None
@@ -1032,4 +1033,4 @@ class ExemptionNoteAdmin(TenantAdmin):
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"cooperative": getattr(request, "cooperative", None)})
+        return type(form.__name__, (form,), {"cooperative": request_context(request).cooperative})

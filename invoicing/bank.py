@@ -37,11 +37,11 @@ from invoicing.services import (
     payment_record,
     payment_return,
 )
-from members.models import Cooperative, Membership
 from smartprod.core import capabilities
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, NotAllowed, status_in_sentence
 from smartprod.core.registry import BankEntryInfo, bank_entry_matchers
+from smartprod.tenancy.models import Cooperative, Membership
 
 # A candidate invoice number inside free text: letters/digits joined by the separators number formats use.
 _NUMBER_TOKEN_RE = re.compile(r"[0-9A-Za-z]+(?:[-/._][0-9A-Za-z]+)*")

@@ -12,8 +12,8 @@ from invoicing import services
 from invoicing.models import Invoice
 from invoicing.reference_data import load_reference_data
 from invoicing.services import LineInput
-from members.models import Cooperative, Membership
 from projects.models import Project
+from smartprod.tenancy.models import Cooperative, Membership
 
 
 def seed_invoices(*, cooperative: Cooperative, stdout: Any) -> None:

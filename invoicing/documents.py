@@ -42,7 +42,6 @@ from invoicing.lib.epc_qr import MAX_AMOUNT, MIN_AMOUNT, epc_qr_svg
 from invoicing.lib.rf import rf_format
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.services import vat_breakdown
-from members.models import Cooperative, Membership
 from smartprod.core import capabilities
 from smartprod.core.audit import audit_log
 from smartprod.core.documents import (
@@ -70,6 +69,7 @@ from smartprod.core.formatting import (
 )
 from smartprod.core.money import ZERO
 from smartprod.core.pdf import html_to_pdf
+from smartprod.tenancy.models import Cooperative, Membership
 
 logger = logging.getLogger(__name__)
 
@@ -481,16 +481,12 @@ class InvoiceDocument(DocumentKind[Invoice]):
     def enqueue_render(self, cooperative_id: int, object_id: int) -> None:
         from invoicing.tasks import render_invoice_document_task
 
-        render_invoice_document_task.delay_on_commit(  # type: ignore[attr-defined]
-            cooperative_id=cooperative_id, invoice_id=object_id
-        )
+        render_invoice_document_task.delay_on_commit(cooperative_id=cooperative_id, invoice_id=object_id)
 
     def enqueue_send(self, cooperative_id: int, object_id: int) -> None:
         from invoicing.tasks import send_invoice_email_task
 
-        send_invoice_email_task.delay_on_commit(  # type: ignore[attr-defined]
-            cooperative_id=cooperative_id, invoice_id=object_id
-        )
+        send_invoice_email_task.delay_on_commit(cooperative_id=cooperative_id, invoice_id=object_id)
 
     def sweep_queryset(self, cutoff: datetime) -> QuerySet[Invoice]:
         return (

@@ -49,12 +49,12 @@ from invoicing.lib.interest import FLAT_RECOVERY_FEE_B2B, InterestSegment, defau
 from invoicing.lib.rf import rf_format
 from invoicing.models import BaseRate, DunningLevel, DunningNotice, Invoice, Payment
 from invoicing.services import OPEN_STATUSES
-from members.models import Cooperative, Membership
 from smartprod.core.audit import audit_log
 from smartprod.core.documents import DocumentFields, DocumentKind, document_send, document_sweep
 from smartprod.core.formatting import format_date, format_iban, format_money, format_percent
 from smartprod.core.models import AuditEvent
 from smartprod.core.money import ZERO, quantize_money
+from smartprod.tenancy.models import Cooperative, Membership
 
 logger = logging.getLogger(__name__)
 

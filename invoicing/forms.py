@@ -201,13 +201,13 @@ class LineForm(forms.Form):
         )
 
 
-class BaseLineFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
-    def _construct_form(self, i: int, **kwargs: Any) -> forms.Form:
+class BaseLineFormSet(forms.BaseFormSet[LineForm]):
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         # Every row may stay empty (not only the extra ones): an emptied row is a removed line.
-        form: forms.Form = super()._construct_form(  # type: ignore[misc]
-            i, empty_permitted=True, use_required_attribute=False, **kwargs
-        )
-        return form
+        kwargs = super().get_form_kwargs(index)
+        if index is not None:  # None: the empty form, which Django already builds that way
+            kwargs.update(empty_permitted=True, use_required_attribute=False)
+        return kwargs
 
     def clean(self) -> None:
         super().clean()

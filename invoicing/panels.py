@@ -11,6 +11,7 @@ from invoicing import selectors
 from invoicing.models import Invoice
 from projects.models import Project
 from smartprod.core.money import ZERO
+from smartprod.tenancy.context import request_context
 
 OPEN = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
 
@@ -20,8 +21,8 @@ def invoice_panel(request: HttpRequest, project: Project) -> SafeString:
 
     The project page has already checked that the person may see the project; the invoices follow it.
     """
-    cooperative = getattr(request, "cooperative", None)
-    membership = getattr(request, "membership", None)
+    cooperative = request_context(request).cooperative
+    membership = request_context(request).membership
     if cooperative is None or membership is None or project.cooperative_id != cooperative.pk:
         return mark_safe("")
     invoices = list(selectors.invoices_of_project(cooperative=cooperative, project=project))

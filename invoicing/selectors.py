@@ -22,9 +22,9 @@ from invoicing.models import (
     VatRate,
 )
 from invoicing.vat import vat_warnings
-from members.models import Cooperative, Membership
 from projects.models import Project
 from projects.selectors import is_staff, project_list_visible
+from smartprod.tenancy.models import Cooperative, Membership
 
 
 def invoice_list_visible(*, cooperative: Cooperative, membership: Membership) -> QuerySet[Invoice]:

@@ -29,7 +29,6 @@ from invoicing.models import (
     VatRate,
     WriteOff,
 )
-from members.models import Cooperative, Membership
 from projects.ledger import Posting, account_balance, account_get, journal_reverse
 from projects.ledger import journal_post as _journal_post
 from projects.models import Account, JournalLine, Project
@@ -39,6 +38,7 @@ from smartprod.core.errors import ApplicationError, NotAllowed, status_in_senten
 from smartprod.core.idempotency import IdempotentRequest, idempotency_claim, idempotency_complete
 from smartprod.core.money import ZERO, percent_of, quantize_money
 from smartprod.core.numbering import number_next
+from smartprod.tenancy.models import Cooperative, Membership
 
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
 LARGE_INVOICE = Decimal("10000.00")
@@ -521,9 +521,7 @@ def invoice_issue(
         obj=invoice,
         data={"number": invoice.number, "gross": str(invoice.gross_total)},
     )
-    render_invoice_document_task.delay_on_commit(  # type: ignore[attr-defined]
-        cooperative_id=cooperative.pk, invoice_id=invoice.pk
-    )
+    render_invoice_document_task.delay_on_commit(cooperative_id=cooperative.pk, invoice_id=invoice.pk)
     return invoice
 
 
@@ -697,9 +695,7 @@ def credit_note_issue(
         obj=note,
         data={"original": original.number, "gross": str(note.gross_total), "reason": reason},
     )
-    render_invoice_document_task.delay_on_commit(  # type: ignore[attr-defined]
-        cooperative_id=cooperative.pk, invoice_id=note.pk
-    )
+    render_invoice_document_task.delay_on_commit(cooperative_id=cooperative.pk, invoice_id=note.pk)
     return note
 
 

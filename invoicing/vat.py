@@ -22,7 +22,7 @@ from projects.vat import ClientVatSituation, client_vat_situation, taxed_abroad
 from smartprod.core.errors import ApplicationError
 
 if TYPE_CHECKING:
-    from members.models import Cooperative
+    from smartprod.tenancy.models import Cooperative
 
 Category = InvoiceLine.VatCategory
 

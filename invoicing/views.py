@@ -34,13 +34,13 @@ from invoicing.forms import (
 from invoicing.lib.rf import rf_format
 from invoicing.models import Invoice
 from invoicing.serializers import invoice_pdf_file_name
-from members.models import Cooperative, Membership
 from projects.forms import add_service_errors
 from projects.models import Project
 from projects.selectors import is_staff, project_get
 from projects.vat import client_vat_situation
 from smartprod.core.errors import ApplicationError, status_in_sentence
-from smartprod.core.tenancy import require_membership
+from smartprod.tenancy.context import require_membership
+from smartprod.tenancy.models import Cooperative, Membership
 
 NEW_INVOICE_ROWS = 3
 

@@ -9,14 +9,41 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from members import services
-from members.models import Cooperative, Invitation, Membership, User
+from members.models import Invitation, User
 from smartprod.core.admin import TenantAdmin
 from smartprod.core.admin_site import staff_role
-from smartprod.core.errors import ApplicationError
+from smartprod.core.errors import ApplicationError, NotAllowed
+from smartprod.tenancy.context import current_cooperative, request_context
+from smartprod.tenancy.models import Cooperative, Membership
+
+
+def _acting_membership(request: HttpRequest, cooperative: Cooperative) -> Membership:
+    """Who acts in `cooperative` from the backend: the person's active membership there. A platform superuser
+    without one acts as an administrator of that cooperative (an unsaved membership built here, at the edge;
+    services only ever see a Membership)."""
+    context = request_context(request).membership
+    if context is not None and context.cooperative_id == cooperative.pk:
+        return context
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAllowed(str(_("Your role in this cooperative may not do this.")))
+    membership = (
+        Membership.objects.for_cooperative(cooperative)
+        .filter(user=user, status=Membership.Status.ACTIVE)
+        .select_related("user")
+        .first()
+    )
+    if membership is not None:
+        return membership
+    if user.is_superuser:
+        return Membership(
+            cooperative=cooperative, user=user, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+        )
+    raise NotAllowed(str(_("Your role in this cooperative may not do this.")))
 
 
 @admin.register(Cooperative)
-class CooperativeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CooperativeAdmin(admin.ModelAdmin[Cooperative]):
     """Admins edit their own cooperative's settings; only platform superusers add cooperatives."""
 
     list_display = ("name", "slug", "currency", "language", "contribution_rate", "is_active")
@@ -27,7 +54,7 @@ class CooperativeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
-        cooperative = getattr(request, "cooperative", None)
+        cooperative = request_context(request).cooperative
         return qs.filter(pk=cooperative.pk) if cooperative else qs.none()
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -50,7 +77,7 @@ class CooperativeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(DjangoUserAdmin[User]):
     """People span cooperatives, so only platform superusers manage them here."""
 
     ordering = ("email",)
@@ -101,7 +128,8 @@ class MembershipAdmin(TenantAdmin):
         done = 0
         for membership in queryset:
             try:
-                service(cooperative=membership.cooperative, actor=request.user, membership=membership)
+                actor = _acting_membership(request, membership.cooperative)
+                service(cooperative=membership.cooperative, actor=actor, membership=membership)
                 done += 1
             except ApplicationError as exc:
                 self.message_user(request, f"{membership}: {exc.message}", messages.ERROR)
@@ -121,9 +149,10 @@ class InvitationAdmin(TenantAdmin):
     add_roles = ("advisor", "admin")
 
     def save_model(self, request: HttpRequest, obj: Invitation, form: Any, change: bool) -> None:
+        cooperative = current_cooperative(request)
         created = services.invitation_create(
-            cooperative=request.cooperative,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[attr-defined,arg-type]
+            cooperative=cooperative,
+            actor=_acting_membership(request, cooperative),
             email=obj.email,
             role=obj.role,
             base_url=request.build_absolute_uri("/"),

@@ -14,6 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from smartprod.tenancy.context import request_context
+
 
 class TokenObtainApi(APIView):
     """Exchange e-mail + password (+ the current TOTP code for two-factor users) for an API token."""
@@ -83,11 +85,11 @@ class MeApi(APIView):
         }
     )
     def get(self, request: Request) -> Response:
-        cooperative = request.cooperative  # type: ignore[attr-defined]
-        membership = request.membership  # type: ignore[attr-defined]
+        cooperative = request_context(request).cooperative
+        membership = request_context(request).membership
         return Response(
             {
-                "email": request.user.email,  # type: ignore[union-attr]
+                "email": request.user.get_username(),  # the e-mail address: USERNAME_FIELD
                 "cooperative": (
                     {
                         "id": cooperative.pk,

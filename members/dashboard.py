@@ -8,8 +8,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from members.models import Membership
 from smartprod.core.registry import Registry
+from smartprod.tenancy.models import Membership
 
 DashboardPart = Callable[[HttpRequest, Membership], dict[str, Any]]
 dashboard_parts: Registry[DashboardPart] = Registry("dashboard parts")

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from members.models import Cooperative
 from smartprod.core.registry import Registry
+from smartprod.tenancy.models import Cooperative
 
 DemoHook = Callable[..., None]
 demo_data: Registry[DemoHook] = Registry("demo data")

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from members.validators import validate_iban
 from smartprod.core.forms import DateInput, country_field
+from smartprod.core.validators import validate_iban
 
 
 class MembershipApplicationForm(forms.Form):

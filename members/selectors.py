@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from members.models import Cooperative, Invitation, Membership, User
+from members.models import Invitation, User
+from smartprod.tenancy.models import Cooperative, Membership
 
 
 def cooperative_for_host(*, host: str) -> Cooperative | None:

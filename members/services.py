@@ -16,25 +16,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import Cooperative, Invitation, Membership, User
-from members.validators import normalize_iban
+from members.models import Invitation, User
 from smartprod.core import capabilities
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, NotAllowed
+from smartprod.core.validators import normalize_iban
+from smartprod.tenancy.models import Cooperative, Membership
 
 INVITATION_DAYS = 14
 
 
 def _require(
-    *, cooperative: Cooperative, actor: User, capability: Callable[[Membership | None], bool]
-) -> Membership:
-    membership = Membership.objects.for_cooperative(cooperative).filter(user=actor, status="active").first()
-    if actor.is_superuser and membership is None:
-        return Membership(cooperative=cooperative, user=actor, role=Membership.Role.ADMIN, status="active")
-    if not capability(membership):
+    *, cooperative: Cooperative, actor: Membership, capability: Callable[[Membership | None], bool]
+) -> None:
+    """The acting membership belongs to the cooperative and its role may do this (else 404 / 403)."""
+    _same_cooperative(cooperative, actor)
+    if actor.status != Membership.Status.ACTIVE or not capability(actor):
         raise NotAllowed(_("Your role in this cooperative may not do this."))
-    assert membership is not None
-    return membership
 
 
 def _same_cooperative(cooperative: Cooperative, *objects: Any) -> None:
@@ -112,7 +110,7 @@ def membership_apply(
 
 @transaction.atomic
 def membership_approve(
-    *, cooperative: Cooperative, actor: User, membership: Membership, advisor: Membership | None = None
+    *, cooperative: Cooperative, actor: Membership, membership: Membership, advisor: Membership | None = None
 ) -> Membership:
     """Staff accept an application: the person becomes an active member with the next member number."""
     _same_cooperative(cooperative, membership, advisor)
@@ -126,13 +124,13 @@ def membership_approve(
         )
     membership.member_number = _next_member_number(cooperative)
     membership.status = Membership.Status.ACTIVE
-    membership.decided_at, membership.decided_by = timezone.now(), actor
+    membership.decided_at, membership.decided_by = timezone.now(), actor.user
     if advisor is not None:
         membership.advisor = advisor
     membership.save()
     audit_log(
         cooperative=cooperative,
-        actor=actor,
+        actor=actor.user,
         event="membership.approved",
         obj=membership,
         data={"member_number": membership.member_number},
@@ -143,7 +141,7 @@ def membership_approve(
 
 @transaction.atomic
 def membership_reject(
-    *, cooperative: Cooperative, actor: User, membership: Membership, reason: str = ""
+    *, cooperative: Cooperative, actor: Membership, membership: Membership, reason: str = ""
 ) -> Membership:
     _same_cooperative(cooperative, membership)
     _require(cooperative=cooperative, actor=actor, capability=capabilities.can_approve_membership)
@@ -151,11 +149,11 @@ def membership_reject(
     if membership.status != Membership.Status.APPLIED:
         raise ApplicationError(_("Only applications can be rejected."), conflict=True)
     membership.status = Membership.Status.REJECTED
-    membership.decided_at, membership.decided_by = timezone.now(), actor
+    membership.decided_at, membership.decided_by = timezone.now(), actor.user
     membership.save()
     audit_log(
         cooperative=cooperative,
-        actor=actor,
+        actor=actor.user,
         event="membership.rejected",
         obj=membership,
         data={"reason": reason},
@@ -179,13 +177,13 @@ def _mail_decision(membership: Membership, *, approved: bool) -> None:
 
 @transaction.atomic
 def invitation_create(
-    *, cooperative: Cooperative, actor: User, email: str, role: str, base_url: str
+    *, cooperative: Cooperative, actor: Membership, email: str, role: str, base_url: str
 ) -> Invitation:
     """Invite someone by e-mail. Finance and admin roles can only be given by an admin."""
-    inviter = _require(cooperative=cooperative, actor=actor, capability=capabilities.can_invite)
+    _require(cooperative=cooperative, actor=actor, capability=capabilities.can_invite)
     if role not in Membership.Role.values:
         raise ApplicationError(_("Unknown role %(role)s.") % {"role": role})
-    if not capabilities.can_invite(inviter, role):
+    if not capabilities.can_invite(actor, role):
         raise NotAllowed(_("Only an administrator can invite staff."))
     email = email.strip().lower()
     if (
@@ -199,12 +197,12 @@ def invitation_create(
         email=email,
         role=role,
         token=secrets.token_urlsafe(32),
-        invited_by=actor,
+        invited_by=actor.user,
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
     audit_log(
         cooperative=cooperative,
-        actor=actor,
+        actor=actor.user,
         event="invitation.created",
         obj=invitation,
         data={"email": email, "role": role},
@@ -214,7 +212,7 @@ def invitation_create(
         lambda: send_mail(
             _("You are invited to %(name)s") % {"name": cooperative.name},
             _("%(who)s invites you to join %(name)s on SmartProduction. Accept here: %(link)s")
-            % {"who": actor, "name": cooperative.name, "link": link},
+            % {"who": actor.user, "name": cooperative.name, "link": link},
             settings.DEFAULT_FROM_EMAIL,
             [email],
         )

@@ -9,15 +9,15 @@ from django.views.decorators.http import require_http_methods
 
 from members import selectors, services
 from members.forms import MembershipApplicationForm
-from members.models import Invitation
+from members.models import Invitation, User
 from smartprod.core.errors import ApplicationError
+from smartprod.tenancy.context import current_cooperative, request_context
 
 
-def _cooperative_or_404(request: HttpRequest):  # type: ignore[no-untyped-def]
-    cooperative = request.cooperative  # type: ignore[attr-defined]
-    if cooperative is None:
-        raise Http404(_("No cooperative answers on this address."))
-    return cooperative
+class AuthenticatedHttpRequest(HttpRequest):
+    """A request behind `login_required`: its user is a signed-in person (django-stubs' pattern)."""
+
+    user: User
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -25,12 +25,12 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    membership = request_context(request).membership
     if membership is None:
-        cooperative = request.cooperative  # type: ignore[attr-defined]
+        cooperative = request_context(request).cooperative
         pending = (
-            selectors.membership_for_user(cooperative=cooperative, user=request.user)  # type: ignore[arg-type]
+            selectors.membership_for_user(cooperative=cooperative, user=request.user)
             if cooperative is not None
             else None
         )
@@ -42,12 +42,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def membership_apply(request: HttpRequest) -> HttpResponse:
-    cooperative = _cooperative_or_404(request)
+def membership_apply(request: AuthenticatedHttpRequest) -> HttpResponse:
+    cooperative = current_cooperative(request)
     form = MembershipApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_apply(cooperative=cooperative, user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.membership_apply(cooperative=cooperative, user=request.user, **form.cleaned_data)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
             for field, errors in exc.details.items():
@@ -61,15 +61,15 @@ def membership_apply(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    cooperative = _cooperative_or_404(request)
+def invitation_accept(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
+    cooperative = current_cooperative(request)
     try:
         invitation = selectors.invitation_by_token(cooperative=cooperative, token=token)
     except Invitation.DoesNotExist as exc:
         raise Http404 from exc
     if request.method == "POST":
         try:
-            services.invitation_accept(cooperative=cooperative, user=request.user, invitation=invitation)  # type: ignore[arg-type]
+            services.invitation_accept(cooperative=cooperative, user=request.user, invitation=invitation)
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:

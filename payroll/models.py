@@ -17,9 +17,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Membership
-from members.validators import validate_bic, validate_iban
 from smartprod.core.models import CountryCodeField, TenantModel
+from smartprod.core.validators import validate_bic, validate_iban
+from smartprod.tenancy.models import Membership
 
 
 class PayoutPolicy(TenantModel):

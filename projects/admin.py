@@ -15,7 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Membership
+from members.models import User
 from projects import services
 from projects.models import (
     Account,
@@ -30,10 +30,12 @@ from projects.models import (
 )
 from smartprod.core.admin import ReadOnlyTenantAdmin, TenantAdmin, TenantTabularInline
 from smartprod.core.errors import ApplicationError
+from smartprod.tenancy.context import request_context
+from smartprod.tenancy.models import Membership
 
 
 def _actor(request: HttpRequest) -> Membership:
-    membership: Membership | None = getattr(request, "membership", None)
+    membership: Membership | None = request_context(request).membership
     if membership is None:
         raise ApplicationError(str(_("Act from a cooperative you are a member of.")))
     return membership
@@ -48,8 +50,8 @@ class ClientAdmin(TenantAdmin):
     readonly_fields = ("created_by", "created_at")
 
     def save_model(self, request: HttpRequest, obj: Client, form: Any, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user  # type: ignore[assignment]
+        if not change and isinstance(request.user, User):  # the backend is for signed-in people only
+            obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
 
@@ -122,7 +124,7 @@ class ReviewQueueFilter(admin.SimpleListFilter):
             return queryset.filter(status=Project.Status.SUBMITTED)
         if self.value() == "mine":
             return queryset.filter(
-                status=Project.Status.SUBMITTED, advisor=getattr(request, "membership", None)
+                status=Project.Status.SUBMITTED, advisor=request_context(request).membership
             )
         return queryset
 

@@ -18,7 +18,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from members.models import Membership
 from members.selectors import membership_get
 from projects.budget import project_budget
 from projects.models import Client, Collaboration, Document, Project
@@ -68,6 +67,7 @@ from smartprod.core.api import (
     require_permission,
 )
 from smartprod.core.errors import ApplicationError
+from smartprod.tenancy.models import Membership
 
 MULTIPART_OR_JSON = ("multipart/form-data", "application/json")
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     DecimalField,
@@ -27,11 +27,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from members.models import Cooperative
 from projects.ledger import journal_line_text
 from projects.models import Account, Expense, JournalLine, Project
 from smartprod.core.money import ZERO, quantize_money
 from smartprod.core.registry import Registry
+from smartprod.tenancy.models import Cooperative
 
 MONEY_FIELD = DecimalField(max_digits=20, decimal_places=2)
 PendingSource = Callable[[], Expression]
@@ -81,11 +81,26 @@ def receivable_sql() -> Expression:
 def pending_sql() -> Expression:
     total: Expression = Value(ZERO, output_field=MONEY_FIELD)
     for source in pending_payouts:
-        total = total + source()  # type: ignore[operator]
+        total = total + source()
     return total
 
 
-def with_budget_figures(projects: QuerySet[Project]) -> QuerySet[Project]:
+class BudgetFigures(TypedDict):
+    """What `with_budget_figures` annotates on each project."""
+
+    budget_balance: Decimal
+    budget_receivable: Decimal
+    budget_pending: Decimal
+    budget_available: Decimal
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    ProjectWithBudget = WithAnnotations[Project, BudgetFigures]
+
+
+def with_budget_figures(projects: QuerySet[Project]) -> QuerySet[ProjectWithBudget]:
     """Annotate balance, receivable, pending and available on each project: one query for any number."""
     return projects.annotate(
         budget_balance=budget_balance_sql(),
@@ -114,7 +129,7 @@ class Budget:
     lines: list[BudgetLine]
 
 
-def project_budget_figures(*, cooperative: Cooperative, project: Project) -> Project:
+def project_budget_figures(*, cooperative: Cooperative, project: Project) -> ProjectWithBudget:
     return with_budget_figures(Project.objects.for_cooperative(cooperative).filter(pk=project.pk)).get()
 
 
@@ -153,9 +168,9 @@ def project_budget(*, cooperative: Cooperative, project: Project) -> Budget:
     ]
     return Budget(
         currency=cooperative.currency,
-        balance=quantize_money(figures.budget_balance),  # type: ignore[attr-defined]
-        receivable=quantize_money(figures.budget_receivable),  # type: ignore[attr-defined]
-        pending=quantize_money(figures.budget_pending),  # type: ignore[attr-defined]
-        available=quantize_money(figures.budget_available),  # type: ignore[attr-defined]
+        balance=quantize_money(figures.budget_balance),
+        receivable=quantize_money(figures.budget_receivable),
+        pending=quantize_money(figures.budget_pending),
+        available=quantize_money(figures.budget_available),
         lines=lines,
     )

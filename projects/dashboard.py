@@ -7,10 +7,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from members.models import Membership
 from projects.models import Project
 from projects.selectors import project_list_mine
 from smartprod.core.money import ZERO, quantize_money
+from smartprod.tenancy.models import Membership
 
 
 def projects_dashboard(request: HttpRequest, membership: Membership) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def projects_dashboard(request: HttpRequest, membership: Membership) -> dict[str
     projects = [p for p in mine if p.owner_id == membership.pk]
     collaborating = [p for p in mine if p.owner_id != membership.pk]
     running = [p for p in projects if p.status == Project.Status.APPROVED]
-    available: Decimal = sum((p.budget_available for p in running), ZERO)  # type: ignore[attr-defined]
+    available: Decimal = sum((p.budget_available for p in running), ZERO)
     return {
         "projects": projects,
         "collaborating": collaborating,

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from members.models import Cooperative, Membership
 from projects import services
 from projects.models import Client, Project
+from smartprod.tenancy.models import Cooperative, Membership
 
 CLIENTS: dict[str, list[dict[str, str]]] = {
     "AT": [

@@ -10,10 +10,10 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Membership
 from projects.models import Client, Collaboration, Document, Project
 from smartprod.core.errors import ApplicationError
 from smartprod.core.forms import DateInput, country_field
+from smartprod.tenancy.models import Membership
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -116,7 +116,7 @@ class ProjectForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["client"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = clients  # type: ignore[assignment]
+        field.queryset = clients
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
@@ -148,7 +148,7 @@ class CollaboratorForm(forms.Form):
         field.choices = [("", _("— nobody —")), *people]
 
 
-class BaseCollaboratorFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+class BaseCollaboratorFormSet(forms.BaseFormSet[forms.Form]):
     def clean(self) -> None:
         super().clean()
         chosen = [form.cleaned_data.get("membership") for form in self.forms if form.cleaned_data]

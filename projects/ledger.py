@@ -20,12 +20,14 @@ from decimal import Decimal
 from django.db import IntegrityError, models, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _lazy
+from django_stubs_ext import StrOrPromise
 
-from members.models import Cooperative, Membership, User
+from members.models import User
 from projects.account_types import account_type
 from projects.models import Account, Client, JournalEntry, JournalLine, Project
 from smartprod.core.errors import ApplicationError, IdempotencyConflict
 from smartprod.core.money import ZERO, quantize_money
+from smartprod.tenancy.models import Cooperative, Membership
 
 
 @dataclass(frozen=True)
@@ -268,7 +270,7 @@ def journal_reverse(
 
 # The text of a line per event, rendered when shown (gettext: the reader's language). `%(reference)s` is
 # the document number.
-_EVENT_TEXTS = {
+_EVENT_TEXTS: dict[str, StrOrPromise] = {
     JournalLine.Event.INVOICE: _lazy("Invoice %(reference)s"),
     JournalLine.Event.CREDIT_NOTE: _lazy("Credit note %(reference)s"),
     JournalLine.Event.PAYMENT: _lazy("Payment %(reference)s"),
@@ -285,7 +287,7 @@ def journal_line_text(*, event: str, reference: str, kind: str, description: str
     """
     if event == JournalLine.Event.EXPENSE:
         return reference  # the member's own words for the expense
-    template = _EVENT_TEXTS.get(event)  # type: ignore[call-overload]
+    template = _EVENT_TEXTS.get(event)
     if template is None:
         return description
     text = str(template) % {"reference": reference}

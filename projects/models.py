@@ -10,10 +10,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Membership
-from members.validators import validate_vat_id
 from projects.account_types import account_type_choices
 from smartprod.core.models import CountryCodeField, TenantModel, money_field
+from smartprod.core.validators import validate_vat_id
+from smartprod.tenancy.models import Membership
 
 
 class Client(TenantModel):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Prefetch, Q, QuerySet
 
-from members.models import Cooperative, Membership
 from projects.budget import with_budget_figures
 from projects.models import Client, Collaboration, Document, Expense, Project, ProjectStatusChange
 from smartprod.core import capabilities
+from smartprod.tenancy.models import Cooperative, Membership
+
+if TYPE_CHECKING:
+    from projects.budget import ProjectWithBudget
 
 
 def is_staff(membership: Membership) -> bool:
@@ -39,7 +44,7 @@ def project_list_visible(*, cooperative: Cooperative, membership: Membership) ->
     return qs
 
 
-def project_list_mine(*, cooperative: Cooperative, membership: Membership) -> QuerySet[Project]:
+def project_list_mine(*, cooperative: Cooperative, membership: Membership) -> QuerySet[ProjectWithBudget]:
     """The dashboard: projects I own or collaborate on (also for staff), with budget figures."""
     collaborating = Collaboration.objects.for_cooperative(cooperative).filter(membership=membership)
     qs = Project.objects.for_cooperative(cooperative).filter(

@@ -11,9 +11,9 @@ from typing import Any
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
-from members.models import Membership
 from projects.models import Client, Collaboration, Document, Expense, Project, ProjectStatusChange
 from smartprod.core.serializers import MoneyField, UploadField
+from smartprod.tenancy.models import Membership
 
 
 def document_download_url(document_id: int) -> str:

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from members.models import Cooperative, Membership
 from projects.budget import project_budget_figures
 from projects.ledger import Posting, account_get, journal_post
 from projects.models import (
@@ -39,6 +38,7 @@ from smartprod.core import capabilities, locks
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, NotAllowed, status_in_sentence
 from smartprod.core.money import quantize_money
+from smartprod.tenancy.models import Cooperative, Membership
 
 Status = Project.Status
 ALLOWED_DOCUMENT_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
@@ -545,7 +545,7 @@ def expense_submit(
         raise ApplicationError(
             _("An expense cannot be dated in the future."), details={"date": [_("In the future.")]}
         )
-    available = project_budget_figures(cooperative=cooperative, project=project).budget_available  # type: ignore[attr-defined]
+    available = project_budget_figures(cooperative=cooperative, project=project).budget_available
     if amount > available:
         raise ApplicationError(
             _("The expense (%(amount)s) is more than the available budget (%(available)s).")
@@ -610,7 +610,7 @@ def expense_approve(
         raise ApplicationError(_("Nobody approves their own expense."))
     figures = project_budget_figures(cooperative=cooperative, project=project)
     # This claim is among the pending ones; what else is pending must stay covered too.
-    if figures.budget_available < 0:  # type: ignore[attr-defined]
+    if figures.budget_available < 0:
         raise ApplicationError(_("The budget no longer covers this expense."), conflict=True)
     entry, _created = journal_post(
         cooperative=cooperative,

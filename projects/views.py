@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from members.models import Cooperative, Membership
 from members.selectors import membership_list
 from projects import selectors, services
 from projects.budget import project_budget
@@ -35,7 +34,8 @@ from projects.models import Client, Document, Project
 from projects.panels import project_panels
 from smartprod.core import capabilities
 from smartprod.core.errors import ApplicationError, status_in_sentence
-from smartprod.core.tenancy import require_membership
+from smartprod.tenancy.context import require_membership
+from smartprod.tenancy.models import Cooperative, Membership
 
 Status = Project.Status
 

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from members.models import Cooperative, Membership
+from smartprod.tenancy.models import Cooperative, Membership
 from tests.factories import CooperativeFactory, MembershipFactory, enable_totp
 
 

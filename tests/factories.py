@@ -9,7 +9,8 @@ import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
 
-from members.models import Cooperative, Membership, User
+from members.models import User
+from smartprod.tenancy.models import Cooperative, Membership
 
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 from invoicing import services
 from invoicing.models import Invoice
 from invoicing.services import LineInput
-from members.models import Cooperative, Membership
 from projects.models import Project
+from smartprod.tenancy.models import Cooperative, Membership
 
 
 def draft(
@@ -27,7 +27,7 @@ def draft(
         lines=[LineInput(d, Decimal(q), Decimal(p), r) for d, q, p, r in lines],
         service_date=kwargs.pop("service_date", date(2026, 4, 30)),
         **kwargs,
-    )  # type: ignore[arg-type]
+    )
 
 
 def issued(

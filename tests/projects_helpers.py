@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from members.models import Cooperative, Membership
 from projects import services
 from projects.demo import minimal_pdf
 from projects.ledger import Posting, account_get, journal_post
 from projects.models import Account, Client, Project
+from smartprod.tenancy.models import Cooperative, Membership
 
 
 def pdf_upload(name: str = "Vertrag.pdf") -> SimpleUploadedFile:
@@ -44,7 +44,7 @@ def make_project(cooperative: Cooperative, owner: Membership, **kwargs: object) 
         "agreed_net_amount": Decimal("5000.00"),
         **kwargs,
     }
-    return services.project_create(cooperative=cooperative, actor=owner, client=client, **data)  # type: ignore[arg-type]
+    return services.project_create(cooperative=cooperative, actor=owner, client=client, **data)
 
 
 def approved_project(

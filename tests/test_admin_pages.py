@@ -26,9 +26,10 @@ from invoicing.dunning import dunning_policy
 from invoicing.lib.camt import build_camt053
 from invoicing.models import ExemptionNote
 from members import services as member_services
-from members.models import Cooperative, Membership
 from projects import services as project_services
 from projects.models import Project
+from smartprod.tenancy.context import request_context, set_request_context
+from smartprod.tenancy.models import Cooperative, Membership
 from tests.factories import UserFactory, enable_totp
 from tests.projects_helpers import png_upload
 
@@ -66,7 +67,7 @@ def backend_data(db: Any) -> Cooperative:
     )
     member_services.invitation_create(
         cooperative=coop,
-        actor=admin_person.user,
+        actor=admin_person,
         email="new.person@example.org",
         role="member",
         base_url="http://at.localhost/",
@@ -110,8 +111,7 @@ def _login(role: str, coop: Cooperative) -> tuple[Client, Any]:
     client.force_login(user)
     request = RequestFactory().get("/admin/", HTTP_HOST=HOST)
     request.user = user
-    request.cooperative = coop  # type: ignore[attr-defined]
-    request.membership = membership  # type: ignore[attr-defined]
+    set_request_context(request, cooperative=coop, membership=membership)
     return client, request
 
 
@@ -163,7 +163,7 @@ def test_every_backend_page_opens_for_every_staff_role(backend_data: Cooperative
             assert rows, f"no {model._meta.label} row to open: add one to the backend_data fixture"
         else:
             manager: models.Manager[Any] = model._default_manager
-            queryset = manager.all_cooperatives() if hasattr(manager, "all_cooperatives") else manager.all()  # type: ignore[attr-defined]
+            queryset = manager.all_cooperatives() if hasattr(manager, "all_cooperatives") else manager.all()
             rows = list(queryset.order_by("pk")[:1])
         for obj in _spread(rows):
             allowed = may_view and model_admin.has_view_or_change_permission(request, obj)
@@ -183,7 +183,7 @@ def test_project_list_filtered_by_advisor_offers_only_this_cooperatives_people(
     spec = next(s for s in response.context["cl"].filter_specs if getattr(s, "field_path", "") == "advisor")
     offered = {int(pk) for pk, _label in spec.lookup_choices}
     own = set(Membership.objects.for_cooperative(backend_data).values_list("pk", flat=True))
-    assert request.membership.pk in offered
+    assert request_context(request).membership.pk in offered
     assert offered <= own
     other = Cooperative.objects.get(slug="smart-de")
     assert Membership.objects.for_cooperative(other).filter(role="advisor").exists()
@@ -205,7 +205,7 @@ def test_every_backend_change_form_of_another_cooperative_answers_404(backend_da
     for model in admin.site._registry:
         if not issubclass(model, TenantModel):
             continue
-        rows = list(model._default_manager.for_cooperative(backend_data).order_by("pk")[:2])  # type: ignore[attr-defined]
+        rows = list(model._default_manager.for_cooperative(backend_data).order_by("pk")[:2])
         for obj in rows:
             url = reverse(
                 f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[quote(obj.pk)]

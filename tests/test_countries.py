@@ -10,10 +10,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client as BrowserClient
 
-from members.models import Membership
 from projects.models import Client
 from smartprod.core.errors import ApplicationError
 from smartprod.core.models import AuditEvent
+from smartprod.tenancy.models import Membership
 from tests.projects_helpers import make_client
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def test_backend_refuses_xx_for_a_client_and_the_cooperative(coop, owner, make_m
     client.refresh_from_db()
     assert client.country == "AT"
 
-    cooperative_form = admin.get(f"/admin/members/cooperative/{coop.pk}/change/").content.decode()
+    cooperative_form = admin.get(f"/admin/tenancy/cooperative/{coop.pk}/change/").content.decode()
     assert '<select name="country"' in cooperative_form
 
 

@@ -510,6 +510,10 @@ def test_embedded_postgresql_starts_from_nothing(embedded_pg_dir):
     )
     assert listed.returncode == 0, listed.stderr
     tables = set(listed.stdout.split())
-    members_tables = {model._meta.db_table for model in apps.get_app_config("members").get_models()}
+    members_tables = {
+        model._meta.db_table
+        for label in ("tenancy", "members")
+        for model in apps.get_app_config(label).get_models()
+    }
     assert {"members_cooperative", "members_membership"} <= members_tables
     assert members_tables <= tables, f"missing: {sorted(members_tables - tables)}"

@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from members.models import Cooperative
+from smartprod.tenancy.models import Cooperative
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from django.utils import translation
 from invoicing.bank import bank_statement_import
 from invoicing.dunning import dunning_policy
 from invoicing.models import BaseRate, VatRate
-from members.validators import validate_iban, validate_vat_id
 from projects import services
 from smartprod.core.errors import ApplicationError
+from smartprod.core.validators import validate_iban, validate_vat_id
 from tests.projects_helpers import make_project, pdf_upload
 
 pytestmark = pytest.mark.django_db

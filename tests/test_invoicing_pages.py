@@ -18,6 +18,7 @@ from invoicing.lib.camt import build_camt053
 from invoicing.models import BankEntry, Invoice, Payment
 from invoicing.panels import invoice_panel
 from projects import services as project_services
+from smartprod.tenancy.context import set_request_context
 from tests.invoicing_helpers import draft, issued
 from tests.projects_helpers import approved_project, make_project
 
@@ -388,8 +389,7 @@ def test_pdf_download_before_rendering_explains_and_goes_back(coop, owner, advis
 def panel_html(request_user, project) -> str:
     request = RequestFactory().get(f"/projects/{project.pk}/")
     request.user = request_user.user
-    request.cooperative = request_user.cooperative
-    request.membership = request_user
+    set_request_context(request, cooperative=request_user.cooperative, membership=request_user)
     return str(invoice_panel(request, project))
 
 

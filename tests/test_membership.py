@@ -7,9 +7,10 @@ from django.core import mail
 from django.test import Client
 
 from members import services
-from members.models import Membership, User
+from members.models import User
 from smartprod.core.errors import ApplicationError
 from smartprod.core.models import AuditEvent
+from smartprod.tenancy.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,7 @@ def test_advisor_approves_with_next_member_number(coop, make_member, django_capt
     advisor = make_member(coop, role="advisor", member_number=7)
     applicant = make_member(coop, status="applied", member_number=None)
     with django_capture_on_commit_callbacks(execute=True):
-        approved = services.membership_approve(cooperative=coop, actor=advisor.user, membership=applicant)
+        approved = services.membership_approve(cooperative=coop, actor=advisor, membership=applicant)
     assert approved.status == "active"
     assert approved.member_number == 8
     assert AuditEvent.objects.for_cooperative(coop).filter(event="membership.approved").count() == 1
@@ -75,7 +76,7 @@ def test_member_cannot_approve(coop, make_member):
     member = make_member(coop)
     applicant = make_member(coop, status="applied", member_number=None)
     with pytest.raises(ApplicationError):
-        services.membership_approve(cooperative=coop, actor=member.user, membership=applicant)
+        services.membership_approve(cooperative=coop, actor=member, membership=applicant)
     applicant.refresh_from_db()
     assert applicant.status == "applied"
 
@@ -84,7 +85,7 @@ def test_approving_other_cooperatives_application_is_not_found(coop, other_coop,
     advisor = make_member(coop, role="advisor")
     foreign = make_member(other_coop, status="applied", member_number=None)
     with pytest.raises(Membership.DoesNotExist):
-        services.membership_approve(cooperative=coop, actor=advisor.user, membership=foreign)
+        services.membership_approve(cooperative=coop, actor=advisor, membership=foreign)
 
 
 def test_approval_through_admin_action(coop, make_member, client_for):
@@ -92,7 +93,7 @@ def test_approval_through_admin_action(coop, make_member, client_for):
     applicant = make_member(coop, status="applied", member_number=None)
     client = client_for(advisor)
     response = client.post(
-        "/admin/members/membership/", {"action": "approve", "_selected_action": [applicant.pk]}
+        "/admin/tenancy/membership/", {"action": "approve", "_selected_action": [applicant.pk]}
     )
     assert response.status_code == 302
     applicant.refresh_from_db()
@@ -104,7 +105,7 @@ def test_invitation_by_email_and_accept(coop, make_member, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         invitation = services.invitation_create(
             cooperative=coop,
-            actor=admin.user,
+            actor=admin,
             email="Guest@Example.org",
             role="advisor",
             base_url="http://at.localhost",
@@ -126,7 +127,7 @@ def test_advisor_cannot_invite_staff(coop, make_member):
     with pytest.raises(ApplicationError):
         services.invitation_create(
             cooperative=coop,
-            actor=advisor.user,
+            actor=advisor,
             email="x@example.org",
             role="finance",
             base_url="http://at.localhost",
@@ -137,7 +138,7 @@ def test_invitation_link_of_other_cooperative_is_404(coop, other_coop, make_memb
     admin = make_member(other_coop, role="admin")
     invitation = services.invitation_create(
         cooperative=other_coop,
-        actor=admin.user,
+        actor=admin,
         email="g@example.org",
         role="member",
         base_url="http://de.localhost",
@@ -151,7 +152,7 @@ def test_invitation_link_of_other_cooperative_is_404(coop, other_coop, make_memb
 def test_seed_demo_is_idempotent(db):
     from django.core.management import call_command
 
-    from members.models import Cooperative
+    from smartprod.tenancy.models import Cooperative
 
     call_command("seed_demo", "--password", "pw-demo-123")
     counts = (

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from members.models import Membership
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import TenantScopeError
 from smartprod.core.models import AuditEvent
+from smartprod.tenancy.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -93,10 +93,10 @@ def test_admin_membership_page_of_other_cooperative_is_404(coop, other_coop, mak
     advisor = make_member(coop, role="advisor")
     foreign = make_member(other_coop)
     client = client_for(advisor)
-    response = client.get(f"/admin/members/membership/{foreign.pk}/change/")
+    response = client.get(f"/admin/tenancy/membership/{foreign.pk}/change/")
     assert response.status_code == 404
     assert str(foreign.user) not in response.content.decode()
-    listing = client.get("/admin/members/membership/").content.decode()
+    listing = client.get("/admin/tenancy/membership/").content.decode()
     assert str(advisor.user) in listing
     assert str(foreign.user) not in listing
 
@@ -108,7 +108,7 @@ def test_admin_foreign_key_choices_limited_to_cooperative(coop, other_coop, make
     member = make_member(coop)
     foreign_advisor = make_member(other_coop, role="advisor")
     client = client_for(admin)
-    page = client.get(f"/admin/members/membership/{member.pk}/change/").content.decode()
+    page = client.get(f"/admin/tenancy/membership/{member.pk}/change/").content.decode()
     select = re.search(r'<select name="advisor".*?</select>', page, re.S)
     assert select is not None
     choices = set(re.findall(r'<option value="(\d+)"', select.group(0)))
@@ -134,10 +134,10 @@ def test_superuser_sees_every_cooperative_in_the_admin(coop, other_coop, make_me
     enable_totp(root)
     client = Client(HTTP_HOST="at.localhost")
     client.force_login(root)
-    listing = client.get("/admin/members/membership/").content.decode()
+    listing = client.get("/admin/tenancy/membership/").content.decode()
     assert str(mine.user) in listing
     assert str(foreign.user) in listing
-    assert client.get(f"/admin/members/membership/{foreign.pk}/change/").status_code == 200
+    assert client.get(f"/admin/tenancy/membership/{foreign.pk}/change/").status_code == 200
 
 
 def test_superuser_without_two_factor_is_sent_to_set_it_up(coop):
@@ -147,3 +147,60 @@ def test_superuser_without_two_factor_is_sent_to_set_it_up(coop):
     client = Client(HTTP_HOST="at.localhost")
     client.force_login(root)
     assert client.get("/admin/").headers["Location"].endswith("/accounts/2fa/totp/activate/")
+
+
+def test_superuser_without_membership_approves_in_the_admin_as_an_administrator(
+    coop, other_coop, make_member
+):
+    from tests.factories import UserFactory, enable_totp
+
+    applicant = make_member(other_coop, status="applied", member_number=None)
+    root = UserFactory(is_superuser=True, is_staff=True)
+    enable_totp(root)
+    client = Client(HTTP_HOST="at.localhost")
+    client.force_login(root)
+    response = client.post(
+        "/admin/tenancy/membership/", {"action": "approve", "_selected_action": [applicant.pk]}
+    )
+    assert response.status_code == 302
+    applicant.refresh_from_db()
+    assert (applicant.status, applicant.decided_by) == ("active", root)
+    # Built at the edge, never saved: the superuser did not become a member.
+    assert not Membership.objects.all_cooperatives().filter(user=root).exists()
+    event = AuditEvent.objects.for_cooperative(other_coop).get(event="membership.approved")
+    assert event.actor == root
+
+
+def test_request_context_is_typed_and_absent_context_answers_404(coop, make_member, rf):
+    from django.http import Http404
+
+    from smartprod.tenancy.context import (
+        RequestContext,
+        current_cooperative,
+        current_membership,
+        request_context,
+        set_request_context,
+    )
+    from smartprod.tenancy.middleware import tenant_context
+
+    request = rf.get("/")
+    assert request_context(request) == RequestContext(cooperative=None, membership=None)
+    with pytest.raises(Http404):
+        current_cooperative(request)
+    with pytest.raises(Http404):
+        current_membership(request)
+    advisor = make_member(coop, role="advisor")
+    set_request_context(request, cooperative=coop, membership=advisor)
+    assert (current_cooperative(request), current_membership(request)) == (coop, advisor)
+    assert not hasattr(request, "cooperative") and not hasattr(request, "membership")
+    assert tenant_context(request) == {"cooperative": coop, "membership": advisor, "is_staff_role": True}
+
+
+def test_middleware_sets_the_request_context(coop, make_member, client_for):
+    membership = make_member(coop)
+    response = client_for(membership).get("/")
+    from smartprod.tenancy.context import request_context
+
+    context = request_context(response.wsgi_request)
+    assert (context.cooperative, context.membership) == (coop, membership)
+    assert response.context["cooperative"] == coop

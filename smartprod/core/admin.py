@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.contrib.admin.options import BaseModelAdmin
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelChoiceField
@@ -18,14 +19,15 @@ from smartprod.core.admin_site import staff_role
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
+from smartprod.core.capabilities import STAFF_ROLES
 from smartprod.core.models import AuditEvent, TenantModel
-from smartprod.core.tenancy import STAFF_ROLES
+from smartprod.tenancy.context import current_cooperative, request_context
 
 
 def _scope(queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
     if request.user.is_superuser:
         return queryset.all_cooperatives() if hasattr(queryset, "all_cooperatives") else queryset
-    cooperative = getattr(request, "cooperative", None)
+    cooperative = request_context(request).cooperative
     if cooperative is None:
         return (
             queryset.none().all_cooperatives() if hasattr(queryset, "all_cooperatives") else queryset.none()
@@ -61,7 +63,7 @@ def _to_tenant_model(field: Any) -> bool:
 admin.FieldListFilter.register(_to_tenant_model, TenantRelatedFieldListFilter, take_priority=True)
 
 
-class TenantScopedMixin:
+class TenantScopedMixin(BaseModelAdmin[Any]):
     """Scopes the change list, the object lookup and every tenant foreign-key choice to the cooperative."""
 
     # Roles that may change rows here; everyone with a staff role may view.
@@ -70,7 +72,7 @@ class TenantScopedMixin:
     delete_roles: tuple[str, ...] = ()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return _scope(super().get_queryset(request), request)  # type: ignore[misc]
+        return _scope(super().get_queryset(request), request)
 
     def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
         # Another cooperative's object does not exist here: 404, as everywhere else (not the admin's
@@ -79,17 +81,17 @@ class TenantScopedMixin:
 
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> ModelChoiceField[Any]:
+    ) -> ModelChoiceField[Any] | None:
         related = db_field.related_model
         if related is not None and issubclass(related, TenantModel) and "queryset" not in kwargs:
             kwargs["queryset"] = _scope(related._default_manager.get_queryset(), request)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc,no-any-return]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         related = db_field.related_model
         if related is not None and issubclass(related, TenantModel) and "queryset" not in kwargs:
             kwargs["queryset"] = _scope(related._default_manager.get_queryset(), request)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def _role_may(self, request: HttpRequest, roles: tuple[str, ...]) -> bool:
         return bool(request.user.is_superuser or staff_role(request) in roles)
@@ -110,10 +112,10 @@ class TenantScopedMixin:
         return self._role_may(request, self.delete_roles)
 
 
-class TenantAdmin(TenantScopedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class TenantAdmin(TenantScopedMixin, admin.ModelAdmin[Any]):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change and not getattr(obj, "cooperative_id", None):
-            obj.cooperative = request.cooperative  # type: ignore[attr-defined]
+            obj.cooperative = current_cooperative(request)
         super().save_model(request, obj, form, change)
 
     def get_list_filter(self, request: HttpRequest) -> Any:
@@ -123,11 +125,11 @@ class TenantAdmin(TenantScopedMixin, admin.ModelAdmin):  # type: ignore[type-arg
         return filters
 
 
-class TenantTabularInline(TenantScopedMixin, admin.TabularInline):  # type: ignore[type-arg]
+class TenantTabularInline(TenantScopedMixin, admin.TabularInline[Any, Any]):
     extra = 0
 
 
-class TenantStackedInline(TenantScopedMixin, admin.StackedInline):  # type: ignore[type-arg]
+class TenantStackedInline(TenantScopedMixin, admin.StackedInline[Any, Any]):
     extra = 0
 
 

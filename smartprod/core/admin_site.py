@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from smartprod.core.tenancy import STAFF_ROLES
+from smartprod.core.capabilities import STAFF_ROLES
+from smartprod.tenancy.context import request_context
 
 
 def staff_role(request: HttpRequest) -> str | None:
-    membership = getattr(request, "membership", None)
+    membership = request_context(request).membership
     if membership is not None and membership.role in STAFF_ROLES:
         return str(membership.role)
     return None

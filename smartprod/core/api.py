@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -21,6 +21,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from smartprod.core.errors import ApplicationError, NotAllowed
 from smartprod.core.permissions import IsAdvisor, IsCooperativeMember, IsFinance, IsStaffRole
+from smartprod.tenancy.context import current_cooperative, current_membership
+
+if TYPE_CHECKING:
+    from smartprod.tenancy.models import Cooperative, Membership
 
 __all__ = [
     "PAGE_PARAMETERS",
@@ -58,12 +62,12 @@ class CooperativeMixin:
     request: Request
 
     @property
-    def cooperative(self) -> Any:
-        return self.request.cooperative  # type: ignore[attr-defined]
+    def cooperative(self) -> Cooperative:
+        return current_cooperative(self.request)
 
     @property
-    def membership(self) -> Any:
-        return self.request.membership  # type: ignore[attr-defined]
+    def membership(self) -> Membership:
+        return current_membership(self.request)
 
 
 PAGE_PARAMETERS = [

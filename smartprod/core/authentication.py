@@ -5,7 +5,8 @@ from typing import Any
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.request import Request
 
-from smartprod.core.tenancy import resolve_tenant
+from smartprod.tenancy.context import set_request_context
+from smartprod.tenancy.middleware import resolve_tenant
 
 
 class TenantTokenAuthentication(TokenAuthentication):
@@ -16,5 +17,6 @@ class TenantTokenAuthentication(TokenAuthentication):
         if result is not None:
             django_request = request._request
             django_request.user = result[0]
-            django_request.cooperative, django_request.membership = resolve_tenant(django_request)  # type: ignore[attr-defined]
+            cooperative, membership = resolve_tenant(django_request)
+            set_request_context(django_request, cooperative=cooperative, membership=membership)
         return result

@@ -30,7 +30,7 @@ from smartprod.core.errors import ApplicationError, IdempotencyConflict
 from smartprod.core.models import IdempotencyRecord
 
 if TYPE_CHECKING:
-    from members.models import Cooperative
+    from smartprod.tenancy.models import Cooperative
 
 MAX_KEY_LENGTH = 255
 HEADER = "Idempotency-Key"

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from smartprod.core.errors import TenantScopeError
 
 if TYPE_CHECKING:
-    from members.models import Cooperative
+    from smartprod.tenancy.models import Cooperative
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -112,7 +112,7 @@ def country_choices() -> list[tuple[str, str]]:
     return [(str(code), str(name)) for code, name in countries]
 
 
-class CountryCodeField(models.CharField):  # type: ignore[type-arg]
+class CountryCodeField(models.CharField[str, str]):
     """A country as its ISO 3166-1 alpha-2 code ("AT"): a choice list, validated; the value is a plain str.
 
     The list is read when used (names in the reader's language) and not written into migrations, so a new
@@ -144,7 +144,7 @@ class TenantModel(models.Model):
         verbose_name=_("cooperative"),
     )
 
-    objects: ClassVar[TenantManager[Self]] = TenantManager()  # type: ignore[misc,assignment]
+    objects: ClassVar[TenantManager[Self]] = TenantManager()
 
     class Meta:
         abstract = True

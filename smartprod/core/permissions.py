@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from smartprod.core.capabilities import FINANCE_ROLES, REVIEWER_ROLES, STAFF_ROLES
-from smartprod.core.tenancy import user_needs_two_factor
+from smartprod.tenancy.context import request_context, user_needs_two_factor
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -24,8 +24,8 @@ class IsCooperativeMember(permissions.BasePermission):
         return bool(
             request.user
             and request.user.is_authenticated
-            and getattr(request, "cooperative", None) is not None
-            and getattr(request, "membership", None) is not None
+            and request_context(request).cooperative is not None
+            and request_context(request).membership is not None
         )
 
 
@@ -36,7 +36,8 @@ def _roles_permission(*roles: str) -> type[permissions.BasePermission]:
         def has_permission(self, request: Request, view: APIView) -> bool:
             if not super().has_permission(request, view):
                 return False
-            if request.membership.role not in roles:  # type: ignore[attr-defined]
+            membership = request_context(request).membership
+            if membership is None or membership.role not in roles:
                 return False
             if user_needs_two_factor(request._request):
                 self.message = _("Turn on two-factor authentication to use finance and admin functions.")

@@ -18,4 +18,4 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self) -> dict[str, Any]:
         server = ensure_running(Path(self.settings_dict["EMBEDDED_DIR"]))
         self.settings_dict.update(server.connection)
-        return super().get_connection_params()  # type: ignore[no-any-return]
+        return super().get_connection_params()

@@ -15,8 +15,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from invoicing.models import Invoice
-from members.models import Cooperative
 from projects.models import Project
+from smartprod.tenancy.models import Cooperative
 
 pytestmark = pytest.mark.browser
 

@@ -15,12 +15,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import Page, expect
 
-from members.models import Cooperative, Membership
 from projects import services
 from projects.budget import project_budget
 from projects.demo import minimal_pdf
 from projects.ledger import Posting, account_get, journal_post
 from projects.models import Account, Document, Expense, JournalLine, Project
+from smartprod.tenancy.models import Cooperative, Membership
 
 pytestmark = pytest.mark.browser
 

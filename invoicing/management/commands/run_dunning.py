@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from invoicing.dunning import run_dunning
-from members.models import Cooperative
+from smartprod.tenancy.models import Cooperative
 
 
 class Command(BaseCommand):

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.test.utils import override_settings
 
-from members.models import Cooperative, Membership, User
+from members.models import User
 from smartprod.core.capabilities import TWO_FACTOR_ROLES
+from smartprod.tenancy.models import Cooperative, Membership
 
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # demo data only; the README names it
 

@@ -1,0 +1,104 @@
+"""Resolving the cooperative of a request, once, and handing it on explicitly.
+
+The tenant comes from the host name (each cooperative lists the hosts it answers on); failing that, from
+the user's only active membership. The result is the request's typed context
+(`smartprod.tenancy.context.request_context`), set for every request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from smartprod.core import capabilities
+from smartprod.core.capabilities import STAFF_ROLES, TWO_FACTOR_ROLES
+from smartprod.tenancy.context import (
+    request_context,
+    require_membership,
+    set_request_context,
+    user_needs_two_factor,
+)
+from smartprod.tenancy.models import Cooperative, Membership
+
+__all__ = ["STAFF_ROLES", "TWO_FACTOR_ROLES", "require_membership", "user_needs_two_factor"]
+
+
+def resolve_tenant(request: HttpRequest) -> tuple[Cooperative | None, Membership | None]:
+    """The cooperative answering on the request's host (else the user's only one) and the membership in it."""
+    host = request.get_host().split(":")[0].lower()
+    cooperative = Cooperative.objects.filter(hosts__contains=[host], is_active=True).first()
+    user = getattr(request, "user", None)
+    membership: Membership | None = None
+    if user is not None and user.is_authenticated:
+        active = Membership.objects.all_cooperatives().filter(user=user, status=Membership.Status.ACTIVE)
+        if cooperative is None:
+            only = list(active.select_related("cooperative")[:2])
+            if len(only) == 1:
+                membership = only[0]
+                cooperative = membership.cooperative
+        else:
+            membership = active.filter(cooperative=cooperative).first()
+    return cooperative, membership
+
+
+class TenantMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        cooperative, membership = resolve_tenant(request)
+        set_request_context(request, cooperative=cooperative, membership=membership)
+        return self.get_response(request)
+
+
+class CooperativeLanguageMiddleware:
+    """The user's explicit choice (language cookie) wins; otherwise the cooperative's language."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        cooperative = request_context(request).cooperative
+        supported = dict(settings.LANGUAGES)
+        if chosen not in supported:
+            chosen = cooperative.language if cooperative is not None else settings.LANGUAGE_CODE
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response
+
+
+class StaffTwoFactorMiddleware:
+    """Sends finance/admin people without two-factor to the TOTP set-up page before any staff function."""
+
+    PROTECTED_PREFIXES = ("/admin/", "/staff/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(self.PROTECTED_PREFIXES) and user_needs_two_factor(request):
+            messages.warning(
+                request, _("Your role handles money: turn on two-factor authentication to continue.")
+            )
+            return HttpResponseRedirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+
+def tenant_context(request: HttpRequest) -> dict[str, Any]:
+    """Template context processor: the request's cooperative and membership, for every page."""
+    context = request_context(request)
+    return {
+        "cooperative": context.cooperative,
+        "membership": context.membership,
+        "is_staff_role": capabilities.is_staff(context.membership),
+    }
