@@ -42,7 +42,8 @@ from invoicing.lib.einvoice import (
 from invoicing.lib.epc_qr import MAX_AMOUNT, MIN_AMOUNT, epc_qr_svg
 from invoicing.lib.rf import rf_format
 from invoicing.models import Invoice, InvoiceLine
-from invoicing.services import vat_breakdown
+from invoicing.task_queue import RENDER_INVOICE_DOCUMENT, SEND_INVOICE_EMAIL, queue_on_commit
+from invoicing.vat import vat_breakdown
 from members.models import Cooperative, Membership
 from smartprod.core import capabilities
 from smartprod.core.audit import audit_log
@@ -479,18 +480,10 @@ class InvoiceDocument(DocumentKind[Invoice]):
         return _email(obj, pdf)
 
     def enqueue_render(self, cooperative_id: int, object_id: int) -> None:
-        from invoicing.tasks import render_invoice_document_task
-
-        render_invoice_document_task.delay_on_commit(  # type: ignore[attr-defined]
-            cooperative_id=cooperative_id, invoice_id=object_id
-        )
+        queue_on_commit(RENDER_INVOICE_DOCUMENT, cooperative_id=cooperative_id, invoice_id=object_id)
 
     def enqueue_send(self, cooperative_id: int, object_id: int) -> None:
-        from invoicing.tasks import send_invoice_email_task
-
-        send_invoice_email_task.delay_on_commit(  # type: ignore[attr-defined]
-            cooperative_id=cooperative_id, invoice_id=object_id
-        )
+        queue_on_commit(SEND_INVOICE_EMAIL, cooperative_id=cooperative_id, invoice_id=object_id)
 
     def sweep_queryset(self, cutoff: datetime) -> QuerySet[Invoice]:
         return (
