@@ -9,8 +9,8 @@ import pytest
 from django.db import connection, transaction
 
 from invoicing import services
-from invoicing.services import issue
 from invoicing.models import Invoice
+from invoicing.services import issue
 from smartprod.core.models import NumberCounter
 from tests.factories import CooperativeFactory, MembershipFactory, enable_totp
 from tests.invoicing_helpers import draft
