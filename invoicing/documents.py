@@ -160,7 +160,7 @@ def _lines(invoice: Invoice) -> list[InvoiceLine]:
 def _address_parts(invoice: Invoice) -> tuple[str, str, str, str]:
     """(street, postcode, city, country) of the client as snapshotted at issue.
 
-    The snapshot is text ("street\\npostcode city\\ncountry", see services._client_snapshot); when the
+    The snapshot is text ("street\\npostcode city\\ncountry", see services._common._client_snapshot); when the
     client record still has that address its structured fields are used, else the text is split.
     """
     snapshot = [part.strip() for part in invoice.client_address.splitlines() if part.strip()]
