@@ -41,7 +41,8 @@ from invoicing.lib.einvoice import (
 from invoicing.lib.epc_qr import MAX_AMOUNT, MIN_AMOUNT, epc_qr_svg
 from invoicing.lib.rf import rf_format
 from invoicing.models import Invoice, InvoiceLine
-from invoicing.services import vat_breakdown
+from invoicing.task_queue import RENDER_INVOICE_DOCUMENT, SEND_INVOICE_EMAIL, queue_on_commit
+from invoicing.vat import vat_breakdown
 from smartprod.core import capabilities
 from smartprod.core.audit import audit_log
 from smartprod.core.documents import (
@@ -159,7 +160,7 @@ def _lines(invoice: Invoice) -> list[InvoiceLine]:
 def _address_parts(invoice: Invoice) -> tuple[str, str, str, str]:
     """(street, postcode, city, country) of the client as snapshotted at issue.
 
-    The snapshot is text ("street\\npostcode city\\ncountry", see services._client_snapshot); when the
+    The snapshot is text ("street\\npostcode city\\ncountry", see services._common._client_snapshot); when the
     client record still has that address its structured fields are used, else the text is split.
     """
     snapshot = [part.strip() for part in invoice.client_address.splitlines() if part.strip()]
@@ -479,14 +480,10 @@ class InvoiceDocument(DocumentKind[Invoice]):
         return _email(obj, pdf)
 
     def enqueue_render(self, cooperative_id: int, object_id: int) -> None:
-        from invoicing.tasks import render_invoice_document_task
-
-        render_invoice_document_task.delay_on_commit(cooperative_id=cooperative_id, invoice_id=object_id)
+        queue_on_commit(RENDER_INVOICE_DOCUMENT, cooperative_id=cooperative_id, invoice_id=object_id)
 
     def enqueue_send(self, cooperative_id: int, object_id: int) -> None:
-        from invoicing.tasks import send_invoice_email_task
-
-        send_invoice_email_task.delay_on_commit(cooperative_id=cooperative_id, invoice_id=object_id)
+        queue_on_commit(SEND_INVOICE_EMAIL, cooperative_id=cooperative_id, invoice_id=object_id)
 
     def sweep_queryset(self, cutoff: datetime) -> QuerySet[Invoice]:
         return (

@@ -13,6 +13,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from invoicing.dunning import dunning_notify_advisor, dunning_send_letter, run_dunning
+from invoicing.task_queue import NOTIFY_DUNNING_ADVISOR, RUN_DUNNING, SEND_DUNNING_LETTER
 
 # Retry what can heal by itself (mail server, storage, database connection) with growing pauses; the
 # longest pause stays far below the broker's visibility timeout (one hour), see DESIGN.md "Known traps".
@@ -25,19 +26,17 @@ _RETRY: dict[str, Any] = {
 }
 
 
-@shared_task(
-    name="invoicing.run_dunning", base=DjangoTask, acks_late=True, time_limit=3000, soft_time_limit=2900
-)
+@shared_task(name=RUN_DUNNING, base=DjangoTask, acks_late=True, time_limit=3000, soft_time_limit=2900)
 def run_dunning_task() -> dict[str, Any]:
     """Today's dunning run over all cooperatives, one after the other; returns the counts."""
     return run_dunning(as_of=timezone.localdate()).as_dict()
 
 
-@shared_task(name="invoicing.send_dunning_letter", base=DjangoTask, acks_late=True, **_RETRY)
+@shared_task(name=SEND_DUNNING_LETTER, base=DjangoTask, acks_late=True, **_RETRY)
 def send_dunning_letter_task(*, cooperative_id: int, notice_id: int) -> None:
     dunning_send_letter(cooperative_id=cooperative_id, notice_id=notice_id)
 
 
-@shared_task(name="invoicing.notify_dunning_advisor", base=DjangoTask, acks_late=True, **_RETRY)
+@shared_task(name=NOTIFY_DUNNING_ADVISOR, base=DjangoTask, acks_late=True, **_RETRY)
 def notify_advisor_task(*, cooperative_id: int, notice_id: int) -> None:
     dunning_notify_advisor(cooperative_id=cooperative_id, notice_id=notice_id)

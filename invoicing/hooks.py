@@ -7,10 +7,14 @@ from celery.schedules import crontab
 
 
 def register() -> None:
+    # The task modules register their tasks by name, which the document kinds and the dunning run queue
+    # (invoicing.task_queue): imported here so web processes know them too, not only workers.
+    from invoicing import dunning_tasks, tasks  # noqa: F401
     from invoicing.demo import seed_invoices
     from invoicing.documents import INVOICE_DOCUMENT
     from invoicing.dunning import DUNNING_LETTER
     from invoicing.panels import invoice_panel
+    from invoicing.task_queue import RUN_DUNNING, SWEEP_INVOICE_DOCUMENTS
     from members.demo_hooks import demo_data
     from projects.panels import panels
     from smartprod.core.documents import document_kinds
@@ -20,5 +24,5 @@ def register() -> None:
     panels.register(invoice_panel)
     document_kinds.register(INVOICE_DOCUMENT)
     document_kinds.register(DUNNING_LETTER)
-    beat_schedule.register(BeatEntry("dunning-daily", "invoicing.run_dunning", crontab(hour=6, minute=0)))
-    beat_schedule.register(BeatEntry("invoice-documents-sweep", "invoicing.sweep_invoice_documents", 300.0))
+    beat_schedule.register(BeatEntry("dunning-daily", RUN_DUNNING, crontab(hour=6, minute=0)))
+    beat_schedule.register(BeatEntry("invoice-documents-sweep", SWEEP_INVOICE_DOCUMENTS, 300.0))

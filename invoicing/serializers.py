@@ -17,7 +17,7 @@ from rest_framework import serializers
 
 from invoicing.models import BankEntry, BankStatement, Invoice, InvoiceLine, Payment
 from invoicing.selectors import invoice_vat_warnings
-from invoicing.services import vat_breakdown
+from invoicing.vat import vat_breakdown
 from smartprod.core.serializers import MoneyField, UploadField
 
 QUANTITY_PATTERN = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")

@@ -12,6 +12,7 @@ cooperative's exemption notes (never free text, never the small-business exempti
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from django.utils.translation import override, pgettext_lazy
 from invoicing.models import ExemptionNote, Invoice, InvoiceLine
 from projects.vat import ClientVatSituation, client_vat_situation, taxed_abroad
 from smartprod.core.errors import ApplicationError
+from smartprod.core.money import ZERO
 
 if TYPE_CHECKING:
     from smartprod.tenancy.models import Cooperative
@@ -194,4 +196,17 @@ def vat_warnings(*, cooperative: Cooperative, invoice: Invoice, lines: Sequence[
             "to an event held here)."
         )
         % names
+    ]
+
+
+def vat_breakdown(lines: Sequence[InvoiceLine]) -> list[tuple[str, Decimal, Decimal, Decimal]]:
+    """[(category, rate, net basis, VAT)] grouped per rate, as the invoice prints and the XML declares."""
+    groups: dict[tuple[str, Decimal], list[Decimal]] = {}
+    for line in lines:
+        basis_vat = groups.setdefault((line.vat_category, line.vat_rate), [ZERO, ZERO])
+        basis_vat[0] += line.net_amount
+        basis_vat[1] += line.vat_amount
+    return [
+        (cat, rate, basis, vat)
+        for (cat, rate), (basis, vat) in sorted(groups.items(), key=lambda g: -g[0][1])
     ]

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 
 from invoicing import services
 from invoicing.models import Invoice
+from invoicing.services import issue
 from smartprod.core.models import NumberCounter
 from tests.factories import CooperativeFactory, MembershipFactory, enable_totp
 from tests.invoicing_helpers import draft
@@ -65,7 +66,7 @@ def _run_concurrently(jobs):
 
 def test_twenty_concurrent_issues_with_rollbacks_leave_no_gap(monkeypatch):
     coop, advisor, finance, invoices = _setup(26)
-    original_post = services._journal_post
+    original_post = issue._journal_post
     doomed = {inv.pk for inv in invoices[::4]}  # every fourth issue fails after taking its number
 
     def failing_post(**kwargs):
@@ -75,7 +76,7 @@ def test_twenty_concurrent_issues_with_rollbacks_leave_no_gap(monkeypatch):
             raise Rollback  # the whole durable transaction rolls back: number, counter, ledger
         return result
 
-    monkeypatch.setattr(services, "_journal_post", failing_post)
+    monkeypatch.setattr(issue, "_journal_post", failing_post)
     on = date(2026, 6, 1)
     jobs = [
         lambda inv=inv, who=(advisor if i % 2 else finance): services.invoice_issue(

@@ -9,7 +9,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from invoicing.documents import _unit
-from invoicing.dunning import _default_policy, _labels
+from invoicing.dunning.letters import _labels
+from invoicing.dunning.policy import _default_policy
 from invoicing.models import InvoiceLine
 from invoicing.vat import legal_note
 
