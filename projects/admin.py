@@ -147,6 +147,7 @@ class ProjectAdmin(TenantAdmin):
         "agreed_net_amount",
         "vat_treatment",
         "exemption_text",
+        "owner_employment",
         "status",
         "advisor",
         "review_link",
@@ -161,6 +162,7 @@ class ProjectAdmin(TenantAdmin):
         "agreed_net_amount",
         "vat_treatment",
         "exemption_text",
+        "owner_employment",
         "status",
         "review_link",
     )
