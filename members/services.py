@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import Cooperative, Invitation, Membership, User
-from members.validators import normalize_iban
 from smartprod.core import capabilities
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, NotAllowed
@@ -72,15 +71,8 @@ def membership_apply(
     *,
     cooperative: Cooperative,
     user: User,
-    street: str,
-    postcode: str,
-    city: str,
     country: str = "AT",
     phone: str = "",
-    iban: str = "",
-    tax_number: str = "",
-    social_insurance_number: str = "",
-    date_of_birth: date | None = None,
     motivation: str = "",
 ) -> Membership:
     """A signed-up person applies to join; staff decide. One application per person and cooperative."""
@@ -90,16 +82,8 @@ def membership_apply(
     membership = existing or Membership(cooperative=cooperative, user=user)
     membership.role = Membership.Role.MEMBER
     membership.status = Membership.Status.APPLIED
-    membership.street, membership.postcode, membership.city, membership.country = (
-        street,
-        postcode,
-        city,
-        country,
-    )
-    membership.phone, membership.tax_number = phone, tax_number
-    membership.iban = normalize_iban(iban) if iban else ""
-    membership.social_insurance_number, membership.date_of_birth = social_insurance_number, date_of_birth
-    membership.motivation = motivation
+    # Address, IBAN, tax and social insurance numbers are payout details (payroll's PayeeProfile) now.
+    membership.country, membership.phone, membership.motivation = country, phone, motivation
     membership.applied_at = timezone.now()
     try:
         membership.full_clean(exclude=["cooperative", "user", "advisor", "decided_by"])

@@ -115,6 +115,7 @@ class ProjectForm(forms.Form):
         label=_("How you are paid from this project"),
         choices=Collaboration.Employment.choices,
         initial=Collaboration.Employment.SELF_EMPLOYED,
+        required=False,
         help_text=_("Employed by the cooperative (salary) or self-employed (fee notes)."),
     )
 
@@ -123,6 +124,9 @@ class ProjectForm(forms.Form):
         field = self.fields["client"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = clients  # type: ignore[assignment]
+
+    def clean_owner_employment(self) -> str:
+        return str(self.cleaned_data.get("owner_employment") or Collaboration.Employment.SELF_EMPLOYED)
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
