@@ -458,3 +458,28 @@ def test_data_migration_moves_payee_data_from_membership():
     review = profiles.get(membership=unsplittable)
     assert (review.street, review.building_number, review.address_needs_review) == ("Postfach 12", "", True)
     assert payee_is_blocked(coop, unsplittable) == "No IBAN entered yet."
+
+
+# --- demo ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("country", ["AT", "DE"])
+def test_demo_payees_get_complete_confirmed_profiles_once(make_member, country):
+    import io
+
+    from payroll.demo_profiles import seed_payee_profiles
+
+    coop = CooperativeFactory(slug=f"smart-{country.lower()}", country=country)
+    payees = [
+        make_member(coop, user=UserFactory(email=f"{local}@{coop.slug}.example"))
+        for local in ("member", "member2")
+    ]
+    make_member(coop, role="finance")
+    seed_payee_profiles(cooperative=coop, stdout=io.StringIO())
+    seed_payee_profiles(cooperative=coop, stdout=io.StringIO())  # again: nothing more
+    for payee in payees:
+        profile = PayeeProfile.objects.for_cooperative(coop).get(membership=payee)
+        assert payee_is_blocked(coop, payee) is None
+        assert profile.iban.startswith(country) and profile.building_number
+        assert profile.vat_status == "small_business" and profile.self_billing_accepted_on is not None
+    assert AuditEvent.objects.for_cooperative(coop).filter(event="payee_profile.updated").count() == 2
