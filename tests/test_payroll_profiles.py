@@ -483,3 +483,24 @@ def test_demo_payees_get_complete_confirmed_profiles_once(make_member, country):
         assert profile.iban.startswith(country) and profile.building_number
         assert profile.vat_status == "small_business" and profile.self_billing_accepted_on is not None
     assert AuditEvent.objects.for_cooperative(coop).filter(event="payee_profile.updated").count() == 2
+
+
+def test_sending_the_address_clears_the_review_flag(coop, people):
+    member = people["member"]
+    profile = PayeeProfile.objects.create(
+        cooperative=coop,
+        membership=member,
+        street="Am Hof",
+        postcode="1010",
+        town="Wien",
+        address_needs_review=True,
+    )
+    assert payee_profile_update(
+        cooperative=coop, actor=member, profile=profile, iban=IBAN_A
+    ).address_needs_review
+    profile = payee_profile_update(
+        cooperative=coop, actor=member, profile=profile, street="Am Hof", building_number="", postcode="1010"
+    )
+    assert not profile.address_needs_review
+    event = AuditEvent.objects.for_cooperative(coop).filter(event="payee_profile.updated").latest("id")
+    assert event.data == {"fields": [], "address_reviewed": True}

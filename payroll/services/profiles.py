@@ -215,13 +215,17 @@ def payee_profile_update(
     elif self_billing_agreement is False:
         profile.self_billing_accepted_on = None
     changed = sorted(field for field in EDITABLE if getattr(profile, field) != old[field])
-    if any(field in changed for field in ADDRESS_FIELDS):
-        profile.address_needs_review = False  # the person (or finance) has looked at the address now
+    # Whoever sends the address (changed or not) has looked at it: an automatic split is checked now.
+    reviewed = profile.address_needs_review and any(field in changes for field in ADDRESS_FIELDS)
+    if reviewed:
+        profile.address_needs_review = False
     agreement_changed = profile.self_billing_accepted_on != old_agreement
-    if not changed and not agreement_changed:
+    if not changed and not agreement_changed and not reviewed:
         return profile  # a repeated request: nothing to record
     profile.save()
     data: dict[str, Any] = {"fields": changed}
+    if reviewed:
+        data["address_reviewed"] = True
     if agreement_changed:
         data["self_billing_accepted_on"] = (
             profile.self_billing_accepted_on.isoformat() if profile.self_billing_accepted_on else None
