@@ -107,6 +107,9 @@ class MembershipAdmin(TenantAdmin):
     list_select_related = ("user", "advisor__user")
     readonly_fields = ("user", "member_number", "status", "applied_at", "decided_at", "decided_by")
     actions = ["approve", "reject"]
+    # Payout details (address, IBAN, tax and social insurance numbers) live in payroll's payee profile,
+    # seen only by the person, finance and admins: not on the membership any more.
+    exclude = ("street", "postcode", "city", "iban", "tax_number", "social_insurance_number", "date_of_birth")
     change_roles = ("advisor", "admin")
     add_roles = ()
 

@@ -80,6 +80,11 @@ class MeApi(APIView):
                     "email": serializers.EmailField(),
                     "cooperative": serializers.DictField(allow_null=True),
                     "role": serializers.CharField(allow_null=True),
+                    "member_number": serializers.IntegerField(allow_null=True),
+                    "membership_id": serializers.IntegerField(
+                        allow_null=True,
+                        help_text="your membership's id: the `payee` other endpoints take",
+                    ),
                 },
             )
         }
@@ -102,5 +107,6 @@ class MeApi(APIView):
                 ),
                 "role": membership.role if membership else None,
                 "member_number": membership.member_number if membership else None,
+                "membership_id": membership.pk if membership else None,
             }
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +20,6 @@ from members.models import Invitation, User
 from smartprod.core import capabilities
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, NotAllowed
-from smartprod.core.validators import normalize_iban
 from smartprod.tenancy.models import Cooperative, Membership
 
 INVITATION_DAYS = 14
@@ -70,15 +69,8 @@ def membership_apply(
     *,
     cooperative: Cooperative,
     user: User,
-    street: str,
-    postcode: str,
-    city: str,
     country: str = "AT",
     phone: str = "",
-    iban: str = "",
-    tax_number: str = "",
-    social_insurance_number: str = "",
-    date_of_birth: date | None = None,
     motivation: str = "",
 ) -> Membership:
     """A signed-up person applies to join; staff decide. One application per person and cooperative."""
@@ -88,16 +80,8 @@ def membership_apply(
     membership = existing or Membership(cooperative=cooperative, user=user)
     membership.role = Membership.Role.MEMBER
     membership.status = Membership.Status.APPLIED
-    membership.street, membership.postcode, membership.city, membership.country = (
-        street,
-        postcode,
-        city,
-        country,
-    )
-    membership.phone, membership.tax_number = phone, tax_number
-    membership.iban = normalize_iban(iban) if iban else ""
-    membership.social_insurance_number, membership.date_of_birth = social_insurance_number, date_of_birth
-    membership.motivation = motivation
+    # Address, IBAN, tax and social insurance numbers are payout details (payroll's PayeeProfile) now.
+    membership.country, membership.phone, membership.motivation = country, phone, motivation
     membership.applied_at = timezone.now()
     try:
         membership.full_clean(exclude=["cooperative", "user", "advisor", "decided_by"])

@@ -5,3 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class PayrollConfig(AppConfig):
     name = "payroll"
     verbose_name = _("Payroll")
+
+    def ready(self) -> None:
+        # --- payee profiles (helper `profile`) ---
+        from members.demo_hooks import demo_data
+        from payroll.demo_profiles import seed_payee_profiles
+        from payroll.services.profiles import IBAN_CHANGED
+        from smartprod.core.notifications import NotificationKind, notification_kinds
+
+        notification_kinds.register(
+            NotificationKind(
+                code=IBAN_CHANGED,
+                subject=_("IBAN changed: %(name)s"),
+                text=_(
+                    "%(name)s has a new IBAN (%(iban)s). Their payouts are held until someone in finance "
+                    "has checked the new account with them and confirmed it in the backend."
+                ),
+                security=True,
+            )
+        )
+        demo_data.register(seed_payee_profiles)
+        # --- end payee profiles ---

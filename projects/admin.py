@@ -149,6 +149,7 @@ class ProjectAdmin(TenantAdmin):
         "agreed_net_amount",
         "vat_treatment",
         "exemption_text",
+        "owner_employment",
         "status",
         "advisor",
         "review_link",
@@ -163,6 +164,7 @@ class ProjectAdmin(TenantAdmin):
         "agreed_net_amount",
         "vat_treatment",
         "exemption_text",
+        "owner_employment",
         "status",
         "review_link",
     )

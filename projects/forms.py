@@ -111,12 +111,22 @@ class ProjectForm(forms.Form):
         required=False,
         help_text=_("Only for exempt projects, e.g. the paragraph of the law."),
     )
+    owner_employment = forms.ChoiceField(
+        label=_("How you are paid from this project"),
+        choices=Collaboration.Employment.choices,
+        initial=Collaboration.Employment.SELF_EMPLOYED,
+        required=False,
+        help_text=_("Employed by the cooperative (salary) or self-employed (fee notes)."),
+    )
 
     def __init__(self, *args: Any, clients: QuerySet[Client], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["client"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = clients
+
+    def clean_owner_employment(self) -> str:
+        return str(self.cleaned_data.get("owner_employment") or Collaboration.Employment.SELF_EMPLOYED)
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}

@@ -65,6 +65,13 @@ class Client(TenantModel):
         return [self.street, f"{self.postcode} {self.city}", self.country]
 
 
+class Employment(models.TextChoices):
+    """How a person is paid from a project: employed by the cooperative (payroll) or self-employed (fees)."""
+
+    EMPLOYED = "employed", _("Employed by the cooperative")
+    SELF_EMPLOYED = "self_employed", _("Self-employed")
+
+
 class Project(TenantModel):
     """A client contract (Auftrag) a member brings into the cooperative."""
 
@@ -87,6 +94,13 @@ class Project(TenantModel):
     )
     client = models.ForeignKey(
         Client, on_delete=models.PROTECT, related_name="projects", verbose_name=_("client")
+    )
+    owner_employment = models.CharField(
+        _("owner's employment"),
+        max_length=15,
+        choices=Employment.choices,
+        default=Employment.SELF_EMPLOYED,
+        help_text=_("How the owner is paid from this project: employed by the cooperative or self-employed."),
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -141,9 +155,7 @@ class Project(TenantModel):
 
 
 class Collaboration(TenantModel):
-    class Employment(models.TextChoices):
-        EMPLOYED = "employed", _("Employed by the cooperative")
-        SELF_EMPLOYED = "self_employed", _("Self-employed")
+    Employment = Employment
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="collaborations", verbose_name=_("project")

@@ -108,3 +108,19 @@ def expense_list(*, cooperative: Cooperative, project: Project) -> QuerySet[Expe
 
 def document_list(*, cooperative: Cooperative, project: Project) -> QuerySet[Document]:
     return Document.objects.for_cooperative(cooperative).filter(project=project)
+
+
+def employment_of(project: Project, membership: Membership) -> str | None:
+    """How `membership` is paid from `project` (a `Collaboration.Employment` value): the owner's mode for the
+    owner, the collaboration's for a collaborator; None if the person is not a participant of the project."""
+    if membership.cooperative_id != project.cooperative_id:
+        return None
+    if project.owner_id == membership.pk:
+        return project.owner_employment
+    employment = (
+        Collaboration.objects.for_cooperative(project.cooperative_id)
+        .filter(project=project, membership=membership)
+        .values_list("employment", flat=True)
+        .first()
+    )
+    return str(employment) if employment is not None else None

@@ -93,6 +93,11 @@ class ProjectInputSerializer(serializers.Serializer[Any]):
     agreed_net_amount = MoneyField()
     vat_treatment = serializers.ChoiceField(choices=Project.VatTreatment.choices, required=False)
     exemption_text = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    owner_employment = serializers.ChoiceField(
+        choices=Collaboration.Employment.choices,
+        required=False,
+        help_text="How the owner is paid from this project (default self_employed).",
+    )
     collaborators = CollaboratorInputSerializer(many=True, required=False)
 
 
@@ -116,6 +121,7 @@ class ProjectOutputSerializer(serializers.Serializer[Project]):
     agreed_net_amount = MoneyField()
     vat_treatment = serializers.CharField()
     exemption_text = serializers.CharField()
+    owner_employment = serializers.CharField()
     collaborators = CollaboratorOutputSerializer(source="collaborations.all", many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

@@ -64,6 +64,7 @@ TERMS_FIELDS = (
     "agreed_net_amount",
     "vat_treatment",
     "exemption_text",
+    "owner_employment",
 )
 
 
@@ -215,6 +216,7 @@ def project_create(
     description: str = "",
     vat_treatment: str = Project.VatTreatment.STANDARD,
     exemption_text: str = "",
+    owner_employment: str = Collaboration.Employment.SELF_EMPLOYED,
     collaborators: Sequence[tuple[Membership, str]] = (),
 ) -> Project:
     """A member drafts a project (owner = the member); only they edit it until it is submitted."""
@@ -232,6 +234,7 @@ def project_create(
         agreed_net_amount=agreed_net_amount,
         vat_treatment=vat_treatment,
         exemption_text=exemption_text,
+        owner_employment=owner_employment,
         advisor=actor.advisor,
     )
     _validate_terms(cooperative, project)

@@ -8,6 +8,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("members.api_urls")),
     path("", include("projects.api_urls")),
     path("", include("invoicing.api_urls")),
+    path("", include("payroll.api_urls")),
 ]
 
 urlpatterns = [
@@ -18,4 +19,5 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("projects.urls")),
     path("", include("invoicing.urls")),
+    path("", include("payroll.urls")),
 ]

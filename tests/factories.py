@@ -62,10 +62,6 @@ class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     role = Membership.Role.MEMBER
     status = Membership.Status.ACTIVE
     member_number = factory.Sequence(lambda n: n + 1)
-    street = "Neubaugasse 12"
-    postcode = "1070"
-    city = "Wien"
-    iban = "AT483200000012345864"
 
 
 def enable_totp(user: User) -> None:

@@ -26,6 +26,7 @@ from invoicing.dunning import dunning_policy
 from invoicing.lib.camt import build_camt053
 from invoicing.models import ExemptionNote
 from members import services as member_services
+from payroll.models import PayeeProfile, PayoutPolicy
 from projects import services as project_services
 from projects.models import Project
 from smartprod.tenancy.context import request_context, set_request_context
@@ -90,6 +91,22 @@ def backend_data(db: Any) -> Cooperative:
         name="Teaching",
         legal_reference="§ 6 Abs. 1 Z 11 lit. a UStG",
         text="Steuerfrei gemäß § 6 Abs. 1 Z 11 lit. a UStG",
+    )
+    # Payroll (issue 9): a policy, and a payee profile waiting for its IBAN's confirmation with an address to
+    # complete (the demo's member profiles are complete and confirmed).
+    PayoutPolicy.objects.create(cooperative=coop, fee_approval_threshold=Decimal("2000.00"))
+    advisor_person = people.get(user__email="advisor@smart-at.example")
+    PayeeProfile.objects.create(
+        cooperative=coop,
+        membership=advisor_person,
+        account_holder="Anna Advisor",
+        iban="AT022050302101023600",
+        street="Postfach 12",
+        postcode="1010",
+        town="Wien",
+        address_needs_review=True,
+        vat_status=PayeeProfile.VatStatus.REGISTERED,
+        vat_id="ATU13585627",
     )
     Group.objects.create(name="Platform operators")  # Django's and DRF's own models, for superusers
     Token.objects.create(user=member.user)

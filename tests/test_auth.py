@@ -97,6 +97,7 @@ def test_api_token_with_password(coop, make_member):
         "cooperative": {"id": coop.pk, "slug": "at", "name": "Smart Austria", "currency": "EUR"},
         "role": "member",
         "member_number": member.member_number,
+        "membership_id": member.pk,
     }
 
 

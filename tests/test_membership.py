@@ -15,11 +15,8 @@ from smartprod.tenancy.models import Membership
 pytestmark = pytest.mark.django_db
 
 APPLICATION = {
-    "street": "Lindengasse 5",
-    "postcode": "1070",
-    "city": "Wien",
     "country": "at",
-    "iban": "AT61 1904 3002 3457 3201",
+    "phone": "+43 660 1234567",
     "motivation": "Photographer",
 }
 
@@ -38,27 +35,29 @@ def test_signup_then_apply_creates_pending_membership(coop):
     membership = Membership.objects.for_cooperative(coop).get(user=user)
     assert membership.status == "applied"
     assert membership.member_number is None
-    assert membership.iban == "AT611904300234573201"
-    assert membership.country == "AT"
+    assert membership.country == "AT" and membership.motivation == "Photographer"
+    # Payout details (address, IBAN, tax and SV numbers) are not asked here: the payee profile holds them.
+    assert membership.iban == "" and membership.street == ""
     assert "reviewed" in client.get("/").content.decode()
 
 
-def test_application_with_bad_iban_shows_error_and_stores_nothing(coop, make_member):
+def test_application_with_bad_country_shows_error_and_stores_nothing(coop, make_member):
     user = make_member(coop).user
     Membership.objects.for_cooperative(coop).filter(user=user).delete()
     client = Client(HTTP_HOST="at.localhost")
     client.force_login(user)
-    response = client.post("/join/", {**APPLICATION, "iban": "AT00 1234"})
+    response = client.post("/join/", {**APPLICATION, "country": "XX"})
     assert response.status_code == 200
-    assert "not a valid IBAN" in response.content.decode()
-    assert 'value="Lindengasse 5"' in response.content.decode()  # what was typed is kept
+    html = response.content.decode()
+    assert "Photographer" in html  # what was typed is kept
+    assert 'name="iban"' not in html and 'name="street"' not in html  # payout details live elsewhere
     assert not Membership.objects.for_cooperative(coop).filter(user=user).exists()
 
 
 def test_applying_twice_is_refused(coop, make_member):
     user = make_member(coop).user
     with pytest.raises(ApplicationError):
-        services.membership_apply(cooperative=coop, user=user, street="x", postcode="1", city="y")
+        services.membership_apply(cooperative=coop, user=user)
 
 
 def test_advisor_approves_with_next_member_number(coop, make_member, django_capture_on_commit_callbacks):

@@ -195,6 +195,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set used by several fields (a collaborator's and the owner's employment).
+    "ENUM_NAME_OVERRIDES": {"EmploymentEnum": "projects.models.Employment"},
 }
 
 LOGGING = {

@@ -156,11 +156,8 @@ class Command(BaseCommand):
                 role=role,
                 status=Membership.Status.ACTIVE,
                 member_number=top + 1,
-                street="Neubaugasse 12",
-                postcode="1070" if cooperative.country == "AT" else "10115",
-                city="Wien" if cooperative.country == "AT" else "Berlin",
                 country=cooperative.country,
-                iban="AT483200000012345864" if cooperative.country == "AT" else "DE02120300000000202051",
+                # Address and IBAN are payout details now: payroll's demo hook enters them (PayeeProfile).
             )
         if (
             role in TWO_FACTOR_ROLES
