@@ -368,7 +368,7 @@ def invoice_einvoice(invoice: Invoice) -> EInvoice:
         currency=invoice.currency,
         seller=Party(
             name=cooperative.legal_name,
-            street=cooperative.street,
+            street=cooperative.street_line,
             postcode=cooperative.postcode,
             city=cooperative.city,
             country=cooperative.country.upper(),

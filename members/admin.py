@@ -109,7 +109,6 @@ class MembershipAdmin(TenantAdmin):
     actions = ["approve", "reject"]
     # Payout details (address, IBAN, tax and social insurance numbers) live in payroll's payee profile,
     # seen only by the person, finance and admins: not on the membership any more.
-    exclude = ("street", "postcode", "city", "iban", "tax_number", "social_insurance_number", "date_of_birth")
     change_roles = ("advisor", "admin")
     add_roles = ()
 

@@ -23,7 +23,8 @@ class CooperativeFactory(factory.django.DjangoModelFactory[Cooperative]):
     slug = factory.Sequence(lambda n: f"coop-{n}")
     hosts = factory.LazyAttribute(lambda o: [f"{o.slug}.localhost"])
     legal_name = factory.LazyAttribute(lambda o: f"{o.name} eGen")
-    street = "Mariahilfer Straße 1"
+    street = "Mariahilfer Straße"
+    building_number = "1"
     postcode = "1060"
     city = "Wien"
     country = "AT"

@@ -66,7 +66,7 @@ TWO_RATES = (
 def world(coop, make_member, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)  # each test its own private storage: parallel runs never collide
     coop.legal_name = "Smart Coop Austria eGen"
-    coop.street, coop.postcode, coop.city = "Mariahilfer Straße 1", "1060", "Wien"
+    coop.street, coop.building_number, coop.postcode, coop.city = "Mariahilfer Straße", "1", "1060", "Wien"
     coop.register_number, coop.register_court = "FN 123456a", "Handelsgericht Wien"
     coop.bank_name, coop.email = "UniCredit Bank Austria", "office@smart.example"
     coop.website, coop.phone = "https://smart.example", "+43 1 234 56 78"
@@ -695,7 +695,7 @@ def test_a_long_return_address_line_wraps_inside_the_address_field(world):
     coop, *_rest = world
     # The demo cooperative's name and address: one line of it is wider than the 85 mm field.
     coop.legal_name = "SMart.at Kultur und Kreativwirtschaft eGen"
-    coop.street = "Mariahilfer Straße 47/1"
+    coop.street, coop.building_number = "Mariahilfer Straße", "47/1"
     coop.save()
     invoice = _issue(world)
     page = (

@@ -17,7 +17,7 @@ from projects.selectors import employment_of
 from smartprod.core.errors import ApplicationError, NotAllowed
 from smartprod.core.models import AuditEvent, Notification
 from smartprod.tenancy.models import Membership
-from tests.factories import CooperativeFactory, MembershipFactory, UserFactory
+from tests.factories import CooperativeFactory, UserFactory
 from tests.projects_helpers import make_project
 
 pytestmark = pytest.mark.django_db
@@ -412,32 +412,50 @@ def _migrate(targets):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
+    return executor
 
 
 @pytest.mark.django_db(transaction=True)
 def test_data_migration_moves_payee_data_from_membership():
     coop = CooperativeFactory()
-    full = MembershipFactory(
-        cooperative=coop,
-        user=UserFactory(first_name="Eva", last_name="Egger"),
-        iban="AT611904300234573201",
-        street="Mariahilfer Straße 12/3/4",
-        postcode="1060",
-        city="Wien",
-        tax_number="12 345/6789",
-        social_insurance_number="1237 010180",
-        date_of_birth=date(1980, 1, 1),
-    )
-    unsplittable = MembershipFactory(cooperative=coop, street="Postfach 12", postcode="1010", city="Wien")
-    nothing = MembershipFactory(cooperative=coop)
+    people = [UserFactory(first_name="Eva", last_name="Egger"), UserFactory(), UserFactory()]
     leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
     try:
-        _migrate([("payroll", "0001_initial")])
+        # Back to before the move: Membership still holds the payee data (tenancy 0002 removes it).
+        executor = _migrate([("payroll", "0001_initial"), ("tenancy", "0001_initial")])
+        old = executor.loader.project_state([("payroll", "0001_initial"), ("tenancy", "0001_initial")]).apps
+        OldMembership = old.get_model("tenancy", "Membership")
+        numbers = iter(range(9001, 9100))
+
+        def old_member(user, **fields):
+            return OldMembership.objects.create(
+                cooperative_id=coop.pk,
+                user_id=user.pk,
+                status="active",
+                member_number=next(numbers),
+                **fields,
+            ).pk
+
+        full_id = old_member(
+            people[0],
+            iban="AT611904300234573201",
+            street="Mariahilfer Straße 12/3/4",
+            postcode="1060",
+            city="Wien",
+            tax_number="12 345/6789",
+            social_insurance_number="1237 010180",
+            date_of_birth=date(1980, 1, 1),
+        )
+        unsplittable_id = old_member(people[1], street="Postfach 12", postcode="1010", city="Wien")
+        nothing_id = old_member(people[2])
         _migrate(leaves)
-        _migrate([("payroll", "0001_initial")])
-        _migrate(leaves)  # a second run (after migrating back) adds nothing
+        _migrate([("payroll", "0001_initial")])  # and back again: the profiles go, the data comes back
+        _migrate(leaves)  # a second run adds nothing
     finally:
         _migrate(leaves)
+    full, unsplittable, nothing = (
+        Membership.objects.for_cooperative(coop).get(pk=pk) for pk in (full_id, unsplittable_id, nothing_id)
+    )
     profiles = PayeeProfile.objects.for_cooperative(coop)
     assert profiles.count() == 2 and not profiles.filter(membership=nothing).exists()
     moved = profiles.get(membership=full)

@@ -11,8 +11,8 @@ can run again after being migrated back):
   where that fails, or a part is longer than the SEPA fields allow, the address is flagged
   `address_needs_review` for the person to complete.
 - city → town; tax and social insurance numbers, date of birth; account holder = the person's full name.
-The `Membership` fields stay for now (they are removed once Membership has moved into the kernel app);
-nothing reads or writes them any more. Reversing leaves the profiles in place.
+tenancy 0002 then removes the fields from `Membership`. Reversing copies the data back onto the memberships
+(so a migration back and forth loses nothing) and leaves the profiles in place.
 """
 
 from django.db import migrations
@@ -81,6 +81,22 @@ def profiles_from_memberships(apps, schema_editor):
     PayeeProfile.objects.using(db).bulk_create(profiles, batch_size=500, ignore_conflicts=True)
 
 
+def memberships_from_profiles(apps, schema_editor):
+    Membership = apps.get_model("tenancy", "Membership")
+    PayeeProfile = apps.get_model("payroll", "PayeeProfile")
+    db = schema_editor.connection.alias
+    for profile in PayeeProfile.objects.using(db).order_by("id").iterator(chunk_size=500):
+        Membership.objects.using(db).filter(pk=profile.membership_id).update(
+            iban=profile.iban,
+            street=f"{profile.street} {profile.building_number}".strip(),
+            postcode=profile.postcode,
+            city=profile.town,
+            tax_number=profile.tax_number,
+            social_insurance_number=profile.social_insurance_number,
+            date_of_birth=profile.date_of_birth,
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("tenancy", "0001_initial"),
@@ -88,5 +104,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(profiles_from_memberships, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(profiles_from_memberships, memberships_from_profiles, elidable=False),
     ]

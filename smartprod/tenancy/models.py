@@ -39,9 +39,11 @@ class Cooperative(models.Model):
         verbose_name=_("host names"),
     )
     legal_name = models.CharField(_("legal name"), max_length=200)
-    street = models.CharField(_("street"), max_length=200)
-    postcode = models.CharField(_("postcode"), max_length=20)
-    city = models.CharField(_("city"), max_length=100)
+    # Structured, as banks require in pain.001 from November 2026 (the cooperative is the debtor there).
+    street = models.CharField(_("street"), max_length=70)
+    building_number = models.CharField(_("building number"), max_length=16, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=16)
+    city = models.CharField(_("town"), max_length=35)
     country = CountryCodeField(_("country"), default="AT")
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -64,7 +66,14 @@ class Cooperative(models.Model):
         default=Decimal("7.50"),
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
     )
-    payout_guarantee_days = models.PositiveSmallIntegerField(_("payout guarantee period (days)"), default=14)
+    payout_guarantee_days = models.PositiveSmallIntegerField(
+        _("payout guarantee period (working days)"),
+        default=14,
+        help_text=_(
+            "Approved payouts are paid within this many working days (weekends and public holidays "
+            "of the cooperative's country do not count)."
+        ),
+    )
     payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=14)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -84,6 +93,11 @@ class Cooperative(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def street_line(self) -> str:
+        """Street and building number as one line, for letters and documents."""
+        return f"{self.street} {self.building_number}".strip()
 
 
 class Membership(TenantModel):
@@ -107,15 +121,9 @@ class Membership(TenantModel):
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.APPLIED)
     member_number = models.PositiveIntegerField(_("member number"), null=True, blank=True)
-    street = models.CharField(_("street"), max_length=200, blank=True)
-    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
+    # Address, bank account, tax and social insurance numbers are payee data: payroll's PayeeProfile.
     country = CountryCodeField(_("country"), default="AT")
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
-    tax_number = models.CharField(_("tax number"), max_length=40, blank=True)
-    social_insurance_number = models.CharField(_("social insurance number"), max_length=40, blank=True)
-    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     advisor = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
