@@ -12,7 +12,6 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +19,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from smartprod.core.errors import ApplicationError, NotAllowed
+from smartprod.core.pagination import Pagination
 from smartprod.core.permissions import IsAdvisor, IsCooperativeMember, IsFinance, IsStaffRole
 from smartprod.tenancy.context import current_cooperative, current_membership
 
@@ -71,7 +71,7 @@ class CooperativeMixin:
 
 
 PAGE_PARAMETERS = [
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (default 100)"),
+    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size: 1 to 500 (default 100)"),
     OpenApiParameter("offset", OpenApiTypes.INT, description="Rows to skip"),
 ]
 
@@ -99,7 +99,7 @@ def parse(serializer_class: type[serializers.Serializer[Any]], data: Any, *, par
 def paginated(
     request: Request, view: APIView, queryset: QuerySet[Any], serializer: type[serializers.Serializer[Any]]
 ) -> Response:
-    paginator = LimitOffsetPagination()
+    paginator = Pagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
