@@ -274,6 +274,7 @@ _EVENT_TEXTS = {
     JournalLine.Event.PAYMENT: _lazy("Payment %(reference)s"),
     JournalLine.Event.WRITE_OFF: _lazy("Write-off %(reference)s"),
     JournalLine.Event.VAT_CORRECTION: _lazy("VAT correction %(reference)s"),
+    JournalLine.Event.FEE_NOTE: _lazy("Fee note %(reference)s"),
 }
 
 
