@@ -31,6 +31,7 @@ from smartprod.core.documents import (
     document_send,
     document_sweep,
 )
+from smartprod.core.errors import ApplicationError
 from smartprod.core.formatting import format_date, format_money, format_percent
 
 DOCUMENT_STATUSES = (FeeNote.Status.APPROVED, FeeNote.Status.OBJECTED)
@@ -164,7 +165,7 @@ def fee_note_pdf_bytes(*, cooperative: Cooperative, fee_note: FeeNote) -> bytes:
     if fee_note.cooperative_id != cooperative.pk:
         raise FeeNote.DoesNotExist()
     if fee_note.status not in DOCUMENT_STATUSES:
-        raise PermanentDocumentError("Only approved fee notes have a document.")
+        raise ApplicationError(_("A fee note has its document once it is approved."), conflict=True)
     stored = document_bytes(FEE_NOTE_DOCUMENT, fee_note)
     if stored is not None:
         return stored
