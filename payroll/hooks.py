@@ -37,14 +37,20 @@ def _expense_approved(**kwargs: object) -> None:
 
 
 def register() -> None:
+    from members.demo_hooks import demo_data
+    from payroll.demo import seed_fee_notes
     from payroll.documents import FEE_NOTE_DOCUMENT
+    from payroll.panels import payouts_panel
     from projects.budget import pending_payouts
+    from projects.panels import panels
     from projects.services import expense_approved_hooks
     from smartprod.core.documents import document_kinds
     from smartprod.core.notifications import notification_kinds
     from smartprod.core.registry import BeatEntry, beat_schedule
 
     pending_payouts.register(pending_fee_notes_sql)
+    panels.register(payouts_panel)
+    demo_data.register(seed_fee_notes)
     expense_approved_hooks.register(_expense_approved)
     document_kinds.register(FEE_NOTE_DOCUMENT)
     notification_kinds.register(PAYOUT_APPROVED)

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("projects.urls")),
     path("", include("invoicing.urls")),
+    path("", include("payroll.urls")),
 ]

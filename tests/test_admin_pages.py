@@ -27,6 +27,7 @@ from invoicing.lib.camt import build_camt053
 from invoicing.models import ExemptionNote
 from members import services as member_services
 from members.models import Cooperative, Membership
+from payroll.models import FeeNote
 from projects import services as project_services
 from projects.models import Project
 from tests.factories import UserFactory, enable_totp
@@ -64,6 +65,19 @@ def backend_data(db: Any) -> Cooperative:
         description="Train ticket",
         receipt_upload=png_upload(),
     )
+    reimbursed = project_services.expense_submit(
+        cooperative=coop,
+        actor=member,
+        project=project,
+        amount=Decimal("8.00"),
+        vat_amount=Decimal("0.00"),
+        date=date(2026, 9, 2),
+        description="Tram ticket",
+        receipt_upload=png_upload(),
+    )
+    # An approved expense is a payout item (with its history) for the payroll screens.
+    project_services.expense_approve(cooperative=coop, actor=finance, expense=reimbursed)
+    assert FeeNote.objects.for_cooperative(coop).exists()  # seed_demo's pending fee note
     member_services.invitation_create(
         cooperative=coop,
         actor=admin_person.user,

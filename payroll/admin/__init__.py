@@ -1,0 +1,4 @@
+"""Payroll's backend screens, one module per topic (fees, items, …): importing them registers them."""
+
+from payroll.admin import fees as fees
+from payroll.admin import items as items
