@@ -323,3 +323,43 @@ def test_approved_expense_becomes_a_payout_item_and_deductible_vat_goes_to_input
         cooperative=coop, actor=finance, expense=submit("400.00", "66.67"), vat_deductible=True
     )  # a small-amount invoice (≤ € 400 in Austria) need not name the cooperative
     assert small.vat_deductible
+
+
+def test_migration_creates_items_for_expenses_approved_before_payroll(coop, people):
+    import importlib
+
+    from django.apps import apps
+
+    from tests.projects_helpers import png_upload
+
+    migration = importlib.import_module("payroll.migrations.0003_payout_items_for_approved_expenses")
+    owner, advisor, _finance = people
+    project = funded_project(coop, owner, advisor)
+    expense = projects.expense_submit(
+        cooperative=coop,
+        actor=owner,
+        project=project,
+        amount=Decimal("50.00"),
+        vat_amount=Decimal("0.00"),
+        date=date(2026, 5, 5),
+        description="Paint",
+        receipt_upload=png_upload(),
+    )
+    expense = projects.expense_approve(cooperative=coop, actor=advisor, expense=expense)
+    items = PayoutItem.objects.for_cooperative(coop).filter(expense=expense)
+    PayoutItemEvent.objects.for_cooperative(coop).filter(item__in=items).delete()
+    items.delete()  # as before payroll existed
+    expense.decided_at = timezone.make_aware(timezone.datetime(2026, 4, 2, 10, 0))
+    expense.save(update_fields=["decided_at"])
+
+    migration.forwards(apps, None)
+    migration.forwards(apps, None)  # safe to run twice
+
+    item = PayoutItem.objects.for_cooperative(coop).get(expense=expense)
+    assert (item.kind, item.amount, item.payee_id, item.status) == (
+        "expense",
+        Decimal("50.00"),
+        owner.pk,
+        "approved",
+    )
+    assert item.guarantee_deadline == date(2026, 4, 23)  # from the approval date, in working days

@@ -9,20 +9,21 @@ from django.utils import timezone
 
 
 def forwards(apps, schema_editor):
+    # Plain managers (`_base_manager`): a maintenance pass over every cooperative, on purpose.
     from smartprod.core.workdays import add_working_days
 
     Expense = apps.get_model("projects", "Expense")
     PayoutItem = apps.get_model("payroll", "PayoutItem")
     PayoutItemEvent = apps.get_model("payroll", "PayoutItemEvent")
     expenses = (
-        Expense.objects.filter(status="approved", payout_item__isnull=True)
+        Expense._base_manager.filter(status="approved", payout_item__isnull=True)
         .select_related("cooperative")
         .order_by("pk")
     )
     for expense in expenses.iterator():
         cooperative = expense.cooperative
         approved_at = expense.decided_at or timezone.now()
-        item = PayoutItem.objects.create(
+        item = PayoutItem._base_manager.create(
             cooperative=cooperative,
             kind="expense",
             payee_id=expense.submitted_by_id,
@@ -37,7 +38,7 @@ def forwards(apps, schema_editor):
                 timezone.localdate(approved_at), cooperative.payout_guarantee_days, cooperative.country
             ),
         )
-        PayoutItemEvent.objects.create(
+        PayoutItemEvent._base_manager.create(
             cooperative=cooperative, item=item, from_status="", to_status="approved", reason="migration"
         )
 

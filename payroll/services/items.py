@@ -14,10 +14,8 @@ def expense_payout_item_create(
     *, cooperative: Cooperative, actor: Membership | None, expense: Expense
 ) -> PayoutItem:
     """The reimbursement of an approved expense (registered in `projects.services.expense_approved_hooks`;
-    runs inside the approval's transaction). One item per expense (OneToOne): a replay returns it."""
-    existing = PayoutItem.objects.for_cooperative(cooperative).filter(expense=expense).first()
-    if existing is not None:
-        return existing
+    runs inside the approval's transaction, which approves an expense once). One item per expense: the
+    OneToOne field refuses a second."""
     approved_at = expense.decided_at or timezone.now()
     item = PayoutItem.objects.create(
         cooperative=cooperative,
