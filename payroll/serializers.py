@@ -28,11 +28,11 @@ class FeeNoteInputSerializer(serializers.Serializer[Any]):
     report_109a = serializers.BooleanField(required=False, default=False)
 
 
-class ReasonInputSerializer(serializers.Serializer[Any]):
+class FeeNoteRejectInputSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(allow_blank=True, max_length=2000)
 
 
-class ObjectionInputSerializer(serializers.Serializer[Any]):
+class FeeNoteObjectionInputSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=300)
 
 

@@ -26,11 +26,11 @@ from payroll.models import FeeNote, PayoutItem
 from payroll.selectors import fee_note_get, pay_options, payout_item_list_visible
 from payroll.serializers import (
     FeeNoteInputSerializer,
+    FeeNoteObjectionInputSerializer,
     FeeNoteOutputSerializer,
-    ObjectionInputSerializer,
+    FeeNoteRejectInputSerializer,
     PayOptionsOutputSerializer,
     PayoutItemOutputSerializer,
-    ReasonInputSerializer,
 )
 from payroll.services import fees
 from projects.models import Project
@@ -168,14 +168,14 @@ class FeeNoteRejectApi(FeeNoteApi):
 
     @extend_schema(
         tags=["fee notes"],
-        request=ReasonInputSerializer,
+        request=FeeNoteRejectInputSerializer,
         responses=FeeNoteOutputSerializer,
         description="Who: advisor, finance, admin — never the payee. A reason is required. 409 when decided.",
     )
     def post(self, request: Request, fee_note_id: int) -> Response:
         note = self.get_fee_note(fee_note_id)
         self.require_two_factor(request)
-        data = parse(ReasonInputSerializer, request.data)
+        data = parse(FeeNoteRejectInputSerializer, request.data)
         return self.present(
             fees.fee_note_reject(
                 cooperative=self.cooperative, actor=self.membership, fee_note=note, reason=data["reason"]
@@ -188,14 +188,14 @@ class FeeNoteObjectApi(FeeNoteApi):
 
     @extend_schema(
         tags=["fee notes"],
-        request=ObjectionInputSerializer,
+        request=FeeNoteObjectionInputSerializer,
         responses=FeeNoteOutputSerializer,
         description="Who: the payee only. Objects to the self-billed document (§ 11 Abs. 7 UStG): the fee is "
         "reversed and its payout cancelled — 409 once the payout is in a run, sent or paid.",
     )
     def post(self, request: Request, fee_note_id: int) -> Response:
         note = self.get_fee_note(fee_note_id)
-        data = parse(ObjectionInputSerializer, request.data)
+        data = parse(FeeNoteObjectionInputSerializer, request.data)
         return self.present(
             fees.fee_note_object(
                 cooperative=self.cooperative, actor=self.membership, fee_note=note, reason=data["reason"]
