@@ -363,3 +363,26 @@ def test_migration_creates_items_for_expenses_approved_before_payroll(coop, peop
         "approved",
     )
     assert item.guarantee_deadline == date(2026, 4, 23)  # from the approval date, in working days
+
+
+def test_approval_renders_the_pdf_and_mails_it_to_the_payee_once(
+    coop, people, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from payroll.documents import fee_note_send_email
+
+    owner, advisor, _finance = people
+    payee_profile(owner)
+    project = funded_project(coop, owner, advisor)
+    note = request_fee(coop, owner, project)
+    with django_capture_on_commit_callbacks(execute=True):
+        fees.fee_note_approve(cooperative=coop, actor=advisor, fee_note=note)
+    note.refresh_from_db()
+    assert note.pdf and note.pdf_sha256 and note.email_sent_at is not None
+    documents = [m for m in mail.outbox if m.attachments]  # the other mail is the approval notification
+    assert len(documents) == 1 and documents[0].to == [owner.user.email]
+    assert documents[0].attachments[0][0] == f"{note.number}.pdf"
+    sent = len(mail.outbox)
+    fee_note_send_email(cooperative_id=coop.pk, fee_note_id=note.pk)  # a retried task
+    assert len(mail.outbox) == sent
