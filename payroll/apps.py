@@ -26,3 +26,8 @@ class PayrollConfig(AppConfig):
         )
         demo_data.register(seed_payee_profiles)
         # --- end payee profiles ---
+        # --- fees ---
+        from payroll import hooks
+
+        hooks.register()
+        # --- end fees ---

@@ -304,8 +304,9 @@ class PayoutItem(TenantModel):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_item_amount_positive"),
             models.CheckConstraint(
-                condition=Q(status="approved", run__isnull=True)
-                | (~Q(status="approved") & Q(run__isnull=False)),
+                # A cancelled item (objected fee note) was cancelled while waiting for a run: it holds none.
+                condition=Q(status__in=["approved", "cancelled"], run__isnull=True)
+                | (~Q(status__in=["approved", "cancelled"]) & Q(run__isnull=False)),
                 name="payout_item_run_matches_status",
             ),
             models.CheckConstraint(

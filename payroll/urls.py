@@ -1,9 +1,15 @@
 from django.urls import URLPattern, URLResolver, path
 
-from payroll.views import profiles
+from payroll.views import fees, profiles
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # --- payee profiles (helper `profile`) ---
     path("payout-details/", profiles.payee_profile_edit, name="payee_profile"),
     # --- end payee profiles ---
+    # --- fees ---
+    path("projects/<int:project_id>/payouts/request/", fees.fee_note_create, name="fee_note_create"),
+    path("payroll/fee-notes/<int:fee_note_id>/", fees.fee_note_detail, name="fee_note_detail"),
+    path("payroll/fee-notes/<int:fee_note_id>/object/", fees.fee_note_object, name="fee_note_object"),
+    path("payroll/fee-notes/<int:fee_note_id>/pdf/", fees.fee_note_pdf, name="fee_note_pdf"),
+    # --- end fees ---
 ]

@@ -284,6 +284,7 @@ class ExpenseAdmin(TenantAdmin):
         "submitted_by",
         "amount",
         "vat_amount",
+        "vat_deductible",
         "date",
         "description",
         "receipt_link",
@@ -294,8 +295,30 @@ class ExpenseAdmin(TenantAdmin):
         "journal_entry",
     )
     fields = readonly_fields
-    actions = ["approve_selected", "reject_selected"]
+    actions = ["approve_selected", "approve_vat_deductible", "reject_selected"]
     add_roles = ()
+
+    @admin.action(description=_("Approve selected expenses, deducting the receipt VAT (finance)"))
+    def approve_vat_deductible(self, request: HttpRequest, queryset: QuerySet[Expense]) -> None:
+        """Finance confirms the receipts are addressed to the cooperative (or small-amount invoices): the
+        budget carries the amount without the VAT, which goes to input VAT."""
+        done = 0
+        for expense in queryset:
+            try:
+                services.expense_approve(
+                    cooperative=expense.cooperative,
+                    actor=_actor(request),
+                    expense=expense,
+                    vat_deductible=True,
+                    receipt_addressed_to_cooperative=True,
+                )
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{expense}: {exc.message}", messages.ERROR)
+        if done:
+            self.message_user(
+                request, _("%(count)d expense(s) approved.") % {"count": done}, messages.SUCCESS
+            )
 
     @admin.display(description=_("receipt"))
     def receipt_link(self, obj: Expense) -> str:

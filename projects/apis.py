@@ -38,6 +38,7 @@ from projects.serializers import (
     CommentInputSerializer,
     DocumentInputSerializer,
     DocumentOutputSerializer,
+    ExpenseApproveInputSerializer,
     ExpenseInputSerializer,
     ExpenseOutputSerializer,
     ProjectDetailOutputSerializer,
@@ -352,13 +353,23 @@ class ProjectExpenseListCreateApi(ProjectApi):
 
 
 class ExpenseApproveApi(APIView, CooperativeMixin):
-    @extend_schema(tags=["expenses"], request=CommentInputSerializer, responses=ExpenseOutputSerializer)
+    @extend_schema(
+        tags=["expenses"],
+        request=ExpenseApproveInputSerializer,
+        responses=ExpenseOutputSerializer,
+        description="Advisor, finance or admin. Only finance/admin may mark the receipt's VAT deductible.",
+    )
     def post(self, request: Request, expense_id: int) -> Response:
         expense = expense_get(cooperative=self.cooperative, membership=self.membership, expense_id=expense_id)
         require_permission(request, self, IsStaffRole)
-        data = parse(CommentInputSerializer, request.data)
+        data = parse(ExpenseApproveInputSerializer, request.data)
         expense = expense_approve(
-            cooperative=self.cooperative, actor=self.membership, expense=expense, comment=data["comment"]
+            cooperative=self.cooperative,
+            actor=self.membership,
+            expense=expense,
+            comment=data["comment"],
+            vat_deductible=data["vat_deductible"],
+            receipt_addressed_to_cooperative=data["receipt_addressed_to_cooperative"],
         )
         return Response(ExpenseOutputSerializer(expense).data)
 

@@ -276,6 +276,7 @@ _EVENT_TEXTS: dict[str, StrOrPromise] = {
     JournalLine.Event.PAYMENT: _lazy("Payment %(reference)s"),
     JournalLine.Event.WRITE_OFF: _lazy("Write-off %(reference)s"),
     JournalLine.Event.VAT_CORRECTION: _lazy("VAT correction %(reference)s"),
+    JournalLine.Event.FEE_NOTE: _lazy("Fee note %(reference)s"),
 }
 
 

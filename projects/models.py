@@ -254,6 +254,14 @@ class Expense(TenantModel):
     )
     amount = money_field(_("amount (incl. VAT)"))
     vat_amount = money_field(_("of which VAT"), default=Decimal("0.00"))
+    vat_deductible = models.BooleanField(
+        _("VAT deducted as input VAT"),
+        default=False,
+        help_text=_("Set by finance on approval: the budget carries the amount without the VAT."),
+    )
+    receipt_addressed_to_cooperative = models.BooleanField(
+        _("receipt addressed to the cooperative"), default=False
+    )
     date = models.DateField(_("date"))
     description = models.CharField(_("description"), max_length=300)
     receipt = models.ForeignKey(
@@ -426,6 +434,7 @@ class JournalLine(TenantModel):
         WRITE_OFF = "write_off", _("Write-off")
         VAT_CORRECTION = "vat_correction", _("VAT correction")
         EXPENSE = "expense", _("Expense")
+        FEE_NOTE = "fee_note", _("Fee note")
 
     entry = models.ForeignKey(
         JournalEntry, on_delete=models.PROTECT, related_name="lines", verbose_name=_("journal entry")

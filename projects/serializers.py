@@ -25,6 +25,16 @@ class CommentInputSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class ExpenseApproveInputSerializer(CommentInputSerializer):
+    vat_deductible = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Finance/admin: deduct the receipt's VAT as input VAT (receipt addressed to the "
+        "cooperative, or a small-amount invoice: AT ≤ € 400, DE ≤ € 250).",
+    )
+    receipt_addressed_to_cooperative = serializers.BooleanField(required=False, default=False)
+
+
 class RequiredCommentInputSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(allow_blank=True, help_text="Why; the member sees it.")
 
@@ -191,6 +201,7 @@ class ExpenseOutputSerializer(serializers.Serializer[Expense]):
     submitted_by = PersonSerializer()
     amount = MoneyField()
     vat_amount = MoneyField()
+    vat_deductible = serializers.BooleanField()
     date = serializers.DateField()
     description = serializers.CharField()
     receipt = ReceiptRefSerializer(allow_null=True)

@@ -4,7 +4,7 @@ runs in a transaction, and leaves an audit row."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import PurePath
@@ -33,14 +33,18 @@ from projects.models import (
     ProjectStatusChange,
 )
 from projects.selectors import is_staff
-from projects.vat import reverse_charge_allowed
+from projects.vat import SMALL_AMOUNT_INVOICE_LIMIT, reverse_charge_allowed
 from smartprod.core import capabilities, locks
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, NotAllowed, status_in_sentence
-from smartprod.core.money import quantize_money
+from smartprod.core.money import ZERO, quantize_money
+from smartprod.core.registry import Registry
 from smartprod.tenancy.models import Cooperative, Membership
 
 Status = Project.Status
+# Called inside `expense_approve`'s transaction with (cooperative=, actor=, expense=) once an expense is
+# approved and posted: payroll registers the payout item of the reimbursement (projects cannot import it).
+expense_approved_hooks: Registry[Callable[..., None]] = Registry("expense approved hooks")
 ALLOWED_DOCUMENT_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 CLIENT_FIELDS = (
     "name",
@@ -590,12 +594,21 @@ def expense_submit(
 
 @transaction.atomic
 def expense_approve(
-    *, cooperative: Cooperative, actor: Membership, expense: Expense, comment: str = ""
+    *,
+    cooperative: Cooperative,
+    actor: Membership,
+    expense: Expense,
+    comment: str = "",
+    vat_deductible: bool = False,
+    receipt_addressed_to_cooperative: bool = False,
 ) -> Expense:
     """Staff approve a claim: the budget pays it (budget → the submitter's payouts payable sub-account); a
-    payout run pays the member.
+    payout run pays the member (the payout item comes from `expense_approved_hooks`).
 
-    Idempotent per expense (ledger key `expense:<id>:approved`); refuses if the budget no longer covers it.
+    Finance may mark the receipt's VAT deductible — only when the receipt names the cooperative or is a
+    small-amount invoice (`SMALL_AMOUNT_INVOICE_LIMIT`): the budget then carries gross − VAT, the VAT goes to
+    input VAT. Idempotent per expense (ledger key `expense:<id>:approved`); refuses if the budget no longer
+    covers it.
     """
     _check_same(cooperative, actor, expense)
     if not capabilities.can_approve_expense(actor):
@@ -611,6 +624,9 @@ def expense_approve(
         )
     if expense.submitted_by_id == actor.pk:
         raise ApplicationError(_("Nobody approves their own expense."))
+    deductible = _deductible_vat(
+        cooperative, actor, expense, vat_deductible=vat_deductible, addressed=receipt_addressed_to_cooperative
+    )
     figures = project_budget_figures(cooperative=cooperative, project=project)
     # This claim is among the pending ones; what else is pending must stay covered too.
     if figures.budget_available < 0:
@@ -623,11 +639,26 @@ def expense_approve(
         postings=[
             Posting(
                 account_get(cooperative=cooperative, type=Account.Type.PROJECT_BUDGET, project=project),
-                debit=expense.amount,
+                debit=expense.amount - deductible,
                 kind=JournalLine.Kind.EXPENSE,
                 description=expense.description,
                 event=JournalLine.Event.EXPENSE,
                 reference=expense.description,
+            ),
+            *(
+                [
+                    Posting(
+                        account_get(cooperative=cooperative, type="input_vat"),
+                        debit=deductible,
+                        kind=JournalLine.Kind.EXPENSE,
+                        description=expense.description,
+                        project=project,
+                        event=JournalLine.Event.EXPENSE,
+                        reference=expense.description,
+                    )
+                ]
+                if deductible
+                else []
             ),
             Posting(
                 # The payee's own sub-account: what the cooperative owes this person.
@@ -648,15 +679,49 @@ def expense_approve(
     expense.status = Expense.Status.APPROVED
     expense.decided_by, expense.decided_at, expense.decision_comment = actor.user, timezone.now(), comment
     expense.journal_entry = entry
+    expense.vat_deductible = bool(deductible)
+    expense.receipt_addressed_to_cooperative = receipt_addressed_to_cooperative
     expense.save()
     audit_log(
         cooperative=cooperative,
         actor=actor.user,
         event="expense.approved",
         obj=expense,
-        data={"amount": str(expense.amount)},
+        data={"amount": str(expense.amount), "deductible_vat": str(deductible)},
     )
+    for hook in expense_approved_hooks:
+        hook(cooperative=cooperative, actor=actor, expense=expense)
     return expense
+
+
+def _deductible_vat(
+    cooperative: Cooperative, actor: Membership, expense: Expense, *, vat_deductible: bool, addressed: bool
+) -> Decimal:
+    """The receipt's VAT the cooperative may deduct as input VAT (0 unless finance marks it so).
+
+    Input VAT needs an invoice to the cooperative (§ 12 Abs. 1 Z 1 with § 11 UStG 1994); a small-amount
+    invoice need not name the recipient (§ 11 Abs. 6 UStG 1994: up to € 400; DE § 33 UStDV: € 250).
+    """
+    if not vat_deductible:
+        return ZERO
+    if not capabilities.can_handle_money(actor):
+        raise NotAllowed(_("Only finance staff and admins mark an expense's VAT as deductible."))
+    if expense.vat_amount <= 0:
+        raise ApplicationError(
+            _("This receipt shows no VAT to deduct."),
+            details={"vat_deductible": [_("No VAT on the receipt.")]},
+        )
+    limit = SMALL_AMOUNT_INVOICE_LIMIT.get(cooperative.country)
+    if not addressed and (limit is None or expense.amount > limit):
+        raise ApplicationError(
+            _(
+                "The VAT is deductible only when the receipt is addressed to the cooperative or its total is "
+                "at most %(limit)s %(currency)s (small-amount invoice)."
+            )
+            % {"limit": limit or ZERO, "currency": cooperative.currency},
+            details={"vat_deductible": [_("Receipt not addressed to the cooperative.")]},
+        )
+    return quantize_money(expense.vat_amount)
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ general rule cannot apply.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 
 from stdnum.eu import vat as eu_vat
@@ -99,3 +100,9 @@ def reverse_charge_allowed(*, home_country: str, client: Client) -> bool:
 def taxed_abroad(situation: ClientVatSituation) -> bool:
     """The general rule puts the place of supply outside the cooperative's country."""
     return situation in (ClientVatSituation.EU_BUSINESS, ClientVatSituation.THIRD_COUNTRY_BUSINESS)
+
+
+# Small-amount invoices (Kleinbetragsrechnungen): up to this gross amount a receipt need not name the
+# recipient, and its VAT is still deductible input VAT. AT: € 400 since 1 Mar 2014, § 11 Abs. 6 UStG 1994
+# (UStR 2000 Rz 1625: "400 (bis 28.2.2014: 150) Euro"); DE: € 250, § 33 UStDV (since 1 Jan 2017).
+SMALL_AMOUNT_INVOICE_LIMIT = {"AT": Decimal("400.00"), "DE": Decimal("250.00")}

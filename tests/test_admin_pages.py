@@ -26,7 +26,7 @@ from invoicing.dunning import dunning_policy
 from invoicing.lib.camt import build_camt053
 from invoicing.models import ExemptionNote
 from members import services as member_services
-from payroll.models import PayeeProfile, PayoutPolicy
+from payroll.models import FeeNote, PayeeProfile, PayoutPolicy
 from projects import services as project_services
 from projects.models import Project
 from smartprod.tenancy.context import request_context, set_request_context
@@ -66,6 +66,19 @@ def backend_data(db: Any) -> Cooperative:
         description="Train ticket",
         receipt_upload=png_upload(),
     )
+    reimbursed = project_services.expense_submit(
+        cooperative=coop,
+        actor=member,
+        project=project,
+        amount=Decimal("8.00"),
+        vat_amount=Decimal("0.00"),
+        date=date(2026, 9, 2),
+        description="Tram ticket",
+        receipt_upload=png_upload(),
+    )
+    # An approved expense is a payout item (with its history) for the payroll screens.
+    project_services.expense_approve(cooperative=coop, actor=finance, expense=reimbursed)
+    assert FeeNote.objects.for_cooperative(coop).exists()  # seed_demo's pending fee note
     member_services.invitation_create(
         cooperative=coop,
         actor=admin_person,

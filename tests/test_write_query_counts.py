@@ -26,7 +26,7 @@ ISSUE = 32
 PAYMENT = 18  # incl. the latest sent dunning letter and what earlier payments paid of its charges
 CREDIT_NOTE = 29  # incl. the project lock and the check that the budget still covers the credit
 PARTIAL_CREDIT_NOTE = 30  # + the VAT rates the typed lines name
-EXPENSE_APPROVE = 15  # incl. the payee's payouts-payable sub-account
+EXPENSE_APPROVE = 17  # incl. the payee's payouts-payable sub-account, + the payout item and its event
 REPLAY = 5
 
 

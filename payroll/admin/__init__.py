@@ -1,3 +1,5 @@
-"""The payroll backend: one module per topic (each helper adds its own import below)."""
+"""Payroll's backend screens, one module per topic: importing them registers them."""
 
-from payroll.admin import profiles  # noqa: F401  (payee profiles, payout policy)
+from payroll.admin import fees as fees
+from payroll.admin import items as items
+from payroll.admin import profiles as profiles

@@ -260,7 +260,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='payoutitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('run__isnull', True), ('status', 'approved')), models.Q(models.Q(('status', 'approved'), _negated=True), ('run__isnull', False)), _connector='OR'), name='payout_item_run_matches_status'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('run__isnull', True), ('status__in', ['approved', 'cancelled'])), models.Q(models.Q(('status__in', ['approved', 'cancelled']), _negated=True), ('run__isnull', False)), _connector='OR'), name='payout_item_run_matches_status'),
         ),
         migrations.AddConstraint(
             model_name='payoutitem',

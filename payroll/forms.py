@@ -1,0 +1,33 @@
+"""Forms of the payroll pages (member portal)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from smartprod.core.forms import DateInput
+
+
+class FeeNoteForm(forms.Form):
+    payee = forms.TypedChoiceField(label=_("Payee"), coerce=int)
+    service_period_start = forms.DateField(label=_("Service from"), widget=DateInput())
+    service_period_end = forms.DateField(label=_("Service until"), widget=DateInput())
+    description = forms.CharField(
+        label=_("Description of the service"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    net_amount = forms.DecimalField(
+        label=_("Net amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    vat_rate = forms.TypedChoiceField(
+        label=_("VAT rate (only if you are VAT-registered)"), coerce=Decimal, required=False, empty_value=None
+    )
+
+    def __init__(
+        self, *args: Any, payees: list[tuple[int, str]], rates: list[Decimal], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["payee"].choices = payees  # type: ignore[attr-defined]
+        self.fields["vat_rate"].choices = [("", "—"), *((str(r), f"{r} %") for r in rates)]  # type: ignore[attr-defined]
