@@ -79,7 +79,10 @@ def test_start_claims_due_items_once_with_attempts_and_events(coop, people, item
     assert run.status == PayoutRun.Status.READY
     assert (run.item_count, run.total) == (2, Decimal("350.50"))
     attempts = list(PayoutRunItem.objects.for_cooperative(coop).filter(run=run).order_by("item_id"))
-    assert [a.end_to_end_id for a in attempts] == [f"{run.number}-{items[0].pk}-1", f"{run.number}-{items[1].pk}-1"]
+    assert [a.end_to_end_id for a in attempts] == [
+        f"{run.number}-{items[0].pk}-1",
+        f"{run.number}-{items[1].pk}-1",
+    ]
     assert all(len(a.end_to_end_id) <= 35 for a in attempts)
     assert [_fresh(item).status for item in items] == ["in_run", "in_run", "approved"]
     assert _fresh(items[0]).run_id == run.pk and _fresh(items[0]).attempt_count == 1

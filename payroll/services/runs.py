@@ -514,16 +514,17 @@ def payout_run_confirm(
 def _payees(cooperative: Cooperative, items: Iterable[PayoutItem]) -> dict[int, Membership]:
     ids = {item.payee_id for item in items}
     return {
-        m.pk: m for m in Membership.objects.filter(cooperative=cooperative, pk__in=ids).select_related("user")
+        m.pk: m
+        for m in Membership.objects.for_cooperative(cooperative).filter(pk__in=ids).select_related("user")
     }
 
 
 def _finance_users(cooperative: Cooperative) -> list[Any]:
     return [
         membership.user
-        for membership in Membership.objects.filter(
-            cooperative=cooperative, role__in=FINANCE_ROLES, status=Membership.Status.ACTIVE
-        ).select_related("user")
+        for membership in Membership.objects.for_cooperative(cooperative)
+        .filter(role__in=FINANCE_ROLES, status=Membership.Status.ACTIVE)
+        .select_related("user")
     ]
 
 
@@ -599,7 +600,7 @@ def _locked_attempt_and_item(
     [item] = lock_payout_items(PayoutItem, cooperative, [attempt.item_id])
     run = lock_payout_run(PayoutRun, cooperative, attempt.run_id)
     attempt.refresh_from_db()
-    item.payee = Membership.objects.select_related("user").get(pk=item.payee_id)
+    item.payee = Membership.objects.for_cooperative(cooperative).select_related("user").get(pk=item.payee_id)
     return attempt, item, run
 
 
