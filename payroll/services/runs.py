@@ -29,6 +29,7 @@ from projects.ledger import Posting, account_get, journal_post
 from smartprod.core.audit import audit_log
 from smartprod.core.capabilities import FINANCE_ROLES, can_run_payouts
 from smartprod.core.errors import ApplicationError, NotAllowed, status_in_sentence
+from smartprod.core.formatting import format_date, format_money
 from smartprod.core.locks import lock_payout_items, lock_payout_run
 from smartprod.core.money import ZERO
 from smartprod.core.notifications import notify
@@ -586,7 +587,7 @@ def _reopen(
         recipients=_finance_users(cooperative),
         params={
             "end_to_end_id": attempt.end_to_end_id,
-            "amount": attempt.amount,
+            "amount": format_money(attempt.amount, attempt.run.currency, cooperative.language),
             "payee": str(item.payee),
             "reason": reason,
         },
@@ -785,8 +786,8 @@ def payout_deadline_alarms(*, cooperative: Cooperative, today: date | None = Non
             recipients=finance,
             params={
                 "payee": str(item.payee),
-                "amount": item.amount,
-                "deadline": item.guarantee_deadline.isoformat(),
+                "amount": format_money(item.amount, item.currency, cooperative.language),
+                "deadline": format_date(item.guarantee_deadline, cooperative.language),
                 "description": item.description,
             },
             link=f"/admin/payroll/payoutitem/{item.pk}/change/",
