@@ -8,6 +8,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("members.api_urls")),
     path("", include("projects.api_urls")),
     path("", include("invoicing.api_urls")),
+    path("", include("payroll.api_urls")),
 ]
 
 urlpatterns = [

@@ -1,4 +1,4 @@
-"""The bank's answers to a payout run: camt.053 debit entries (paid), returns, pain.002 rejections; the alarm."""
+"""The bank's answers to a payout run: camt.053 debits (paid), returns, pain.002 rejections; the alarm."""
 
 from __future__ import annotations
 

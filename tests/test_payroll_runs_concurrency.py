@@ -68,7 +68,7 @@ def test_two_concurrent_runs_claim_each_item_once():
         try:
             barrier.wait(timeout=10)
             results[name] = runs.payout_run_start(cooperative=coop, actor=actor, until=UNTIL)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+        except Exception as exc:
             results[name] = exc
         finally:
             connection.close()
@@ -104,7 +104,7 @@ def test_a_run_holding_its_claim_is_skipped_not_waited_for(monkeypatch):
             if wait:
                 claimed.wait(timeout=20)
             results[name] = runs.payout_run_start(cooperative=coop, actor=actor, until=UNTIL)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             results[name] = exc
         finally:
             if name == "B":
@@ -137,7 +137,8 @@ def test_retried_daily_task_claims_nothing_twice():
 
 def _run_in_subprocess(coop, actor, crash_at):
     settings = connection.settings_dict
-    url = f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
+    url = f"postgres://{settings['USER']}@{host}:{port}/{settings['NAME']}"
     if settings.get("PASSWORD"):
         url = url.replace("@", f":{settings['PASSWORD']}@", 1)
     script = (
