@@ -1,0 +1,4 @@
+"""The payroll backend: one module per topic."""
+
+# --- payout runs (branch runs) ---
+from payroll.admin import runs  # noqa: F401
