@@ -1,4 +1,4 @@
-"""Payout figures for the finance cockpit: exposure, deadlines, runs, paid on time; registered and rendered."""
+"""Payout figures for the finance cockpit: exposure, deadlines, runs, paid on time; registered, rendered."""
 
 from __future__ import annotations
 
