@@ -243,3 +243,30 @@ def test_alarm_skips_items_in_a_sent_run(world):
     assert payout_deadline_alarms(cooperative=w.coop, today=date(2027, 1, 5)) == 0
     assert isinstance(payout_deadline_alarms_task(), dict)
     assert _fresh(w.fee).status == PayoutItem.Status.SENT
+
+
+def test_camt_batch_debit_pays_each_transfer(world):
+    """Banks often book a whole pain.001 block as one batch entry with a TxDtls per transfer."""
+    w = world
+    batch = {
+        "amount": Decimal("350.50"),
+        "credit": False,
+        "reference": "B1",
+        "transactions": [
+            {"amount": Decimal("100.00"), "end_to_end_id": w.e2e["fee"]},
+            {"amount": Decimal("250.50"), "end_to_end_id": w.e2e["salary"]},
+        ],
+    }
+    result = _import(w, batch)
+    assert len(result.elsewhere) == 2
+    assert {_fresh(w.fee).status, _fresh(w.salary).status} == {"paid"}
+    assert _fresh(w.run).status == PayoutRun.Status.CONFIRMED
+
+
+def test_beat_and_tasks_are_registered():
+    from payroll.tasks import run_payouts_daily_task
+    from smartprod.core.registry import beat_schedule
+
+    entries = {entry.name: entry.task for entry in beat_schedule}
+    assert entries["payout-runs-daily"] == run_payouts_daily_task.name
+    assert entries["payout-deadline-alarms"] == payout_deadline_alarms_task.name
