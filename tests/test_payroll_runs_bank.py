@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -270,3 +271,18 @@ def test_beat_and_tasks_are_registered():
     entries = {entry.name: entry.task for entry in beat_schedule}
     assert entries["payout-runs-daily"] == run_payouts_daily_task.name
     assert entries["payout-deadline-alarms"] == payout_deadline_alarms_task.name
+
+
+def test_pain002_bank_shaped_report_with_counts_per_status(world):
+    """pain.002.001.10, group PART with NbOfTxsPerSts, a rejected block holding its transaction."""
+    w = world
+    template = (Path(__file__).parent / "fixtures" / "pain002" / "part_rejected.xml").read_text()
+    data = template.replace("{msg}", w.run.message_id).replace("{fee}", w.e2e["fee"])
+    data = data.replace("{salary}", w.e2e["salary"]).encode()
+
+    result = payout_run_status_report_import(cooperative=w.coop, actor=w.finance, run=w.run, data=data)
+
+    assert result.rejected == [w.e2e["fee"]] and result.noted == {"ACSP": 1}
+    attempt = PayoutRunItem.objects.for_cooperative(w.coop).get(end_to_end_id=w.e2e["fee"])
+    assert attempt.outcome == "rejected" and "AC04" in attempt.reason
+    assert (_fresh(w.fee).status, _fresh(w.salary).status) == ("approved", "sent")
