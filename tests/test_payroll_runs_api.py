@@ -134,3 +134,14 @@ def test_runs_are_in_the_openapi_schema(w, api_for):
     schema = api_for(w.finance).get("/api/schema/", {"format": "json"}).json()
     for path in ("/api/payout-runs/", "/api/payout-runs/preview/", "/api/payout-runs/{run_id}/sepa/"):
         assert path in schema["paths"]
+
+
+def test_start_with_idempotency_key_replays_the_first_run(w, api_for, coop):
+    client = api_for(w.finance)
+    first = client.post(BASE, {"until": "2026-12-31"}, format="json", HTTP_IDEMPOTENCY_KEY="run-1")
+    again = client.post(BASE, {"until": "2026-12-31"}, format="json", HTTP_IDEMPOTENCY_KEY="run-1")
+    other = client.post(BASE, {"until": "2026-12-30"}, format="json", HTTP_IDEMPOTENCY_KEY="run-1")
+    assert first.status_code == 201 and again.status_code == 201
+    assert again.json()["id"] == first.json()["id"] and again.json()["items"] == 1
+    assert other.status_code == 409
+    assert PayoutRun.objects.for_cooperative(coop).count() == 1

@@ -26,9 +26,20 @@ from payroll.selectors import payout_run_get, payout_run_list
 from payroll.services import runs as services
 from smartprod.core.api import PAGE_PARAMETERS, CooperativeMixin, IsFinance, page_of, paginated, parse
 from smartprod.core.errors import ApplicationError
+from smartprod.core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from smartprod.core.idempotency import IdempotentRequest, idempotency_key_parse
 from smartprod.core.serializers import MoneyField, UploadField
 
 TAGS = ["payout runs"]
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Optional, at most 255 characters, unique per request (e.g. a UUID). A retry with the same "
+    "key and body starts no second run and answers with the first; the same key with another body "
+    "answers 409.",
+)
 
 
 class UntilInputSerializer(serializers.Serializer[Any]):
@@ -120,15 +131,20 @@ class PayoutRunListCreateApi(RunApi):
     @extend_schema(
         tags=TAGS,
         request=UntilInputSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={201: RunOutputSerializer, 403: OpenApiResponse(description="not finance/admin")},
         description="Finance and admin. Start a run claiming every approved item due by `until` whose payee "
         "is not blocked. A run that claims nothing is created too (`items: 0`). Above the cooperative's run "
         "threshold the run waits for a second person's approval (`pending_approval`).",
     )
     def post(self, request: Request) -> Response:
+        key = idempotency_key_parse(request.headers.get(IDEMPOTENCY_HEADER))
         data = parse(UntilInputSerializer, request.data)
         run = services.payout_run_start(
-            cooperative=self.cooperative, actor=self.membership, until=data["until"]
+            cooperative=self.cooperative,
+            actor=self.membership,
+            until=data["until"],
+            idempotent=IdempotentRequest(key, {"until": data["until"]}) if key is not None else None,
         )
         assert run is not None  # only the beat skips empty runs
         return self.present(run, status.HTTP_201_CREATED)

@@ -29,6 +29,7 @@ from smartprod.core.audit import audit_log
 from smartprod.core.capabilities import FINANCE_ROLES, can_run_payouts
 from smartprod.core.errors import ApplicationError, NotAllowed, status_in_sentence
 from smartprod.core.formatting import format_date, format_money
+from smartprod.core.idempotency import IdempotentRequest, idempotency_claim, idempotency_complete
 from smartprod.core.locks import lock_payout_items, lock_payout_run
 from smartprod.core.money import ZERO
 from smartprod.core.notifications import notify
@@ -132,6 +133,7 @@ def payout_run_start(
     actor: Membership | None,
     until: date,
     skip_if_empty: bool = False,
+    idempotent: IdempotentRequest | None = None,
 ) -> PayoutRun | None:
     """Claim every approved item due by `until` whose payee is not blocked into a new run.
 
@@ -140,10 +142,18 @@ def payout_run_start(
     `pending_approval` when the total is above the policy's threshold, else `ready` with its pain.001
     written and stored. A run claiming nothing is created (the API answers it) unless `skip_if_empty`
     (the beat: running twice adds no empty runs). A constant number of queries for any number of items.
+    A client's retry with the same Idempotency-Key returns the run of the first request.
     """
     if actor is not None:
         _same_cooperative(cooperative, actor)
         _require_runner(actor)
+    claim_record = None
+    if idempotent is not None:
+        claim_record = idempotency_claim(
+            cooperative=cooperative, operation="payroll.payout_run_start", idempotent=idempotent
+        )
+        if claim_record.result_id:
+            return PayoutRun.objects.for_cooperative(cooperative).get(pk=int(claim_record.result_id))
     rows = list(
         PayoutItem.objects.for_cooperative(cooperative)
         .filter(
@@ -180,6 +190,8 @@ def payout_run_start(
         _claim_in_sql(cooperative, run, ids, actor)
     if run.status == PayoutRun.Status.READY and ids:
         _store_sepa(cooperative, run)
+    if claim_record is not None:
+        idempotency_complete(record=claim_record, result=run)
     audit_log(
         cooperative=cooperative,
         actor=actor.user if actor is not None else None,
