@@ -136,7 +136,6 @@ def main() -> None:
             shown = f"{value:.2f}" if isinstance(value, float) else str(value)
             print(f"| {key} | {shown} |")
 
-
     print("\nC: payout run, 10,000 items (median of 3)\n")
     print("| benchmark | median ms |")
     print("|---|---:|")

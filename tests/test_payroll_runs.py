@@ -204,3 +204,13 @@ def test_daily_run_claims_up_to_horizon_and_is_safe_twice(coop, people, items):
     assert first.started_by is None
     assert second is None
     assert PayoutRun.objects.for_cooperative(coop).count() == 1
+
+
+def test_execution_date_is_the_next_target2_day(coop, people, items, monkeypatch):
+    from django.utils import timezone
+
+    # Saturday 26 December 2026: TARGET2 is closed on 25 and 26 December and at weekends → Monday 28th.
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2026, 12, 26))
+    run = payout_run_start(cooperative=coop, actor=people.finance, until=UNTIL)
+    assert run.execution_date == date(2026, 12, 28)
+    assert b"<Dt>2026-12-28</Dt>" in bytes(run.sepa_xml)

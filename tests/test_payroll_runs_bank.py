@@ -81,9 +81,10 @@ def _bank(w):
     return account_balance(cooperative=w.coop, account=account_get(cooperative=w.coop, type="bank"))
 
 
-def test_camt_debits_pay_attempts_and_confirm_the_run(world):
+def test_camt_debits_pay_attempts_and_confirm_the_run(world, django_capture_on_commit_callbacks):
     w = world
-    result = _import(w, _debit(w.e2e["fee"], "100.00", "D1"), _debit(w.e2e["salary"], "250.50", "D2"))
+    with django_capture_on_commit_callbacks(execute=True):  # the run is closed after the import commits
+        result = _import(w, _debit(w.e2e["fee"], "100.00", "D1"), _debit(w.e2e["salary"], "250.50", "D2"))
 
     assert len(result.elsewhere) == 2
     assert [(_fresh(i).status, _fresh(i).paid_at) for i in (w.fee, w.salary)] == [("paid", BOOKED)] * 2
@@ -246,7 +247,7 @@ def test_alarm_skips_items_in_a_sent_run(world):
     assert _fresh(w.fee).status == PayoutItem.Status.SENT
 
 
-def test_camt_batch_debit_pays_each_transfer(world):
+def test_camt_batch_debit_pays_each_transfer(world, django_capture_on_commit_callbacks):
     """Banks often book a whole pain.001 block as one batch entry with a TxDtls per transfer."""
     w = world
     batch = {
@@ -258,7 +259,9 @@ def test_camt_batch_debit_pays_each_transfer(world):
             {"amount": Decimal("250.50"), "end_to_end_id": w.e2e["salary"]},
         ],
     }
-    result = _import(w, batch)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        result = _import(w, batch)
+    assert callbacks  # the run is closed after the import commits
     assert len(result.elsewhere) == 2
     assert {_fresh(w.fee).status, _fresh(w.salary).status} == {"paid"}
     assert _fresh(w.run).status == PayoutRun.Status.CONFIRMED

@@ -625,11 +625,24 @@ def _reopen(
     )
 
 
+def _close_after_commit(cooperative: Cooperative, run: PayoutRun) -> None:
+    """Confirm the run, if nothing is pending any more, in its own short transaction after the import."""
+    transaction.on_commit(lambda: payout_run_close_if_done(cooperative=cooperative, run_id=run.pk))
+
+
+@transaction.atomic
+def payout_run_close_if_done(*, cooperative: Cooperative, run_id: int) -> None:
+    """A sent run with no pending attempt left becomes confirmed (safe to call any number of times)."""
+    _close_if_done(cooperative, lock_payout_run(PayoutRun, cooperative, run_id))
+
+
 def _locked_attempt_and_item(
     cooperative: Cooperative, attempt: PayoutRunItem
 ) -> tuple[PayoutRunItem, PayoutItem, PayoutRun]:
+    # The item only: a statement books many entries in one transaction, and holding a run's lock while
+    # taking the next item's would invert the kernel's order (item → run) against a concurrent confirm.
     [item] = lock_payout_items(PayoutItem, cooperative, [attempt.item_id])
-    run = lock_payout_run(PayoutRun, cooperative, attempt.run_id)
+    run = PayoutRun.objects.for_cooperative(cooperative).get(pk=attempt.run_id)
     attempt.refresh_from_db()
     item.payee = Membership.objects.for_cooperative(cooperative).select_related("user").get(pk=item.payee_id)
     return attempt, item, run
@@ -667,7 +680,7 @@ def payout_bank_entry_match(
             actor,
             "payout.returned",
         )
-        _close_if_done(cooperative, run)
+        _close_after_commit(cooperative, run)
         return _("Payout %(id)s returned") % {"id": attempt.end_to_end_id}
     if attempt.outcome == PayoutRunItem.Outcome.PAID:
         return _("Payout %(id)s: already paid") % {"id": attempt.end_to_end_id}
@@ -676,7 +689,7 @@ def payout_bank_entry_match(
     if entry.amount != attempt.amount or entry.currency != run.currency:
         return None  # not what we sent: a person decides
     _pay_attempt(cooperative, accounts, attempt, item, on, actor, _("Debited on the bank statement"))
-    _close_if_done(cooperative, run)
+    _close_after_commit(cooperative, run)
     return _("Payout %(id)s paid") % {"id": attempt.end_to_end_id}
 
 
