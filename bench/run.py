@@ -9,6 +9,8 @@ A  invoice document: the full `invoice_render_document` path except the e-mail (
    warm-ups, median of N each.
 B  dunning scan: 100,000 invoices of which 1 % are overdue (bench/dunning_bench.py): the candidate query
    (and whether it uses the partial index) and a whole run_dunning.
+C  payout run: claiming 10,000 items and writing their pain.001 (bench/payout_bench.py), against the floor
+   `bulk_create` of 10,000 payout items on the same machine, as a ratio (goal ≤ 3×).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment, teardown_test_environment  # noqa: E402
 
 from bench.dunning_bench import bench_dunning_scan  # noqa: E402
+from bench.payout_bench import bench_payout_run  # noqa: E402
 
 N = 10
 WARMUPS = 2
@@ -105,6 +108,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
             a = bench_invoice_document()
             dunning = bench_dunning_scan()
+            payouts = bench_payout_run()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
@@ -131,6 +135,16 @@ def main() -> None:
         for key, value in dunning.items():
             shown = f"{value:.2f}" if isinstance(value, float) else str(value)
             print(f"| {key} | {shown} |")
+
+    print("\nC: payout run, 10,000 items (median of 3)\n")
+    print("| benchmark | median ms |")
+    print("|---|---:|")
+    print(f"| floor: `bulk_create` of {payouts['items']:,} payout items | {payouts['floor_ms']:.0f} |")
+    print(
+        f"| payout_run_start: claim (SKIP LOCKED) + attempts + events + pain.001 "
+        f"({payouts['file_kb']:.0f} KB, XSD-validated) | {payouts['run_ms']:.0f} |"
+    )
+    print(f"| ratio run / floor | {payouts['ratio']:.1f}× |")
 
 
 if __name__ == "__main__":

@@ -428,10 +428,12 @@ def _book(
             result.returned.append(entry)
         else:
             result.unmatched.append(entry)
-    # What invoicing did not book may be another app's: outgoing payouts, their returns and reversals.
+    # What invoicing did not book may be another app's: outgoing payouts, their returns and reversals
+    # (a credit carrying a return reason, RtrInf, brings back one of the cooperative's own transfers).
     for entries_left in (result.outgoing, result.unmatched):
         for entry in list(entries_left):
-            if (entry.is_credit and not entry.is_reversal) or not _offer_to_matchers(
+            returned = entry.is_reversal or bool(entry.return_reason)
+            if (entry.is_credit and not returned) or not _offer_to_matchers(
                 cooperative, actor, entry, _entry_date(entry, statement)
             ):
                 continue

@@ -8,9 +8,9 @@ task modules at start-up, so the names are registered in every process, web and 
 
 from __future__ import annotations
 
-from typing import Any
+from smartprod.core.task_queue import queue_on_commit
 
-from celery import current_app
+__all__ = ["queue_on_commit"]
 
 RENDER_INVOICE_DOCUMENT = "invoicing.render_invoice_document"
 SEND_INVOICE_EMAIL = "invoicing.send_invoice_email"
@@ -18,11 +18,3 @@ SWEEP_INVOICE_DOCUMENTS = "invoicing.sweep_invoice_documents"
 RUN_DUNNING = "invoicing.run_dunning"
 SEND_DUNNING_LETTER = "invoicing.send_dunning_letter"
 NOTIFY_DUNNING_ADVISOR = "invoicing.notify_dunning_advisor"
-
-
-def queue_on_commit(task_name: str, **kwargs: Any) -> None:
-    """Queue the registered task `task_name` with `kwargs` once the current transaction commits.
-
-    A name nobody registered raises KeyError at once (not a message no worker would take)."""
-    task = current_app.tasks[task_name]
-    task.delay_on_commit(**kwargs)  # type: ignore[attr-defined]

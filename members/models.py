@@ -9,11 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from smartprod.core.models import TenantModel
-
-# transitional re-export: other branches still import these from members; removed at merge
 from smartprod.tenancy.models import Cooperative, Membership
 
-__all__ = ["Cooperative", "Invitation", "Membership", "User", "UserManager"]
+__all__ = ["Invitation", "User", "UserManager"]
 
 
 class UserManager(BaseUserManager["User"]):

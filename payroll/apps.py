@@ -9,6 +9,7 @@ class PayrollConfig(AppConfig):
     def ready(self) -> None:
         # --- payee profiles (helper `profile`) ---
         from members.demo_hooks import demo_data
+        from payroll import tasks  # noqa: F401  (task names queued by name: registered in every process)
         from payroll.demo_profiles import seed_payee_profiles
         from payroll.services.profiles import IBAN_CHANGED
         from smartprod.core.notifications import NotificationKind, notification_kinds
@@ -31,3 +32,8 @@ class PayrollConfig(AppConfig):
 
         hooks.register()
         # --- end fees ---
+        # --- payout runs (branch runs) ---
+        from payroll import runs_hooks
+
+        runs_hooks.register()
+        # --- end payout runs ---

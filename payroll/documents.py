@@ -32,6 +32,7 @@ from smartprod.core.documents import (
 )
 from smartprod.core.errors import ApplicationError
 from smartprod.core.formatting import format_date, format_money, format_percent
+from smartprod.core.task_queue import queue_on_commit
 from smartprod.tenancy.models import Cooperative
 
 DOCUMENT_STATUSES = (FeeNote.Status.APPROVED, FeeNote.Status.OBJECTED)
@@ -125,14 +126,10 @@ class FeeNoteDocument(DocumentKind[FeeNote]):
         return message
 
     def enqueue_render(self, cooperative_id: int, object_id: int) -> None:
-        from payroll.tasks import render_fee_note_pdf_task
-
-        render_fee_note_pdf_task.delay_on_commit(cooperative_id=cooperative_id, fee_note_id=object_id)
+        queue_on_commit("payroll.render_fee_note_pdf", cooperative_id=cooperative_id, fee_note_id=object_id)
 
     def enqueue_send(self, cooperative_id: int, object_id: int) -> None:
-        from payroll.tasks import send_fee_note_email_task
-
-        send_fee_note_email_task.delay_on_commit(cooperative_id=cooperative_id, fee_note_id=object_id)
+        queue_on_commit("payroll.send_fee_note_email", cooperative_id=cooperative_id, fee_note_id=object_id)
 
     def sweep_queryset(self, cutoff: datetime) -> QuerySet[FeeNote]:
         return (

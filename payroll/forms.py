@@ -29,5 +29,7 @@ class FeeNoteForm(forms.Form):
         self, *args: Any, payees: list[tuple[int, str]], rates: list[Decimal], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["payee"].choices = payees  # type: ignore[attr-defined]
-        self.fields["vat_rate"].choices = [("", "—"), *((str(r), f"{r} %") for r in rates)]  # type: ignore[attr-defined]
+        payee_field, rate_field = self.fields["payee"], self.fields["vat_rate"]
+        assert isinstance(payee_field, forms.ChoiceField) and isinstance(rate_field, forms.ChoiceField)
+        payee_field.choices = payees
+        rate_field.choices = [("", "—"), *((str(r), f"{r} %") for r in rates)]

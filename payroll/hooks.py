@@ -3,10 +3,16 @@ expense → payout item hook, notification and document kinds, periodic scans, p
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Expression, OuterRef, Sum
 from django.utils.translation import gettext_lazy as _
 
 from smartprod.core.notifications import NotificationKind
+
+if TYPE_CHECKING:
+    from projects.models import Expense
+    from smartprod.tenancy.models import Cooperative, Membership
 
 # One notification per approved payout (fee note here; the other helpers' salaries and expenses may use it).
 PAYOUT_APPROVED = NotificationKind(
@@ -30,10 +36,10 @@ def pending_fee_notes_sql() -> Expression:
     return _money(sub, "total")
 
 
-def _expense_approved(**kwargs: object) -> None:
+def _expense_approved(*, cooperative: Cooperative, actor: Membership | None, expense: Expense) -> None:
     from payroll.services.items import expense_payout_item_create
 
-    expense_payout_item_create(**kwargs)  # type: ignore[arg-type]
+    expense_payout_item_create(cooperative=cooperative, actor=actor, expense=expense)
 
 
 def register() -> None:

@@ -1,13 +1,18 @@
-"""Celery tasks of payroll: thin wrappers that take ids, call one service, are safe to run twice."""
+"""Celery tasks of payroll: thin wrappers that take ids, call one service, are safe to run twice
+(claims are exactly-once, alarms keyed by the day)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from celery import Task, shared_task
+from celery.contrib.django.task import DjangoTask
+from django.utils import timezone
 
 from payroll.documents import fee_note_documents_sweep, fee_note_render_document, fee_note_send_email
+from payroll.services.runs import payout_deadline_alarms, payout_run_daily
 from smartprod.core.documents import DOCUMENT_TASK_OPTIONS
+from smartprod.tenancy.models import Cooperative
 
 
 @shared_task(name="payroll.render_fee_note_pdf", **DOCUMENT_TASK_OPTIONS)
@@ -27,3 +32,22 @@ def sweep_fee_note_documents_task() -> dict[str, int]:
     """Every 5 minutes (beat): queue the renders and mails lost tasks left undone."""
     result = fee_note_documents_sweep()
     return {"renders": len(result.render_ids), "emails": len(result.email_ids)}
+
+
+@shared_task(name="payroll.run_payouts_daily", base=DjangoTask, acks_late=True, time_limit=3000)
+def run_payouts_daily_task() -> dict[str, Any]:
+    """Each active cooperative's daily run (deadlines up to today + its horizon); returns the run numbers."""
+    started: dict[str, Any] = {}
+    for cooperative in Cooperative.objects.filter(is_active=True).order_by("pk"):
+        run = payout_run_daily(cooperative=cooperative, today=timezone.localdate())
+        started[cooperative.slug] = run.number if run is not None else None
+    return started
+
+
+@shared_task(name="payroll.payout_deadline_alarms", base=DjangoTask, acks_late=True, time_limit=3000)
+def payout_deadline_alarms_task() -> dict[str, int]:
+    """The missed-deadline alarm scan over all cooperatives: one e-mail per late item and day."""
+    return {
+        cooperative.slug: payout_deadline_alarms(cooperative=cooperative, today=timezone.localdate())
+        for cooperative in Cooperative.objects.filter(is_active=True).order_by("pk")
+    }

@@ -27,11 +27,13 @@ from invoicing.lib.camt import build_camt053
 from invoicing.models import ExemptionNote
 from members import services as member_services
 from payroll.models import FeeNote, PayeeProfile, PayoutPolicy
+from payroll.services.runs import payout_run_start
 from projects import services as project_services
 from projects.models import Project
 from smartprod.tenancy.context import request_context, set_request_context
 from smartprod.tenancy.models import Cooperative, Membership
 from tests.factories import UserFactory, enable_totp
+from tests.payroll_helpers import payee_profile, payout_item
 from tests.projects_helpers import png_upload
 
 HOST = "at.localhost"
@@ -121,6 +123,11 @@ def backend_data(db: Any) -> Cooperative:
         vat_status=PayeeProfile.VatStatus.REGISTERED,
         vat_id="ATU13585627",
     )
+    # --- payout runs (branch runs): a run with one attempt ---
+    if not PayeeProfile.objects.for_cooperative(coop).filter(membership=member).exists():
+        payee_profile(coop, member)
+    payout_item(coop, project, member, "50.00", kind="salary", post=False)
+    payout_run_start(cooperative=coop, actor=finance, until=date(2027, 12, 31))
     Group.objects.create(name="Platform operators")  # Django's and DRF's own models, for superusers
     Token.objects.create(user=member.user)
     return coop

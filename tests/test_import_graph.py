@@ -27,13 +27,7 @@ FORBIDDEN: tuple[tuple[str, str], ...] = (
 
 # Known edges that break the rules above, each to be removed by the branch named beside it; the test
 # fails when an edge is listed here but no longer found, so the list only shrinks.
-ALLOWED_EDGES: frozenset[tuple[str, str]] = frozenset(
-    {
-        # removed by the kernel branch: the kernel's own task ↔ notifications cycle (the same shape as
-        # invoicing had; see invoicing.task_queue for the fix)
-        ("smartprod.core.notifications", "smartprod.core.tasks"),
-    }
-)
+ALLOWED_EDGES: frozenset[tuple[str, str]] = frozenset({})
 
 
 def _module_name(path: Path) -> str:

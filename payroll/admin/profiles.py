@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin, messages
 from django.db.models import F, Q, QuerySet
@@ -22,6 +22,9 @@ from smartprod.tenancy.context import request_context
 from smartprod.tenancy.models import Membership
 
 FINANCE_ROLES = capabilities.FINANCE_ROLES
+
+if TYPE_CHECKING:
+    from members.models import User
 
 
 def _actor(request: HttpRequest) -> Membership:
@@ -214,7 +217,7 @@ class PayoutPolicyAdmin(TenantAdmin):
         super().save_model(request, obj, form, change)
         audit_log(
             cooperative=obj.cooperative,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=cast("User", request.user),  # the admin site lets only signed-in users in
             event="payout_policy.changed",
             obj=obj,
             data={"fields": sorted(form.changed_data)},

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,10 +36,10 @@ FEE_NOTE_SERIES = "fee_note"
 INPUT_VAT = "input_vat"
 
 
-def _check_same(cooperative: Cooperative, *objects: object) -> None:
+def _check_same(cooperative: Cooperative, *objects: models.Model) -> None:
     for obj in objects:
         if getattr(obj, "cooperative_id", None) != cooperative.pk:
-            raise type(obj).DoesNotExist()  # type: ignore[attr-defined]
+            raise ObjectDoesNotExist(f"{obj._meta.label} {obj.pk} belongs to another cooperative.")
 
 
 def guarantee_deadline(*, cooperative: Cooperative, approved_on: date) -> date:
@@ -187,14 +188,15 @@ def _fee_postings(cooperative: Cooperative, project: Project, fee_note: FeeNote)
     return (full input VAT deduction), so the net effect is 0; it is left out of the entry and reported in
     the VAT return from the fee notes marked reverse charge.
     """
-    common = {"event": JournalLine.Event.FEE_NOTE, "reference": fee_note.number}
+    event, reference = JournalLine.Event.FEE_NOTE, fee_note.number
     postings = [
         Posting(
             account_get(cooperative=cooperative, type=Account.Type.PROJECT_BUDGET, project=project),
             debit=fee_note.net_amount,
             kind=JournalLine.Kind.FEE,
             description=f"Fee note {fee_note.number}",
-            **common,  # type: ignore[arg-type]
+            event=event,
+            reference=reference,
         )
     ]
     if fee_note.vat_amount > 0:
@@ -205,7 +207,8 @@ def _fee_postings(cooperative: Cooperative, project: Project, fee_note: FeeNote)
                 kind=JournalLine.Kind.FEE,
                 description=f"Fee note {fee_note.number}: input VAT",
                 project=project,
-                **common,  # type: ignore[arg-type]
+                event=event,
+                reference=reference,
             )
         )
     postings.append(
@@ -215,7 +218,8 @@ def _fee_postings(cooperative: Cooperative, project: Project, fee_note: FeeNote)
             kind=JournalLine.Kind.FEE,
             description=f"Fee note {fee_note.number}",
             project=project,
-            **common,  # type: ignore[arg-type]
+            event=event,
+            reference=reference,
         )
     )
     return postings

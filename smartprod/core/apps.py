@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from smartprod.core import tasks  # noqa: F401  (registers the task names queued by name)
         from smartprod.core.registry import BeatEntry, beat_schedule
 
         beat_schedule.register(BeatEntry("notifications-sweep", "core.sweep_notifications", 300.0))

@@ -23,8 +23,12 @@ from django.utils.translation import override
 from smartprod.core.errors import ApplicationError
 from smartprod.core.models import Notification
 from smartprod.core.registry import Registry
+from smartprod.core.task_queue import queue_on_commit
 
 logger = logging.getLogger(__name__)
+
+
+SEND_NOTIFICATION_EMAILS = "core.send_notification_emails"
 
 
 @dataclass(frozen=True)
@@ -91,9 +95,7 @@ def notify(
     before = Notification.objects.for_cooperative(cooperative).filter(event=event[:200]).count()
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     created = Notification.objects.for_cooperative(cooperative).filter(event=event[:200]).count() - before
-    from smartprod.core.tasks import send_notification_emails_task
-
-    send_notification_emails_task.delay_on_commit(cooperative_id=cooperative.pk, event=event[:200])
+    queue_on_commit(SEND_NOTIFICATION_EMAILS, cooperative_id=cooperative.pk, event=event[:200])
     return created
 
 

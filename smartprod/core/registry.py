@@ -52,7 +52,7 @@ class FinanceFigure:
     """A figure on the finance cockpit: `compute(cooperative)` returns the template context of `template`."""
 
     key: str
-    title: str
+    title: Any  # a (lazy) translatable label, rendered in the reader's language
     template: str
     compute: Callable[..., dict[str, Any]]
 
