@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Client, JournalEntry, Project
-from smartprod.core.models import TenantModel, money_field
+from smartprod.core.models import DocumentState, TenantModel, money_field
 
 
 class VatRate(models.Model):
@@ -159,7 +159,7 @@ class InvoicingSettings(TenantModel):
         return str(_("Invoicing settings"))
 
 
-class Invoice(TenantModel):
+class Invoice(DocumentState, TenantModel):
     """An invoice (or credit note) of the cooperative to a client, for a member's project.
 
     Draft and submitted invoices are editable by their author; from `issue` on the document is frozen
@@ -255,12 +255,6 @@ class Invoice(TenantModel):
     )
     # The document: rendered and sent by workers after commit; state visible to staff and member.
     pdf = models.FileField(_("PDF"), upload_to="invoices/", max_length=300, blank=True)
-    pdf_sha256 = models.CharField(_("PDF checksum (SHA-256)"), max_length=64, blank=True)
-    pdf_rendered_at = models.DateTimeField(_("PDF rendered at"), null=True, blank=True)
-    email_sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
-    email_sent_to = models.EmailField(_("e-mail sent to"), blank=True)
-    document_attempts = models.PositiveSmallIntegerField(_("document attempts"), default=0)
-    document_error = models.TextField(_("document error"), blank=True)
     # Dunning (Mahnwesen).
     dunning_level = models.PositiveSmallIntegerField(_("dunning level"), default=0)
     dunning_blocked = models.BooleanField(_("dunning blocked (dispute)"), default=False)

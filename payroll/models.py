@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from smartprod.core.models import CountryCodeField, TenantModel
+from smartprod.core.models import CountryCodeField, DocumentState, TenantModel
 from smartprod.core.validators import validate_bic, validate_iban
 from smartprod.tenancy.models import Membership
 
@@ -127,7 +127,7 @@ class PayeeProfile(TenantModel):
         return not self.iban or self.iban != self.confirmed_iban
 
 
-class FeeNote(TenantModel):
+class FeeNote(DocumentState, TenantModel):
     """A self-employed payee's fee (Honorarnote), issued by the cooperative on the payee's behalf.
 
     Self-billing (Gutschrift in the sense of § 11 Abs. 7 UStG): it needs the payee's prior agreement, is
@@ -201,12 +201,6 @@ class FeeNote(TenantModel):
     )
     # The document (kernel documents: render → store → send once → sweep).
     pdf = models.FileField(_("PDF"), max_length=300, blank=True)
-    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True)
-    pdf_rendered_at = models.DateTimeField(_("PDF rendered at"), null=True, blank=True)
-    email_sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
-    email_sent_to = models.EmailField(_("e-mail sent to"), blank=True)
-    document_attempts = models.PositiveSmallIntegerField(_("document attempts"), default=0)
-    document_error = models.TextField(_("document error"), blank=True)
 
     class Meta:
         verbose_name = _("fee note")

@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('decision_reason', models.TextField(blank=True, verbose_name='reason')),
                 ('guarantee_deadline', models.DateField(blank=True, null=True, verbose_name='guarantee deadline')),
                 ('pdf', models.FileField(blank=True, max_length=300, upload_to='', verbose_name='PDF')),
-                ('pdf_sha256', models.CharField(blank=True, max_length=64, verbose_name='PDF SHA-256')),
+                ('pdf_sha256', models.CharField(blank=True, max_length=64, verbose_name='PDF checksum (SHA-256)')),
                 ('pdf_rendered_at', models.DateTimeField(blank=True, null=True, verbose_name='PDF rendered at')),
                 ('email_sent_at', models.DateTimeField(blank=True, null=True, verbose_name='e-mail sent at')),
                 ('email_sent_to', models.EmailField(blank=True, max_length=254, verbose_name='e-mail sent to')),

@@ -150,6 +150,22 @@ class TenantModel(models.Model):
         abstract = True
 
 
+class DocumentState(models.Model):
+    """What the kernel's document machinery (smartprod/core/documents.py, `DocumentFields`) keeps per document
+    besides the file itself: its checksum, when it was rendered and mailed (to whom), and failed attempts.
+    Each model declares its own `pdf` field (the storage folder differs)."""
+
+    pdf_sha256 = models.CharField(_("PDF checksum (SHA-256)"), max_length=64, blank=True)
+    pdf_rendered_at = models.DateTimeField(_("PDF rendered at"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
+    email_sent_to = models.EmailField(_("e-mail sent to"), blank=True)
+    document_attempts = models.PositiveSmallIntegerField(_("document attempts"), default=0)
+    document_error = models.TextField(_("document error"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class AuditEvent(TenantModel):
     """One row per business write, written by the service in its own transaction."""
 
