@@ -46,13 +46,15 @@ def _date_fields() -> list[tuple[str, str, forms.Field]]:
     ]
 
 
-def test_the_project_invoice_payment_expense_and_application_forms_have_date_fields() -> None:
+def test_the_project_invoice_payment_payee_fee_and_run_forms_have_date_fields() -> None:
     names = {(form, field) for form, field, _ in _date_fields()}
     assert {
         ("ProjectForm", "service_period_start"),
         ("InvoiceForm", "service_date"),
         ("PaymentForm", "date"),
-        ("MembershipApplicationForm", "date_of_birth"),
+        ("PayeeProfileForm", "date_of_birth"),
+        ("FeeNoteForm", "service_period_start"),
+        ("StartRunForm", "until"),
     } <= names
 
 

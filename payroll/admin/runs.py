@@ -28,6 +28,7 @@ from smartprod.core import capabilities
 from smartprod.core.admin import ReadOnlyTenantAdmin, TenantTabularInline
 from smartprod.core.admin_site import staff_role
 from smartprod.core.errors import ApplicationError
+from smartprod.core.forms import DateInput
 from smartprod.core.workdays import add_working_days
 from smartprod.tenancy.context import current_cooperative, request_context
 from smartprod.tenancy.models import Membership
@@ -43,7 +44,7 @@ def _actor(request: HttpRequest) -> Membership:
 class StartRunForm(forms.Form):
     until = forms.DateField(
         label=gettext_lazy("deadlines up to"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=gettext_lazy("Every approved payout due on or before this day is claimed."),
     )
     confirm = forms.BooleanField(
