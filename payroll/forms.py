@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from smartprod.core.forms import DateInput
+from smartprod.core.idempotency import IdempotentRequest
 
 
 class FeeNoteForm(forms.Form):
@@ -24,6 +25,9 @@ class FeeNoteForm(forms.Form):
     vat_rate = forms.TypedChoiceField(
         label=_("VAT rate (only if you are VAT-registered)"), coerce=Decimal, required=False, empty_value=None
     )
+    # One-time token, new each time the form is shown: a second submit of the same page (double tap, reload,
+    # back button) returns the fee note the first one created instead of requesting the fee again.
+    token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(
         self, *args: Any, payees: list[tuple[int, str]], rates: list[Decimal], **kwargs: Any
@@ -33,3 +37,10 @@ class FeeNoteForm(forms.Form):
         assert isinstance(payee_field, forms.ChoiceField) and isinstance(rate_field, forms.ChoiceField)
         payee_field.choices = payees
         rate_field.choices = [("", "—"), *((str(r), f"{r} %") for r in rates)]
+
+    def idempotent(self, project_id: int) -> IdempotentRequest | None:
+        data = self.cleaned_data
+        if not data.get("token"):
+            return None
+        request = {k: data[k] for k in ("payee", "service_period_start", "service_period_end", "net_amount")}
+        return IdempotentRequest(f"form:{data['token']}:fee-note:{project_id}", request)

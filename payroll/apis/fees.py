@@ -45,6 +45,8 @@ from smartprod.core.api import (
     require_permission,
 )
 from smartprod.core.errors import ApplicationError
+from smartprod.core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from smartprod.core.idempotency import IdempotentRequest, idempotency_key_parse
 from smartprod.tenancy.models import Membership
 
 
@@ -97,7 +99,9 @@ class ProjectFeeNoteListCreateApi(FeeNoteApi):
         description="Who: the payee (self-employed on the project), the project's owner for a collaborator, "
         "or staff. The payee needs an accepted self-billing agreement. 400 when the net is more than the "
         "project's available budget (the message says how much is available); 409 when the project is not "
-        "approved.",
+        "approved. Send an `Idempotency-Key` header to make retries safe: the same key and body answer 201 "
+        "with the same fee note; the same key with another body answers 409.",
+        parameters=[OpenApiParameter(IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
     def post(self, request: Request, project_id: int) -> Response:
         project = self.get_project(project_id)
@@ -108,8 +112,16 @@ class ProjectFeeNoteListCreateApi(FeeNoteApi):
             message = _("There is no such payee on this project.")
             raise ApplicationError(message, details={"payee": [message]}) from None
         self.require_two_factor(request)
+        key = idempotency_key_parse(request.headers.get(IDEMPOTENCY_HEADER))
         note = fees.fee_note_request(
-            cooperative=self.cooperative, actor=self.membership, project=project, payee=payee, **data
+            cooperative=self.cooperative,
+            actor=self.membership,
+            project=project,
+            payee=payee,
+            idempotent=IdempotentRequest(key, {"project": project.pk, "payee": payee.pk, **data})
+            if key is not None
+            else None,
+            **data,
         )
         return self.present(note, status.HTTP_201_CREATED)
 

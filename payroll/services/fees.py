@@ -26,6 +26,7 @@ from projects.selectors import employment_of
 from smartprod.core import capabilities, locks
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, NotAllowed, status_in_sentence
+from smartprod.core.idempotency import IdempotentRequest, idempotency_claim, idempotency_complete
 from smartprod.core.money import ZERO, percent_of, quantize_money
 from smartprod.core.notifications import notify
 from smartprod.core.numbering import number_next
@@ -96,8 +97,12 @@ def fee_note_request(
     net_amount: Decimal,
     vat_rate: Decimal | None = None,
     report_109a: bool = False,
+    idempotent: IdempotentRequest | None = None,
 ) -> FeeNote:
     """A payee (or the project's owner for a collaborator, or staff) asks for a fee from an approved project.
+
+    With `idempotent` (an Idempotency-Key, or the request form's one-time token) a request sent twice creates
+    one fee note: the replay returns it; the same key with another request is refused (409).
 
     The payee must be self-employed on the project and have accepted self-billing. The budget cost (net) must
     fit the project's available amount, checked under the project lock: the request joins the pending
@@ -106,6 +111,13 @@ def fee_note_request(
     _check_same(cooperative, actor, project, payee)
     if actor.pk != payee.pk and actor.pk != project.owner_id and not capabilities.is_staff(actor):
         raise NotAllowed(_("Only the payee, the project's owner or staff request a fee for someone."))
+    record = None
+    if idempotent is not None:
+        record = idempotency_claim(
+            cooperative=cooperative, operation="payroll.fee_note_request", idempotent=idempotent
+        )
+        if record.result_id:
+            return FeeNote.objects.for_cooperative(cooperative).get(pk=int(record.result_id))
     if project.status != Project.Status.APPROVED:
         raise ApplicationError(
             _("Fees are paid from approved projects; this project is %(status)s.")
@@ -171,6 +183,8 @@ def fee_note_request(
         obj=fee_note,
         data={"net": str(net), "vat": str(vat), "payee": payee.pk, "project": project.pk},
     )
+    if record is not None:
+        idempotency_complete(record=record, result=fee_note)
     return fee_note
 
 

@@ -8,6 +8,7 @@ another cooperative's or another member's fee note answers 404; every write is o
 from __future__ import annotations
 
 import io
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -62,11 +63,18 @@ def fee_note_create(request: HttpRequest, project_id: int) -> HttpResponse:
     if request.method == "POST":
         form = FeeNoteForm(request.POST, payees=payees, rates=rates)
         if form.is_valid():
-            data = form.cleaned_data
+            idempotent = form.idempotent(project.pk)
+            data = dict(form.cleaned_data)
+            data.pop("token", None)
             payee = Membership.objects.for_cooperative(cooperative).get(pk=data.pop("payee"))
             try:
                 note = fees.fee_note_request(
-                    cooperative=cooperative, actor=membership, project=project, payee=payee, **data
+                    cooperative=cooperative,
+                    actor=membership,
+                    project=project,
+                    payee=payee,
+                    idempotent=idempotent,
+                    **data,
                 )
             except ApplicationError as exc:
                 add_service_errors(form, exc)
@@ -81,6 +89,7 @@ def fee_note_create(request: HttpRequest, project_id: int) -> HttpResponse:
                 "service_period_end": project.service_period_end,
                 "net_amount": options.max_fee_net,
                 "vat_rate": options.vat_rate or None,
+                "token": uuid.uuid4().hex,
             },
             payees=payees,
             rates=rates,
