@@ -17,7 +17,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from payroll.models import FeeNote, PayeeProfile, PayoutItem, PayoutItemEvent, PayoutPolicy
+from payroll.models import FeeNote, PayeeProfile, PayoutItem, PayoutPolicy
+from payroll.services.history import payout_item_event
 from payroll.vat_rates import country_vat
 from projects.budget import project_budget_figures
 from projects.ledger import Posting, account_get, journal_post, journal_reverse
@@ -239,20 +240,6 @@ def _fee_postings(cooperative: Cooperative, project: Project, fee_note: FeeNote)
     return postings
 
 
-def _item_event(
-    item: PayoutItem, from_status: str, to_status: str, actor: Membership | None, reason: str = ""
-) -> None:
-    PayoutItemEvent.objects.create(
-        cooperative_id=item.cooperative_id,
-        item=item,
-        from_status=from_status,
-        to_status=to_status,
-        run=item.run,
-        reason=reason[:300],
-        actor=actor.user if actor is not None else None,
-    )
-
-
 @transaction.atomic
 def fee_note_approve(*, cooperative: Cooperative, actor: Membership, fee_note: FeeNote) -> FeeNote:
     """Approve a requested fee note; with four eyes on (PayoutPolicy threshold) above it, two people must.
@@ -328,7 +315,7 @@ def fee_note_approve(*, cooperative: Cooperative, actor: Membership, fee_note: F
         approved_at=now,
         guarantee_deadline=fee_note.guarantee_deadline,
     )
-    _item_event(item, "", PayoutItem.Status.APPROVED, actor)
+    payout_item_event(item, from_status="", to_status=PayoutItem.Status.APPROVED, actor=actor)
     audit_log(
         cooperative=cooperative,
         actor=actor.user,
@@ -426,7 +413,13 @@ def fee_note_object(
     )
     item.status = PayoutItem.Status.CANCELLED
     item.save(update_fields=["status"])
-    _item_event(item, PayoutItem.Status.APPROVED, PayoutItem.Status.CANCELLED, actor, reason or "objection")
+    payout_item_event(
+        item,
+        from_status=PayoutItem.Status.APPROVED,
+        to_status=PayoutItem.Status.CANCELLED,
+        actor=actor,
+        reason=reason or "objection",
+    )
     fee_note.status = FeeNote.Status.OBJECTED
     fee_note.decision_reason = reason.strip() or fee_note.decision_reason
     fee_note.save(update_fields=["status", "decision_reason"])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from payroll.models import PayoutItem, PayoutItemEvent
+from payroll.models import PayoutItem
 from payroll.services.fees import guarantee_deadline
+from payroll.services.history import payout_item_event
 from projects.models import Expense
 from smartprod.tenancy.models import Cooperative, Membership
 
@@ -31,11 +32,5 @@ def expense_payout_item_create(
             cooperative=cooperative, approved_on=timezone.localdate(approved_at)
         ),
     )
-    PayoutItemEvent.objects.create(
-        cooperative=cooperative,
-        item=item,
-        from_status="",
-        to_status=PayoutItem.Status.APPROVED,
-        actor=actor.user if actor is not None else None,
-    )
+    payout_item_event(item, from_status="", to_status=PayoutItem.Status.APPROVED, actor=actor)
     return item

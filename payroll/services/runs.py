@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from payroll.lib.sepa import Address, Party, Transfer, build_pain001, pain001_errors
 from payroll.models import PayeeProfile, PayoutItem, PayoutItemEvent, PayoutPolicy, PayoutRun, PayoutRunItem
 from payroll.selectors.profiles import payees_blocked
+from payroll.services.history import payout_item_event
 from projects.ledger import Posting, account_get, journal_post
 from smartprod.core.audit import audit_log
 from smartprod.core.capabilities import FINANCE_ROLES, can_run_payouts
@@ -483,14 +484,13 @@ def _pay_attempt(
     attempt.journal_entry = entry
     attempt.reason = how[:300]
     attempt.save(update_fields=["outcome", "journal_entry", "reason"])
-    PayoutItemEvent.objects.create(
-        cooperative=cooperative,
-        item=item,
+    payout_item_event(
+        item,
         from_status=item.status,
         to_status=PayoutItem.Status.PAID,
+        actor=actor,
+        reason=how,
         run_id=attempt.run_id,
-        reason=how[:300],
-        actor=actor.user if actor is not None else None,
     )
     item.status = PayoutItem.Status.PAID
     item.paid_at = on
@@ -601,14 +601,13 @@ def _reopen(
     attempt.outcome = outcome
     attempt.reason = reason[:300]
     attempt.save(update_fields=["outcome", "reason"])
-    PayoutItemEvent.objects.create(
-        cooperative=cooperative,
-        item=item,
+    payout_item_event(
+        item,
         from_status=item.status,
         to_status=PayoutItem.Status.APPROVED,
+        actor=actor,
+        reason=reason,
         run_id=attempt.run_id,
-        reason=reason[:300],
-        actor=actor.user if actor is not None else None,
     )
     item.status = PayoutItem.Status.APPROVED
     item.run = None
