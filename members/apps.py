@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class MembersConfig(AppConfig):
     name = "members"
-    verbose_name = _("Cooperatives and members")
+    verbose_name = _("People and invitations")
