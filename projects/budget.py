@@ -119,36 +119,71 @@ class BudgetLine:
     balance: Decimal
 
 
+BUDGET_PAGE_SIZE = 100
+MAX_BUDGET_PAGE_SIZE = 500
+
+
 @dataclass(frozen=True)
 class Budget:
+    """The figures and one page of the budget account's lines: the `limit` lines before the newest
+    `offset` ones, oldest first; `older_offset` is the offset of the page of older lines, or None."""
+
     currency: str
     balance: Decimal
     receivable: Decimal
     pending: Decimal
     available: Decimal
     lines: list[BudgetLine]
+    older_offset: int | None = None
+    offset: int = 0
+    limit: int = BUDGET_PAGE_SIZE
 
 
 def project_budget_figures(*, cooperative: Cooperative, project: Project) -> ProjectWithBudget:
     return with_budget_figures(Project.objects.for_cooperative(cooperative).filter(pk=project.pk)).get()
 
 
-def project_budget(*, cooperative: Cooperative, project: Project) -> Budget:
-    """The budget page's data in two queries, whatever the number of lines."""
+def project_budget(
+    *, cooperative: Cooperative, project: Project, limit: int = BUDGET_PAGE_SIZE, offset: int = 0
+) -> Budget:
+    """The budget's figures and a page of its newest lines in two queries, whatever the number of lines.
+
+    The page is read newest first along the index (account, date, entry, id) and stops after
+    offset + limit + 1 rows: each line's balance is the account's total minus the lines after it (a
+    running sum in that order, which PostgreSQL computes while it reads, before the LIMIT). The total is a
+    subquery of the same statement, so the page's balances and the lines come from one snapshot.
+    """
+    if not 1 <= limit <= MAX_BUDGET_PAGE_SIZE or offset < 0:
+        raise ValueError("limit must be 1..500 and offset ≥ 0")
     figures = project_budget_figures(cooperative=cooperative, project=project)
-    rows = (
-        JournalLine.objects.for_cooperative(cooperative)
-        .filter(account__project=project, account__type=Account.Type.PROJECT_BUDGET)
-        .annotate(
-            running=Window(
-                Sum(F("credit") - F("debit")),
-                order_by=[F("date").asc(), F("entry_id").asc(), F("id").asc()],
-                frame=RowRange(start=None, end=0),
-            )
-        )
-        .order_by("date", "entry_id", "id")
-        .values("date", "kind", "event", "reference", "description", "credit", "debit", "running")
+    account = Account.objects.for_cooperative(cooperative).filter(
+        project=project, type=Account.Type.PROJECT_BUDGET
     )
+    account_lines = JournalLine.objects.for_cooperative(cooperative).filter(
+        account_id=Subquery(account.values("pk")[:1])
+    )
+    total = Subquery(
+        account_lines.order_by()
+        .values("account")
+        .annotate(total=Sum(F("credit") - F("debit")))
+        .values("total")[:1],
+        output_field=MONEY_FIELD,
+    )
+    newest_first = [F("date").desc(), F("entry_id").desc(), F("id").desc()]
+    rows = list(
+        account_lines.annotate(
+            total=total,
+            # Sum of the lines newer than this one (ROWS … 1 PRECEDING: null on the newest line).
+            newer=Window(
+                Sum(F("credit") - F("debit")), order_by=newest_first, frame=RowRange(start=None, end=-1)
+            ),
+        )
+        .order_by(*newest_first)
+        .values("date", "kind", "event", "reference", "description", "credit", "debit", "total", "newer")[
+            offset : offset + limit + 1
+        ]
+    )
+    has_older = len(rows) > limit
     labels = dict(JournalLine.Kind.choices)
     lines = [
         BudgetLine(
@@ -162,9 +197,9 @@ def project_budget(*, cooperative: Cooperative, project: Project) -> Budget:
                 description=row["description"],
             ),
             amount=quantize_money(row["credit"] - row["debit"]),
-            balance=quantize_money(row["running"]),
+            balance=quantize_money(row["total"] - (row["newer"] or ZERO)),
         )
-        for row in rows
+        for row in reversed(rows[:limit])
     ]
     return Budget(
         currency=cooperative.currency,
@@ -173,4 +208,7 @@ def project_budget(*, cooperative: Cooperative, project: Project) -> Budget:
         pending=quantize_money(figures.budget_pending),
         available=quantize_money(figures.budget_available),
         lines=lines,
+        older_offset=offset + limit if has_older else None,
+        offset=offset,
+        limit=limit,
     )
