@@ -11,8 +11,8 @@ from tests.ledger_bulk import bulk_budget_lines, expected_balances
 from tests.projects_helpers import approved_project
 
 # The budget API's queries, whatever the number of lines: session, user and membership (middleware), the
-# project and its access, the figures, the page of lines.
-BUDGET_QUERIES = 7
+# project and its access, then one query for the figures and the page of lines.
+BUDGET_QUERIES = 6
 
 
 @pytest.fixture
