@@ -11,6 +11,8 @@ B  dunning scan: 100,000 invoices of which 1 % are overdue (bench/dunning_bench.
    (and whether it uses the partial index) and a whole run_dunning.
 C  payout run: claiming 10,000 items and writing their pain.001 (bench/payout_bench.py), against the floor
    `bulk_create` of 10,000 payout items on the same machine, as a ratio (goal ≤ 3×).
+D  budget at scale: `project_budget` (figures and the newest page of lines) of a project with 100,000
+   ledger lines against one with 10 (bench/budget_bench.py): equal query counts, time ratio (goal ≤ 3×).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment, teardown_test_environment  # noqa: E402
 
+from bench.budget_bench import bench_budget_at_scale  # noqa: E402
 from bench.dunning_bench import bench_dunning_scan  # noqa: E402
 from bench.payout_bench import bench_payout_run  # noqa: E402
 
@@ -109,6 +112,7 @@ def main() -> None:
             a = bench_invoice_document()
             dunning = bench_dunning_scan()
             payouts = bench_payout_run()
+            budget = bench_budget_at_scale()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
@@ -145,6 +149,17 @@ def main() -> None:
         f"({payouts['file_kb']:.0f} KB, XSD-validated) | {payouts['run_ms']:.0f} |"
     )
     print(f"| ratio run / floor | {payouts['ratio']:.1f}× |")
+
+    print(
+        f"\nD: budget at scale (project_budget: figures + newest 100 lines; median of {budget['rounds']})\n"
+    )
+    print("| benchmark | queries | median ms |")
+    print("|---|---:|---:|")
+    print(f"| project with {budget['large']:,} budget lines ", end="")
+    print(f"| {budget['queries_large']} | {budget['large_ms']:.1f} |")
+    print(f"| project with {budget['small']:,} budget lines ", end="")
+    print(f"| {budget['queries_small']} | {budget['small_ms']:.1f} |")
+    print(f"| ratio large / small (goal ≤ 3×) | | {budget['ratio']:.1f}× |")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
@@ -68,6 +68,7 @@ from smartprod.core.api import (
     require_permission,
 )
 from smartprod.core.errors import ApplicationError
+from smartprod.core.pagination import Pagination
 from smartprod.tenancy.models import Membership
 
 MULTIPART_OR_JSON = ("multipart/form-data", "application/json")
@@ -392,8 +393,18 @@ class ExpenseRejectApi(APIView, CooperativeMixin):
 
 
 class ProjectBudgetApi(ProjectApi):
-    @extend_schema(tags=["budget"], responses=BudgetOutputSerializer)
+    @extend_schema(
+        tags=["budget"],
+        responses=BudgetOutputSerializer,
+        parameters=[
+            OpenApiParameter("limit", int, description="Lines per page, 1..500 (default 100)"),
+            OpenApiParameter("offset", int, description="Skip this many of the newest lines (from `next`)"),
+        ],
+    )
     def get(self, request: Request, project_id: int) -> Response:
         project = self.get_project(project_id)
-        budget = project_budget(cooperative=self.cooperative, project=project)
-        return Response(BudgetOutputSerializer(budget).data)
+        # The same bounds (and 400 answers) as every list's LimitOffset pagination.
+        paging = Pagination()
+        limit, offset = paging.get_limit(request), paging.get_offset(request)
+        budget = project_budget(cooperative=self.cooperative, project=project, limit=limit, offset=offset)
+        return Response(BudgetOutputSerializer(budget, context={"request": request}).data)

@@ -13,7 +13,9 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
+    CharField,
     DecimalField,
     Expression,
     F,
@@ -25,7 +27,7 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, JSONObject
 
 from projects.ledger import journal_line_text
 from projects.models import Account, Expense, JournalLine, Project
@@ -58,9 +60,16 @@ def pending_expenses_sql() -> Expression:
 pending_payouts.register(pending_expenses_sql)
 
 
+def _budget_account_id() -> Subquery:
+    """The budget account of the project two levels out (used inside a subquery of a Project query): a
+    plain account id lets PostgreSQL read the lines along the index (account, date, entry, id)."""
+    account = Account.objects.filter(project=OuterRef(OuterRef("pk")), type=Account.Type.PROJECT_BUDGET)
+    return Subquery(account.values("pk")[:1])
+
+
 def budget_balance_sql() -> Expression:
     sub = (
-        JournalLine.objects.filter(account__project=OuterRef("pk"), account__type=Account.Type.PROJECT_BUDGET)
+        JournalLine.objects.filter(account_id=_budget_account_id())
         .order_by()
         .values("account")
         .annotate(total=Sum(F("credit") - F("debit")))
@@ -119,40 +128,84 @@ class BudgetLine:
     balance: Decimal
 
 
+BUDGET_PAGE_SIZE = 100
+MAX_BUDGET_PAGE_SIZE = 500
+
+
 @dataclass(frozen=True)
 class Budget:
+    """The figures and one page of the budget account's lines: the `limit` lines before the newest
+    `offset` ones, oldest first; `older_offset` is the offset of the page of older lines, or None."""
+
     currency: str
     balance: Decimal
     receivable: Decimal
     pending: Decimal
     available: Decimal
     lines: list[BudgetLine]
+    older_offset: int | None = None
+    offset: int = 0
+    limit: int = BUDGET_PAGE_SIZE
 
 
 def project_budget_figures(*, cooperative: Cooperative, project: Project) -> ProjectWithBudget:
     return with_budget_figures(Project.objects.for_cooperative(cooperative).filter(pk=project.pk)).get()
 
 
-def project_budget(*, cooperative: Cooperative, project: Project) -> Budget:
-    """The budget page's data in two queries, whatever the number of lines."""
-    figures = project_budget_figures(cooperative=cooperative, project=project)
-    rows = (
-        JournalLine.objects.for_cooperative(cooperative)
-        .filter(account__project=project, account__type=Account.Type.PROJECT_BUDGET)
+def project_budget(
+    *, cooperative: Cooperative, project: Project, limit: int = BUDGET_PAGE_SIZE, offset: int = 0
+) -> Budget:
+    """The budget's figures and a page of its newest lines in one query, whatever the number of lines.
+
+    One statement (one snapshot): the project's balance, receivable and pending, and the page as an array
+    read newest first along the index (account, date, entry, id), stopping after offset + limit + 1 rows.
+    Each line's balance is the account's balance minus the lines after it (a running sum in that order,
+    which PostgreSQL computes while it reads, before the LIMIT).
+    """
+    if not 1 <= limit <= MAX_BUDGET_PAGE_SIZE or offset < 0:
+        raise ValueError("limit must be 1..500 and offset ≥ 0")
+    newest_first = [F("date").desc(), F("entry_id").desc(), F("id").desc()]
+    text = CharField()
+    page = (
+        JournalLine.objects.filter(cooperative=OuterRef("cooperative"), account_id=_budget_account_id())
         .annotate(
-            running=Window(
-                Sum(F("credit") - F("debit")),
-                order_by=[F("date").asc(), F("entry_id").asc(), F("id").asc()],
-                frame=RowRange(start=None, end=0),
+            # Sum of the lines newer than this one (ROWS … 1 PRECEDING: null on the newest line).
+            newer=Window(
+                Sum(F("credit") - F("debit")), order_by=newest_first, frame=RowRange(start=None, end=-1)
             )
         )
-        .order_by("date", "entry_id", "id")
-        .values("date", "kind", "event", "reference", "description", "credit", "debit", "running")
+        .order_by(*newest_first)
+        .values(
+            row=JSONObject(
+                date=F("date"),
+                kind=F("kind"),
+                event=F("event"),
+                reference=F("reference"),
+                description=F("description"),
+                amount=Cast(F("credit") - F("debit"), text),  # as text: JSON numbers would be floats
+                newer=Cast(F("newer"), text),
+            )
+        )[offset : offset + limit + 1]
     )
+    figures = (
+        Project.objects.for_cooperative(cooperative)
+        .filter(pk=project.pk)
+        .annotate(
+            budget_balance=budget_balance_sql(),
+            budget_receivable=receivable_sql(),
+            budget_pending=pending_sql(),
+            page=ArraySubquery(page),
+        )
+        .values("budget_balance", "budget_receivable", "budget_pending", "page")
+        .get()
+    )
+    balance = quantize_money(figures["budget_balance"])
+    pending = quantize_money(figures["budget_pending"])
+    rows: list[dict[str, Any]] = figures["page"]
     labels = dict(JournalLine.Kind.choices)
     lines = [
         BudgetLine(
-            date=row["date"],
+            date=date.fromisoformat(row["date"]),
             kind=row["kind"],
             kind_label=str(labels.get(row["kind"], row["kind"])),
             description=journal_line_text(
@@ -161,16 +214,19 @@ def project_budget(*, cooperative: Cooperative, project: Project) -> Budget:
                 kind=row["kind"],
                 description=row["description"],
             ),
-            amount=quantize_money(row["credit"] - row["debit"]),
-            balance=quantize_money(row["running"]),
+            amount=quantize_money(Decimal(row["amount"])),
+            balance=quantize_money(balance - Decimal(row["newer"] or 0)),
         )
-        for row in rows
+        for row in reversed(rows[:limit])
     ]
     return Budget(
         currency=cooperative.currency,
-        balance=quantize_money(figures.budget_balance),
-        receivable=quantize_money(figures.budget_receivable),
-        pending=quantize_money(figures.budget_pending),
-        available=quantize_money(figures.budget_available),
+        balance=balance,
+        receivable=quantize_money(figures["budget_receivable"]),
+        pending=pending,
+        available=balance - pending,
         lines=lines,
+        older_offset=offset + limit if len(rows) > limit else None,
+        offset=offset,
+        limit=limit,
     )

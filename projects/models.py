@@ -461,7 +461,13 @@ class JournalLine(TenantModel):
         verbose_name_plural = _("journal lines")
         ordering = ["date", "entry_id", "id"]
         indexes = [
-            models.Index(fields=["account", "date", "entry"]),
+            # The budget page (newest lines first, stopping after one page) and the account's sum,
+            # both read from the index alone where the visibility map allows (projects/budget.py).
+            models.Index(
+                fields=["account", "date", "entry", "id"],
+                include=["credit", "debit"],
+                name="journalline_account_page",
+            ),
             models.Index(fields=["project", "account"]),
         ]
         constraints = [

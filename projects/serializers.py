@@ -10,6 +10,7 @@ from typing import Any
 
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
+from rest_framework.utils.urls import replace_query_param
 
 from projects.models import Client, Collaboration, Document, Expense, Project, ProjectStatusChange
 from smartprod.core.serializers import MoneyField, UploadField
@@ -229,4 +230,14 @@ class BudgetOutputSerializer(serializers.Serializer[Any]):
     receivable = MoneyField(min_value=None, help_text="Invoiced to clients and not yet paid")
     available = MoneyField(min_value=None, help_text="Balance minus payouts requested and not yet booked")
     pending = MoneyField(min_value=None, help_text="Payouts requested and not yet booked")
-    lines = BudgetLineOutputSerializer(many=True)
+    lines = BudgetLineOutputSerializer(
+        many=True, help_text="The newest page of lines (`limit`, default 100), oldest first within the page"
+    )
+    next = serializers.SerializerMethodField(help_text="URL of the page of older lines, or null")
+
+    def get_next(self, budget: Any) -> str | None:
+        if budget.older_offset is None:
+            return None
+        request = self.context["request"]
+        url: str = replace_query_param(request.build_absolute_uri(), "offset", budget.older_offset)
+        return replace_query_param(url, "limit", budget.limit)

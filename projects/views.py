@@ -34,6 +34,7 @@ from projects.models import Client, Document, Project
 from projects.panels import project_panels
 from smartprod.core import capabilities
 from smartprod.core.errors import ApplicationError, status_in_sentence
+from smartprod.core.pagination import MAX_OFFSET
 from smartprod.tenancy.context import require_membership
 from smartprod.tenancy.models import Cooperative, Membership
 
@@ -225,7 +226,10 @@ def project_update(request: HttpRequest, project_id: int) -> HttpResponse:
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     cooperative, membership = require_membership(request)
     project = _project(cooperative, membership, project_id)
-    budget = project_budget(cooperative=cooperative, project=project)
+    # The newest page of budget lines; "older bookings" links to ?lines=<offset> (a bad value: the newest).
+    raw = request.GET.get("lines", "")
+    offset = int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= MAX_OFFSET else 0
+    budget = project_budget(cooperative=cooperative, project=project, offset=offset)
     chart = balance_chart(
         [(line.date, line.balance) for line in budget.lines],
         until=timezone.localdate() if project.status != Status.CLOSED else None,

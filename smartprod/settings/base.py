@@ -98,7 +98,12 @@ else:
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+# Persistent connections, checked before reuse (not psycopg's pool): one connection per process or thread
+# (gunicorn worker, Celery prefork child) kept up to DB_CONN_MAX_AGE seconds. A pool opened in Celery's
+# parent would be shared by forked children, and it needs extra care with the embedded engine; persistent
+# connections need neither. Sizing: README "Configuration".
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "members.User"
