@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -56,10 +57,11 @@ class ReferenceDataAdmin(admin.ModelAdmin[Any]):
             for field in obj._meta.concrete_fields
             if not field.primary_key
         }
+        actor = request.user if isinstance(request.user, AbstractBaseUser) else None
         for cooperative in Cooperative.objects.order_by("pk"):
             audit_log(
                 cooperative=cooperative,
-                actor=request.user,
+                actor=actor,
                 event=event,
                 obj=obj,
                 data={"platform": True, **data},
