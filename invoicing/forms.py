@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from invoicing.models import ExemptionNote, InvoiceLine
 from invoicing.services import LineInput
-from smartprod.core.forms import DateInput
+from smartprod.core.forms import AsciiDecimalField, DateInput
+from smartprod.core.validators import NOTE_MAX_LENGTH, validate_business_date
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -67,10 +68,15 @@ class InvoiceForm(forms.Form):
         label=_("Date of service"),
         required=False,
         widget=DateInput(),
+        validators=[validate_business_date],
         help_text=_("The day you delivered. For longer work, give the period instead."),
     )
-    service_period_start = forms.DateField(label=_("Service from"), required=False, widget=DateInput())
-    service_period_end = forms.DateField(label=_("Service until"), required=False, widget=DateInput())
+    service_period_start = forms.DateField(
+        label=_("Service from"), required=False, widget=DateInput(), validators=[validate_business_date]
+    )
+    service_period_end = forms.DateField(
+        label=_("Service until"), required=False, widget=DateInput(), validators=[validate_business_date]
+    )
     order_reference = forms.CharField(
         label=_("Client's order reference"),
         max_length=100,
@@ -80,6 +86,7 @@ class InvoiceForm(forms.Form):
     note = forms.CharField(
         label=_("Note on the invoice"),
         required=False,
+        max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Printed below the lines."),
     )
@@ -141,7 +148,7 @@ class LineForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("What you delivered")}),
     )
-    quantity = forms.DecimalField(
+    quantity = AsciiDecimalField(
         label=_("Quantity"),
         required=False,
         max_digits=12,
@@ -151,7 +158,7 @@ class LineForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "any", "min": "0", "inputmode": "decimal"}),
     )
     unit = forms.ChoiceField(label=_("Unit"), choices=UNIT_CHOICES, initial="C62")
-    unit_price = forms.DecimalField(
+    unit_price = AsciiDecimalField(
         label=_("Unit price (net)"),
         required=False,
         max_digits=20,

@@ -6,7 +6,6 @@ may be drafted, issued, paid or credited is decided by invoicing.services.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -18,9 +17,8 @@ from rest_framework import serializers
 from invoicing.models import BankEntry, BankStatement, Invoice, InvoiceLine, Payment
 from invoicing.selectors import invoice_vat_warnings
 from invoicing.vat import vat_breakdown
-from smartprod.core.serializers import MoneyField, UploadField
-
-QUANTITY_PATTERN = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
+from smartprod.core.serializers import BusinessDateField, MoneyField, UploadField
+from smartprod.core.validators import MAX_INVOICE_LINES, NOTE_MAX_LENGTH, is_ascii_decimal
 
 
 def invoice_pdf_url(invoice_id: int) -> str:
@@ -55,7 +53,7 @@ class QuantityField(serializers.DecimalField):
     def to_internal_value(self, data: Any) -> Decimal:
         if isinstance(data, float | bool):
             self.fail("not_a_string")
-        if not QUANTITY_PATTERN.fullmatch(str(data).strip()):
+        if not is_ascii_decimal(data) or str(data).startswith("+"):
             self.fail("invalid")
         value: Decimal = super().to_internal_value(data)
         return value
@@ -91,12 +89,16 @@ class InvoiceInputSerializer(serializers.Serializer[Any]):
     """Create (project and lines required) or, with partial=True, PATCH (only what changes)."""
 
     project = serializers.IntegerField(min_value=1, help_text="id of an approved project of yours")
-    lines = LineInputSerializer(many=True, help_text="replaces all lines when sent in a PATCH")
-    service_date = serializers.DateField(required=False, allow_null=True)
-    service_period_start = serializers.DateField(required=False, allow_null=True)
-    service_period_end = serializers.DateField(required=False, allow_null=True)
+    lines = LineInputSerializer(  # type: ignore[call-arg]  # many=True makes a ListSerializer: max_length
+        many=True,
+        max_length=MAX_INVOICE_LINES,
+        help_text=f"replaces all lines when sent in a PATCH; at most {MAX_INVOICE_LINES}",
+    )
+    service_date = BusinessDateField(required=False, allow_null=True)
+    service_period_start = BusinessDateField(required=False, allow_null=True)
+    service_period_end = BusinessDateField(required=False, allow_null=True)
     order_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
     exemption_note = serializers.IntegerField(
         source="exemption_note_id",
         min_value=1,
@@ -108,26 +110,31 @@ class InvoiceInputSerializer(serializers.Serializer[Any]):
 
 class PaymentInputSerializer(serializers.Serializer[Any]):
     amount = MoneyField(help_text='e.g. "120.00"')
-    date = serializers.DateField()
+    date = BusinessDateField()
     allow_overpayment = serializers.BooleanField(
         required=False, default=False, help_text="book more than the open amount as the client's credit"
     )
 
 
 class CreditNoteInputSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(allow_blank=True, help_text="why; printed on the credit note")
-    lines = LineInputSerializer(
-        many=True, required=False, help_text="the lines to credit; absent: the whole invoice"
+    reason = serializers.CharField(
+        allow_blank=True, max_length=NOTE_MAX_LENGTH, help_text="why; printed on the credit note"
+    )
+    lines = LineInputSerializer(  # type: ignore[call-arg]  # many=True makes a ListSerializer: max_length
+        many=True,
+        required=False,
+        max_length=MAX_INVOICE_LINES,
+        help_text="the lines to credit; absent: the whole invoice",
     )
 
 
 class ReasonInputSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, max_length=NOTE_MAX_LENGTH)
 
 
 class DunningBlockInputSerializer(serializers.Serializer[Any]):
     blocked = serializers.BooleanField(required=False, default=True)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH)
 
 
 class BankStatementInputSerializer(serializers.Serializer[Any]):

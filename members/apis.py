@@ -7,6 +7,7 @@ from allauth.core import ratelimit
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
@@ -14,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from members.adapters import login_attempts_key
 from smartprod.tenancy.context import request_context
 
 
@@ -36,17 +38,24 @@ class TokenObtainApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         email = data.validated_data["email"].strip().lower()
+        attempts_key = login_attempts_key(email)
         django_request = request._request
-        # The same counters as the login form: failed attempts per address, attempts per IP.
+        # The same counters as the login form on every host: failed attempts per address, attempts per IP.
         if not ratelimit.consume(django_request, action="login", key=None) or not ratelimit.consume(
-            django_request, action="login_failed", key=email, dry_run=True
+            django_request, action="login_failed", key=attempts_key, dry_run=True
         ):
             return Response(
-                {"detail": "Too many attempts. Try again later."}, status=status.HTTP_429_TOO_MANY_REQUESTS
+                {
+                    "detail": gettext(
+                        "Too many failed sign-in attempts for this e-mail address. "
+                        "Try again in a few minutes."
+                    )
+                },
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
 
         def refuse(message: str, **extra: Any) -> Response:
-            ratelimit.consume(django_request, action="login_failed", key=email)
+            ratelimit.consume(django_request, action="login_failed", key=attempts_key)
             return Response({"detail": message, **extra}, status=status.HTTP_400_BAD_REQUEST)
 
         user = authenticate(django_request, email=email, password=data.validated_data["password"])
@@ -64,7 +73,7 @@ class TokenObtainApi(APIView):
                 )
             if not TOTP(totp).validate_code(code):
                 return refuse("The two-factor code is wrong.", otp_required=True)
-        ratelimit.clear(django_request, action="login_failed", key=email)
+        ratelimit.clear(django_request, action="login_failed", key=attempts_key)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

@@ -8,18 +8,23 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from smartprod.core.forms import DateInput
+from smartprod.core.forms import AsciiDecimalField, DateInput
 from smartprod.core.idempotency import IdempotentRequest
+from smartprod.core.validators import validate_business_date
 
 
 class FeeNoteForm(forms.Form):
     payee = forms.TypedChoiceField(label=_("Payee"), coerce=int)
-    service_period_start = forms.DateField(label=_("Service from"), widget=DateInput())
-    service_period_end = forms.DateField(label=_("Service until"), widget=DateInput())
+    service_period_start = forms.DateField(
+        label=_("Service from"), widget=DateInput(), validators=[validate_business_date]
+    )
+    service_period_end = forms.DateField(
+        label=_("Service until"), widget=DateInput(), validators=[validate_business_date]
+    )
     description = forms.CharField(
         label=_("Description of the service"), widget=forms.Textarea(attrs={"rows": 3})
     )
-    net_amount = forms.DecimalField(
+    net_amount = AsciiDecimalField(
         label=_("Net amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
     )
     vat_rate = forms.TypedChoiceField(

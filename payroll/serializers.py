@@ -7,16 +7,16 @@ from typing import Any
 from rest_framework import serializers
 
 from payroll.models import FeeNote, PayoutItem
-from smartprod.core.serializers import MoneyField
+from smartprod.core.serializers import AsciiDecimalField, BusinessDateField, MoneyField
 
 
 class FeeNoteInputSerializer(serializers.Serializer[Any]):
     payee = serializers.IntegerField(help_text="The payee's membership id (GET /api/me/ → membership_id).")
-    service_period_start = serializers.DateField()
-    service_period_end = serializers.DateField()
+    service_period_start = BusinessDateField()
+    service_period_end = BusinessDateField()
     description = serializers.CharField(max_length=2000)
     net_amount = MoneyField()
-    vat_rate = serializers.DecimalField(
+    vat_rate = AsciiDecimalField(
         max_digits=5,
         decimal_places=2,
         required=False,

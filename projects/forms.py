@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.models import Client, Collaboration, Document, Project
 from smartprod.core.errors import ApplicationError
-from smartprod.core.forms import DateInput, country_field
+from smartprod.core.forms import AsciiDecimalField, DateInput, country_field
+from smartprod.core.validators import validate_business_date
 from smartprod.tenancy.models import Membership
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def money_field(label: StrOrPromise, *, positive: bool = False, **kwargs: Any) -
     """A Decimal(20, 2) amount that refuses negative values (and 0 too when `positive`), saying so."""
     minimum = Decimal("0.01") if positive else Decimal("0.00")
     message = _("Enter an amount above 0.") if positive else _("Enter 0 or more: amounts cannot be negative.")
-    field = forms.DecimalField(
+    field = AsciiDecimalField(
         label=label,
         min_value=minimum,
         error_messages={"min_value": message},
@@ -99,8 +100,12 @@ class ProjectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What you deliver, as agreed with the client."),
     )
-    service_period_start = forms.DateField(label=_("Service from"), widget=DateInput())
-    service_period_end = forms.DateField(label=_("Service until"), widget=DateInput())
+    service_period_start = forms.DateField(
+        label=_("Service from"), widget=DateInput(), validators=[validate_business_date]
+    )
+    service_period_end = forms.DateField(
+        label=_("Service until"), widget=DateInput(), validators=[validate_business_date]
+    )
     agreed_net_amount = money_field(_("Agreed net amount"), help_text=_("Without VAT."))
     vat_treatment = forms.ChoiceField(
         label=_("VAT treatment"), choices=Project.VatTreatment.choices, initial=Project.VatTreatment.STANDARD
@@ -203,7 +208,9 @@ class DocumentForm(forms.Form):
 class ExpenseForm(forms.Form):
     amount = money_field(_("Amount incl. VAT"), positive=True)
     vat_amount = money_field(_("Of which VAT"), initial=Decimal("0.00"))
-    date = forms.DateField(label=_("Date on the receipt"), widget=DateInput())
+    date = forms.DateField(
+        label=_("Date on the receipt"), widget=DateInput(), validators=[validate_business_date]
+    )
     description = forms.CharField(label=_("What was it for?"), max_length=300)
     receipt = forms.FileField(
         label=_("Receipt"),

@@ -13,7 +13,8 @@ from rest_framework import serializers
 from rest_framework.utils.urls import replace_query_param
 
 from projects.models import Client, Collaboration, Document, Expense, Project, ProjectStatusChange
-from smartprod.core.serializers import MoneyField, UploadField
+from smartprod.core.serializers import BusinessDateField, MoneyField, UploadField
+from smartprod.core.validators import NOTE_MAX_LENGTH
 from smartprod.tenancy.models import Membership
 
 
@@ -23,7 +24,7 @@ def document_download_url(document_id: int) -> str:
 
 
 class CommentInputSerializer(serializers.Serializer[Any]):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH)
 
 
 class ExpenseApproveInputSerializer(CommentInputSerializer):
@@ -37,7 +38,9 @@ class ExpenseApproveInputSerializer(CommentInputSerializer):
 
 
 class RequiredCommentInputSerializer(serializers.Serializer[Any]):
-    comment = serializers.CharField(allow_blank=True, help_text="Why; the member sees it.")
+    comment = serializers.CharField(
+        allow_blank=True, max_length=NOTE_MAX_LENGTH, help_text="Why; the member sees it."
+    )
 
 
 class PersonSerializer(serializers.Serializer[Membership]):
@@ -98,9 +101,9 @@ class ProjectInputSerializer(serializers.Serializer[Any]):
 
     client = serializers.IntegerField(min_value=1, help_text="id of one of the cooperative's clients")
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True)
-    service_period_start = serializers.DateField()
-    service_period_end = serializers.DateField()
+    description = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    service_period_start = BusinessDateField()
+    service_period_end = BusinessDateField()
     agreed_net_amount = MoneyField()
     vat_treatment = serializers.ChoiceField(choices=Project.VatTreatment.choices, required=False)
     exemption_text = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -177,7 +180,7 @@ class DocumentOutputSerializer(serializers.Serializer[Document]):
 class ExpenseInputSerializer(serializers.Serializer[Any]):
     amount = MoneyField(help_text='Incl. VAT, e.g. "49.90"')
     vat_amount = MoneyField(required=False, default=Decimal("0.00"), help_text="Of which VAT")
-    date = serializers.DateField()
+    date = BusinessDateField()
     description = serializers.CharField(max_length=300)
     receipt = UploadField(required=False, help_text="The receipt (multipart)")
     receipt_document = serializers.IntegerField(

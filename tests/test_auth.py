@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from unittest import mock
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -155,3 +158,46 @@ def test_api_schema_and_docs_served_offline(coop):
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs
     assert "cdn" not in docs.lower()
+
+
+def _form_login(host: str, email: str, password: str) -> Client:
+    client = Client(HTTP_HOST=host)
+    client.post("/accounts/login/", {"login": email, "password": password})
+    return client
+
+
+def _token(host: str, email: str, password: str):
+    return APIClient(HTTP_HOST=host).post(
+        "/api/auth/token/", {"email": email, "password": password}, format="json"
+    )
+
+
+def test_failed_logins_lock_the_address_on_every_host_and_the_token_endpoint(coop, other_coop, make_member):
+    """Issue 11, finding 3: the counter is keyed on the normalised e-mail alone, not on host + e-mail."""
+    email = make_member(coop).user.email
+    for _ in range(5):
+        _form_login("at.localhost", f"  {email.upper()} ", "wrong")
+
+    assert "_auth_user_id" not in _form_login("de.localhost", email, PASSWORD).session
+    assert "_auth_user_id" not in _form_login("at.localhost", email, PASSWORD).session
+    locked = _token("de.localhost", email, PASSWORD)
+    assert locked.status_code == 429
+    assert "Too many failed sign-in attempts" in locked.json()["detail"]
+
+    real_time = time.time()
+    with mock.patch("time.time", return_value=real_time + 301):  # the lock period (5/300s) is over
+        assert "_auth_user_id" in _form_login("de.localhost", email, PASSWORD).session
+        assert _token("at.localhost", email, PASSWORD).status_code == 200
+
+
+def test_failed_token_requests_lock_the_login_form_on_every_host(coop, other_coop, make_member):
+    email = make_member(coop).user.email
+    assert [_token("de.localhost", email, "wrong").status_code for _ in range(5)] == [400] * 5
+
+    assert _token("at.localhost", email.upper(), PASSWORD).status_code == 429
+    assert "_auth_user_id" not in _form_login("at.localhost", email, PASSWORD).session
+    assert "_auth_user_id" not in _form_login("de.localhost", email, PASSWORD).session
+
+    real_time = time.time()
+    with mock.patch("time.time", return_value=real_time + 301):
+        assert "_auth_user_id" in _form_login("at.localhost", email, PASSWORD).session

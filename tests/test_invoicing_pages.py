@@ -670,11 +670,14 @@ def test_admin_bank_import_is_for_finance_only(coop, advisor, client_for):
     assert client.get("/admin/invoicing/bankstatement/import/").status_code == 404
 
 
-def test_admin_reference_data_is_readable_by_staff_and_added_by_finance(coop, advisor, finance, client_for):
+def test_admin_reference_data_is_readable_by_staff_and_added_by_platform_operators_only(
+    coop, advisor, finance, client_for
+):
     assert client_for(advisor).get("/admin/invoicing/vatrate/").status_code == 200
     assert client_for(advisor).get("/admin/invoicing/vatrate/add/").status_code == 403
-    assert client_for(finance).get("/admin/invoicing/vatrate/add/").status_code == 200
-    assert client_for(finance).get("/admin/invoicing/baserate/add/").status_code == 200
+    assert client_for(finance).get("/admin/invoicing/vatrate/").status_code == 200
+    assert client_for(finance).get("/admin/invoicing/vatrate/add/").status_code == 403
+    assert client_for(finance).get("/admin/invoicing/baserate/add/").status_code == 403
 
 
 def test_admin_dunning_policy_refuses_a_level_twice(coop, finance, client_for):

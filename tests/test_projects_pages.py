@@ -552,6 +552,24 @@ def test_negative_expense_amounts_are_refused(coop, owner, advisor, client_for, 
     assert not Expense.objects.for_cooperative(coop).exists()
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("amount", "١٢٠", "Enter a number with the digits 0-9 and a dot"),
+        ("vat_amount", "２０", "Enter a number with the digits 0-9 and a dot"),
+        ("date", "0001-04-02", "Enter a date between 2000-01-01 and"),
+    ],
+)
+def test_loose_expense_inputs_are_refused(coop, owner, advisor, client_for, field, value, message):
+    """Issue 11, finding 8: non-ASCII digits and a receipt dated in year 1 are refused on the form too."""
+    project = approve(coop, new_project(coop, owner), advisor)
+    book_income(coop, project, Decimal("1000.00"), date(2026, 1, 2))
+    response = client_for(owner).post(f"/projects/{project.pk}/expenses/new/", expense_post(**{field: value}))
+    assert response.status_code == 200
+    assert message in field_block(text(response), field)
+    assert not Expense.objects.for_cooperative(coop).exists()
+
+
 def test_expense_above_the_available_budget_is_refused_by_the_service(coop, owner, advisor, client_for):
     project = approve(coop, new_project(coop, owner), advisor)
     response = client_for(owner).post(f"/projects/{project.pk}/expenses/new/", expense_post())

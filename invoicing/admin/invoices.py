@@ -37,12 +37,13 @@ from invoicing.models import (
     WriteOff,
 )
 from smartprod.core.admin import TenantAdmin, TenantTabularInline
-from smartprod.core.forms import DateInput
+from smartprod.core.forms import AsciiDecimalField, DateInput
 from smartprod.core.idempotency import IdempotentRequest
+from smartprod.core.validators import validate_business_date
 
 
 class PaymentForm(ActionForm):
-    amount = forms.DecimalField(
+    amount = AsciiDecimalField(
         label=_("Amount"),
         required=False,
         max_digits=20,
@@ -50,7 +51,7 @@ class PaymentForm(ActionForm):
         min_value=Decimal("0.01"),
         help_text=_("Empty: each selected invoice's open amount, in full."),
     )
-    date = forms.DateField(label=_("Date received"), widget=DateInput())
+    date = forms.DateField(label=_("Date received"), widget=DateInput(), validators=[validate_business_date])
     allow_overpayment = forms.BooleanField(
         label=_("Allow overpayment"),
         required=False,

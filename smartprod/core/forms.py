@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from smartprod.core.models import country_choices
+from smartprod.core.validators import is_ascii_decimal
 
 ISO_DATE = "%Y-%m-%d"
 
@@ -33,3 +35,18 @@ class CountryChoiceField(forms.ChoiceField):
 def country_field(**kwargs: Any) -> CountryChoiceField:
     kwargs.setdefault("initial", "AT")
     return CountryChoiceField(choices=country_choices, **kwargs)
+
+
+class AsciiDecimalField(forms.DecimalField):
+    """A decimal number (an amount, a quantity) typed with the digits 0-9 and a dot.
+
+    Django's DecimalField takes Arabic-Indic or full-width digits and a trailing no-break space, so "١"
+    would be booked as 1.00.
+    """
+
+    default_error_messages = {"invalid": _("Enter a number with the digits 0-9 and a dot, e.g. 12.50.")}
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not is_ascii_decimal(str(value).strip(" ")):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)

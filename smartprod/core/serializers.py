@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-MONEY_PATTERN = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
+from smartprod.core.validators import ISO_DATE, is_ascii_decimal, validate_business_date
 
 
 class MoneyField(serializers.DecimalField):
@@ -32,7 +31,7 @@ class MoneyField(serializers.DecimalField):
         # A JSON number arrives as a float, which cannot hold cents exactly.
         if isinstance(data, float | bool):
             self.fail("not_a_string")
-        if not MONEY_PATTERN.fullmatch(str(data).strip()):
+        if not is_ascii_decimal(data) or str(data).startswith("+"):
             self.fail("invalid")
         value: Decimal = super().to_internal_value(data)
         return value
@@ -41,3 +40,35 @@ class MoneyField(serializers.DecimalField):
 @extend_schema_field(OpenApiTypes.BINARY)
 class UploadField(serializers.FileField):
     """An uploaded file: documented as binary content (multipart), not as the URL a FileField outputs."""
+
+
+class AsciiDecimalField(serializers.DecimalField):
+    """A decimal number (a rate, a quantity) in ASCII digits with a dot, as a string or a whole number."""
+
+    default_error_messages = {
+        "invalid": _('Enter a decimal number with a dot and the digits 0-9, e.g. "1.5".'),
+    }
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if isinstance(data, float | bool) or not is_ascii_decimal(data):
+            self.fail("invalid")
+        value: Decimal = super().to_internal_value(data)
+        return value
+
+
+class BusinessDateField(serializers.DateField):
+    """A date of a business event: YYYY-MM-DD only, from 2000-01-01 to ten years from today."""
+
+    default_error_messages = {
+        "invalid": _("Enter the date as YYYY-MM-DD, e.g. 2026-11-01."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("validators", [])
+        kwargs["validators"] = [*kwargs["validators"], validate_business_date]
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value: Any) -> Any:
+        if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+            self.fail("invalid")
+        return super().to_internal_value(value)

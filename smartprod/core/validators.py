@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from schwifty import BIC, IBAN
 from schwifty import exceptions as schwifty_errors
@@ -77,3 +80,46 @@ def validate_vat_id(value: str) -> None:
 
 def normalize_vat_id(value: str) -> str:
     return str(eu_vat.compact(value))
+
+
+# A decimal number in ASCII digits with an optional sign and a dot: "12.50", "-3", ".5". Python's `\d` and
+# `Decimal()` also take Arabic-Indic ('١') or full-width ('１') digits and strip a no-break space, so "١"
+# would be booked as 1.00.
+ASCII_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+# The only date form the API takes: YYYY-MM-DD (Python's fromisoformat also takes "20261101").
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+# Business dates (expenses, invoices, service periods, fee notes, payments) outside this range are typos.
+BUSINESS_DATE_EARLIEST = date(2000, 1, 1)
+BUSINESS_DATE_YEARS_AHEAD = 10
+# A free-text note or reason: generous for people, bounded for the database and the PDF.
+NOTE_MAX_LENGTH = 10_000
+# Lines on one invoice or credit note.
+MAX_INVOICE_LINES = 500
+
+
+def is_ascii_decimal(value: Any) -> bool:
+    return (
+        isinstance(value, int | str)
+        and not isinstance(value, bool)
+        and bool(ASCII_DECIMAL.fullmatch(str(value)))
+    )
+
+
+def business_date_latest() -> date:
+    today = timezone.localdate()
+    try:
+        return today.replace(year=today.year + BUSINESS_DATE_YEARS_AHEAD)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + BUSINESS_DATE_YEARS_AHEAD, day=28)
+
+
+def validate_business_date(value: date) -> None:
+    """A plausible date for a business event: from 2000-01-01 to ten years from today."""
+    latest = business_date_latest()
+    if not BUSINESS_DATE_EARLIEST <= value <= latest:
+        raise ValidationError(
+            _("Enter a date between %(earliest)s and %(latest)s."),
+            code="date_out_of_range",
+            params={"earliest": BUSINESS_DATE_EARLIEST.isoformat(), "latest": latest.isoformat()},
+        )
