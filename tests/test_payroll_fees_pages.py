@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -104,6 +105,11 @@ def test_fee_note_page_pdf_and_objection_by_the_payee(coop, setup, client_for, l
     client_for(owner).post(f"/payroll/fee-notes/{note.pk}/object/", {"reason": "wrong"})
     note.refresh_from_db()
     assert note.status == FeeNote.Status.OBJECTED
+    # The cancelled payout keeps its row on the project page, without a deadline it no longer has.
+    panel = _get(client_for(owner), f"/projects/{project.pk}/", language).content.decode()
+    row = re.search(r'<tr data-payout-item="\d+">.*?</tr>', panel, re.S)
+    assert row is not None and 'data-status="cancelled"' in row.group(0)
+    assert re.search(r"data-deadline=\"[\d-]+\">–</td>", row.group(0))
 
 
 def test_fee_note_pdf_carries_the_self_billing_contents(coop, setup):
