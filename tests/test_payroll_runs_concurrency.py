@@ -138,7 +138,10 @@ def test_retried_daily_task_claims_nothing_twice():
 def _run_in_subprocess(coop, actor, crash_at):
     settings = connection.settings_dict
     host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
-    url = f"postgres://{settings['USER']}@{host}:{port}/{settings['NAME']}"
+    # The embedded PostgreSQL listens on a socket directory, which a URL cannot carry: libpq takes it from
+    # PGHOST when the URL names no host.
+    socket_dir = host if host.startswith("/") else None
+    url = f"postgres://{settings['USER']}@{'' if socket_dir else host}:{port}/{settings['NAME']}"
     if settings.get("PASSWORD"):
         url = url.replace("@", f":{settings['PASSWORD']}@", 1)
     script = (
@@ -155,6 +158,7 @@ def _run_in_subprocess(coop, actor, crash_at):
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "smartprod.settings.test",
         runs.CRASH_ENV: crash_at,
+        **({"PGHOST": socket_dir} if socket_dir else {}),
     }
     return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, timeout=120, capture_output=True)
 
