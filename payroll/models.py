@@ -467,3 +467,237 @@ class PayoutRunItem(TenantModel):
 
     def __str__(self) -> str:
         return self.end_to_end_id
+
+
+# --- Payroll (employed payees) -------------------------------------------------------------------------
+# Reference data (PayrollRules, CollectiveAgreement) is shared by every cooperative and edited only by
+# platform operators; everything else is per cooperative.
+
+
+class PayrollRules(models.Model):
+    """A country's payroll rules for one calendar year: rates, thresholds, tax brackets — as data.
+
+    `rules` holds the figures (decimal strings) in the shape `payroll.calc` reads; `source` says where each
+    figure comes from (ÖGK "Beitragsrechtliche Werte", the BGBl, WKO …). A month without rules is refused.
+    """
+
+    country = CountryCodeField(_("country"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    rules = models.JSONField(_("rules"))
+    source = models.TextField(_("sources"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payroll rules")
+        verbose_name_plural = _("payroll rules")
+        ordering = ["country", "-year"]
+        constraints = [models.UniqueConstraint(fields=["country", "year"], name="payroll_rules_country_year")]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.year}"
+
+
+class CollectiveAgreement(models.Model):
+    """A collective agreement (Kollektivvertrag): minimum monthly pay per salary group, 13th/14th salary.
+
+    `minimum_pay` maps a salary group code to the minimum monthly gross for `full_time_hours` a week
+    (part-time: pro rata). Reference data, like the payroll rules.
+    """
+
+    country = CountryCodeField(_("country"))
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("year"))
+    full_time_hours = models.DecimalField(_("full-time hours a week"), max_digits=4, decimal_places=1)
+    minimum_pay = models.JSONField(_("minimum monthly pay per salary group"))
+    special_payments = models.BooleanField(
+        _("13th and 14th salary"), default=True, help_text=_("Paid with the June and November payroll.")
+    )
+    source = models.TextField(_("source"))
+
+    class Meta:
+        verbose_name = _("collective agreement")
+        verbose_name_plural = _("collective agreements")
+        ordering = ["country", "code", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "code", "year"], name="collective_agreement_code_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}"
+
+
+class FederalState(models.TextChoices):
+    """Austria's federal states (the employer's levy DZ differs by state; Vienna adds the U-Bahn levy)."""
+
+    BURGENLAND = "Burgenland", "Burgenland"
+    KAERNTEN = "Kärnten", "Kärnten"
+    NIEDEROESTERREICH = "Niederösterreich", "Niederösterreich"
+    OBEROESTERREICH = "Oberösterreich", "Oberösterreich"
+    SALZBURG = "Salzburg", "Salzburg"
+    STEIERMARK = "Steiermark", "Steiermark"
+    TIROL = "Tirol", "Tirol"
+    VORARLBERG = "Vorarlberg", "Vorarlberg"
+    WIEN = "Wien", "Wien"
+
+
+class PayrollSettings(TenantModel):
+    """A cooperative's employer data: its state, collective agreement, payday and the accounts it pays to."""
+
+    class Payday(models.TextChoices):
+        LAST_WORKING_DAY = "last_working_day", _("Last working day of the month")
+        LAST_DAY = "last_day", _("Last day of the month")
+
+    federal_state = models.CharField(
+        _("federal state"), max_length=20, choices=FederalState.choices, default=FederalState.WIEN
+    )
+    collective_agreement_code = models.SlugField(_("collective agreement"), max_length=40, blank=True)
+    payday = models.CharField(
+        _("payday"), max_length=20, choices=Payday.choices, default=Payday.LAST_WORKING_DAY
+    )
+    employer_account_number = models.CharField(
+        _("employer account number at the health insurer"), max_length=20, blank=True
+    )
+    health_insurer_iban = models.CharField(
+        _("health insurer IBAN"), max_length=34, blank=True, validators=[validate_iban]
+    )
+    health_insurer_bic = models.CharField(
+        _("health insurer BIC"), max_length=11, blank=True, validators=[validate_bic]
+    )
+    health_insurer_reference = models.CharField(
+        _("payment reference at the health insurer"), max_length=35, blank=True
+    )
+    tax_office_iban = models.CharField(
+        _("tax office IBAN"), max_length=34, blank=True, validators=[validate_iban]
+    )
+    tax_office_bic = models.CharField(
+        _("tax office BIC"), max_length=11, blank=True, validators=[validate_bic]
+    )
+    tax_office_reference = models.CharField(_("tax number at the tax office"), max_length=35, blank=True)
+
+    class Meta:
+        verbose_name = _("payroll settings")
+        verbose_name_plural = _("payroll settings")
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative"], name="payroll_settings_one_per_cooperative")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.cooperative)
+
+
+class Municipality(TenantModel):
+    """A municipality the cooperative owes Kommunalsteuer to, with its account (per cooperative)."""
+
+    name = models.CharField(_("municipality"), max_length=100)
+    federal_state = models.CharField(_("federal state"), max_length=20, choices=FederalState.choices)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
+    payment_reference = models.CharField(_("payment reference"), max_length=35, blank=True)
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "name"], name="municipality_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Employment(TenantModel):
+    """A payee employed by the cooperative on one project for a period (short contracts are the norm).
+
+    Created by an advisor or finance person (that is the approval); it must start after the day it is
+    created — the cooperative registers the person with the health insurer before work starts.
+    """
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="employments", verbose_name=_("project")
+    )
+    payee = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="employments", verbose_name=_("employee")
+    )
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    weekly_hours = models.DecimalField(
+        _("hours a week"), max_digits=4, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))]
+    )
+    occupation = models.CharField(_("occupation"), max_length=100)
+    salary_group = models.CharField(_("salary group"), max_length=40, blank=True)
+    municipality = models.CharField(_("municipality"), max_length=100)
+    federal_state = models.CharField(_("federal state"), max_length=20, choices=FederalState.choices)
+    has_other_employments = models.BooleanField(_("has other employments"), default=False)
+    created_by = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="+", verbose_name=_("approved by")
+    )
+    created_at = models.DateTimeField(_("approved at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("employment")
+        verbose_name_plural = _("employments")
+        ordering = ["-start", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="employment_end_after_start")
+        ]
+        indexes = [models.Index(fields=["cooperative", "payee", "start"], name="employment_payee_start")]
+
+    def __str__(self) -> str:
+        return f"{self.payee} — {self.occupation} ({self.start} – {self.end})"
+
+
+class Salary(TenantModel):
+    """A salary a member requested for one month of an employment; approved at once when the budget holds.
+
+    `month` is the first day of the month. The figures are the computation at approval time (the payslip
+    computes again with the year-to-date figures; the budget check uses `employer_cost_total`).
+    """
+
+    class Status(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        IN_PAYSLIP = "in_payslip", _("In a payslip")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    employment = models.ForeignKey(
+        Employment, on_delete=models.PROTECT, related_name="salaries", verbose_name=_("employment")
+    )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="salaries", verbose_name=_("project")
+    )
+    payee = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="salaries", verbose_name=_("employee")
+    )
+    month = models.DateField(_("month"))
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    gross = models.DecimalField(_("gross"), max_digits=12, decimal_places=2)
+    employee_social_insurance = models.DecimalField(
+        _("employee social insurance"), max_digits=12, decimal_places=2
+    )
+    wage_tax = models.DecimalField(_("wage tax"), max_digits=12, decimal_places=2)
+    net = models.DecimalField(_("net"), max_digits=12, decimal_places=2)
+    employer_cost_total = models.DecimalField(_("total employer cost"), max_digits=12, decimal_places=2)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.APPROVED)
+    requested_by = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    approved_at = models.DateTimeField(_("approved at"))
+
+    class Meta:
+        verbose_name = _("salary")
+        verbose_name_plural = _("salaries")
+        ordering = ["-month", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(gross__gt=0), name="salary_gross_positive"),
+            models.CheckConstraint(condition=Q(month__day=1), name="salary_month_first_day"),
+            models.UniqueConstraint(
+                fields=["employment", "month"],
+                condition=~Q(status="cancelled"),
+                name="salary_once_per_employment_month",
+            ),
+        ]
+        indexes = [models.Index(fields=["cooperative", "month", "status"], name="salary_month_status")]
+
+    def __str__(self) -> str:
+        return f"{self.payee} {self.month:%Y-%m} {self.gross} {self.currency}"
