@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -215,7 +214,7 @@ class InvoiceOutputSerializer(serializers.Serializer[Invoice]):
     submitted_at = serializers.DateTimeField(allow_null=True)
     issued_at = serializers.DateTimeField(allow_null=True)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="null until the PDF is rendered"))
     def get_pdf_url(self, invoice: Invoice) -> str | None:
         return invoice_pdf_url(invoice.pk) if invoice.pdf_rendered_at and invoice.pdf else None
 
