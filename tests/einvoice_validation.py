@@ -51,7 +51,7 @@ def _xrechnung_schema_text() -> str:
     anchor = root.findall(f"{{{SCH}}}ns")[-1]
     for let in reversed(lets):
         anchor.addnext(let)  # moves it out of the pattern
-    return etree.tostring(root, encoding="unicode")
+    return str(etree.tostring(root, encoding="unicode"))
 
 
 @functools.cache

@@ -22,8 +22,10 @@ BEGIN
     OR NEW.service_period_end IS DISTINCT FROM OLD.service_period_end
     OR NEW.net_total IS DISTINCT FROM OLD.net_total OR NEW.vat_total IS DISTINCT FROM OLD.vat_total
     OR NEW.gross_total IS DISTINCT FROM OLD.gross_total OR NEW.contribution IS DISTINCT FROM OLD.contribution
-    OR NEW.client_name IS DISTINCT FROM OLD.client_name OR NEW.client_address IS DISTINCT FROM OLD.client_address
-    OR NEW.client_vat_id IS DISTINCT FROM OLD.client_vat_id OR NEW.rf_reference IS DISTINCT FROM OLD.rf_reference
+    OR NEW.client_name IS DISTINCT FROM OLD.client_name
+    OR NEW.client_address IS DISTINCT FROM OLD.client_address
+    OR NEW.client_vat_id IS DISTINCT FROM OLD.client_vat_id
+    OR NEW.rf_reference IS DISTINCT FROM OLD.rf_reference
     OR NEW.project_id IS DISTINCT FROM OLD.project_id OR NEW.client_id IS DISTINCT FROM OLD.client_id
     OR NEW.cooperative_id IS DISTINCT FROM OLD.cooperative_id OR NEW.currency IS DISTINCT FROM OLD.currency
     OR NEW.einvoice_format IS DISTINCT FROM OLD.einvoice_format
@@ -57,8 +59,10 @@ BEGIN
     OR NEW.service_period_end IS DISTINCT FROM OLD.service_period_end
     OR NEW.net_total IS DISTINCT FROM OLD.net_total OR NEW.vat_total IS DISTINCT FROM OLD.vat_total
     OR NEW.gross_total IS DISTINCT FROM OLD.gross_total OR NEW.contribution IS DISTINCT FROM OLD.contribution
-    OR NEW.client_name IS DISTINCT FROM OLD.client_name OR NEW.client_address IS DISTINCT FROM OLD.client_address
-    OR NEW.client_vat_id IS DISTINCT FROM OLD.client_vat_id OR NEW.rf_reference IS DISTINCT FROM OLD.rf_reference
+    OR NEW.client_name IS DISTINCT FROM OLD.client_name
+    OR NEW.client_address IS DISTINCT FROM OLD.client_address
+    OR NEW.client_vat_id IS DISTINCT FROM OLD.client_vat_id
+    OR NEW.rf_reference IS DISTINCT FROM OLD.rf_reference
     OR NEW.project_id IS DISTINCT FROM OLD.project_id OR NEW.client_id IS DISTINCT FROM OLD.client_id
     OR NEW.cooperative_id IS DISTINCT FROM OLD.cooperative_id OR NEW.currency IS DISTINCT FROM OLD.currency
     OR NEW.status IN ('draft', 'submitted')
