@@ -364,9 +364,10 @@ def invoice_einvoice(invoice: Invoice) -> EInvoice:
         raise PermanentDocumentError("Only issued invoices have a document.")
     with override(cooperative.language):
         terms = _payment_terms_text(invoice)
+        # XRechnung wants payment instructions on a credit note too (BR-DE-1); the refund says how.
         refund = (
             _("The amount is refunded by transfer to the account your payment came from.")
-            if is_credit_note
+            if is_credit_note and invoice.einvoice_format != Invoice.EInvoiceFormat.FACTURX
             else ""
         )
     contact = (

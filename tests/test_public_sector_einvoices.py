@@ -407,3 +407,26 @@ def test_the_upload_date_is_only_for_ebinterface_invoices(world):
         services.invoice_note_portal_upload(
             cooperative=coop, actor=world[1], invoice=invoice, uploaded_on=ISSUE_DAY
         )
+
+
+def test_a_public_body_is_marked_through_the_api_and_the_client_form(world, api_for, client_for):
+    _coop, owner, _advisor, _finance = world
+    response = api_for(owner).post(
+        "/api/clients/",
+        {
+            "name": "Universität Wien",
+            "street": "Universitätsring 1",
+            "postcode": "1010",
+            "city": "Wien",
+            "country": "AT",
+            "public_sector": True,
+            "supplier_number": "0098765",
+            "order_reference": "4500000001",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert (response.json()["public_sector"], response.json()["supplier_number"]) == (True, "0098765")
+    page = client_for(owner).get("/clients/new/").content.decode()
+    assert 'name="public_sector"' in page
+    assert 'name="supplier_number"' in page
