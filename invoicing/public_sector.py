@@ -1,9 +1,11 @@
 """Which e-invoice a client gets, and what a public body's invoice needs before it can be issued.
 
-Austrian federal bodies accept structured e-invoices only, uploaded to e-rechnung.gv.at (ebInterface or
-Peppol UBL; IKT-Konsolidierungsgesetz § 5), and refuse them without their order reference and the supplier
-number they assigned. German public bodies require XRechnung (E-Rechnungsverordnung des Bundes and the
-Länder's rules): the Leitweg-ID as buyer reference and a seller contact with name, phone and e-mail.
+Austria: contractors of federal bodies must issue and send e-invoices (§ 5 (2) IKT-Konsolidierungsgesetz,
+RIS NOR40138643; details in the e-Rechnungs-Verordnung BGBl. II Nr. 505/2012): structured ones through
+e-rechnung.gv.at (ebInterface or Peppol UBL), which refuses them without the body's order reference and
+the supplier number it assigned. Germany: § 5 (1) E-Rechnungsverordnung (BGBl. I 2017 S. 3555) requires
+the Leitweg-ID, bank details, payment terms and the seller's e-mail; § 5 (2) the supplier and order numbers
+when the body gave them; the XRechnung rules add a seller contact with name, phone and e-mail (BR-DE-2).
 Every other client gets the Factur-X PDF by e-mail.
 """
 

@@ -39,8 +39,9 @@ class Client(TenantModel):
         help_text=_("Public clients (Leitweg-ID, Auftragsreferenz) reject e-invoices without it."),
     )
     # Public bodies take structured e-invoices only: Austrian federal bodies through e-rechnung.gv.at
-    # (ebInterface, with the order reference and the supplier number they assigned; IKT-Konsolidierungs-
-    # gesetz § 5), German ones XRechnung with the Leitweg-ID as buyer reference (E-Rechnungsverordnung § 5).
+    # (ebInterface, with the order reference and the supplier number they assigned; § 5 IKT-Konsolidierungs-
+    # gesetz), German ones XRechnung with the Leitweg-ID as buyer reference (§ 5 E-Rechnungsverordnung).
+    # See invoicing/public_sector.py for the sources.
     public_sector = models.BooleanField(
         _("public sector"),
         default=False,

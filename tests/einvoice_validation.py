@@ -5,8 +5,8 @@ The XRechnung schematron (KoSIT, Apache-2.0, release v2.5.0 for XRechnung 3.0.x)
 v1.9.5), the Schematron-to-XSLT compiler KoSIT builds it with, are vendored in tests/vendor/ with their
 licences; Saxon-HE (the ``saxonche`` wheel) runs both, so no Java and no network are needed. The
 ebInterface 6.1 XSD is published by AUSTRIAPRO without a licence, so it is not committed:
-``scripts/ensure-ebinterface-xsd.sh`` (run by ``make pytest``) downloads it into .data/schemas/ and
-checks its SHA-256.
+``scripts/ensure-ebinterface-xsd.sh`` (run by ``make pytest``) takes it from the machine's cache
+(~/.cache/smartprod/) or downloads it, into .data/schemas/, and checks its SHA-256.
 """
 
 from __future__ import annotations
