@@ -10,7 +10,7 @@ PORT ?= 8000
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext
 TEST_DEBS := $(RUN_DEBS) chromium libzbar0 poppler-utils
 
-.PHONY: help run test install install-test sysdeps sysdeps-test migrate seed worker beat shell fmt lint types \
+.PHONY: help run test install install-test sysdeps sysdeps-test schemas-test migrate seed worker beat shell fmt lint types \
         pytest check-migrations messages bench clean
 
 help: ## list the targets
@@ -30,6 +30,10 @@ sysdeps:
 
 sysdeps-test:
 	@bash scripts/ensure-debs.sh $(TEST_DEBS)
+
+# The ebInterface 6.1 XSD has no licence to commit it under: fetched (pinned, checksummed) for the tests.
+schemas-test:
+	@bash scripts/ensure-ebinterface-xsd.sh
 
 messages: .venv/.synced
 	@if ! ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then echo "no translation catalogues"; \
@@ -68,7 +72,7 @@ types: .venv/.synced
 check-migrations: .venv/.synced
 	DJANGO_SETTINGS_MODULE=smartprod.settings.test $(PY) manage.py makemigrations --check --dry-run
 
-pytest: install sysdeps-test
+pytest: install sysdeps-test schemas-test
 	DJANGO_ALLOW_ASYNC_UNSAFE=true DJANGO_SETTINGS_MODULE=smartprod.settings.test .venv/bin/pytest -q $(PYTEST_ARGS)
 
 test: install sysdeps-test lint types check-migrations pytest ## what CI runs: lint, types, migrations check, the whole suite

@@ -9,6 +9,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/<int:invoice_id>/issue/", apis.InvoiceIssueApi.as_view(), name="api-invoice-issue"),
     path("invoices/<int:invoice_id>/pdf/", apis.InvoicePdfApi.as_view(), name="api-invoice-pdf"),
     path(
+        "invoices/<int:invoice_id>/ebinterface/",
+        apis.InvoiceEbinterfaceApi.as_view(),
+        name="api-invoice-ebinterface",
+    ),
+    path(
+        "invoices/<int:invoice_id>/xrechnung/",
+        apis.InvoiceXrechnungApi.as_view(),
+        name="api-invoice-xrechnung",
+    ),
+    path(
+        "invoices/<int:invoice_id>/portal-upload/",
+        apis.InvoicePortalUploadApi.as_view(),
+        name="api-invoice-portal-upload",
+    ),
+    path(
         "invoices/<int:invoice_id>/payments/", apis.InvoicePaymentsApi.as_view(), name="api-invoice-payments"
     ),
     path(

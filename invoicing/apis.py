@@ -22,7 +22,12 @@ from rest_framework.views import APIView
 
 from invoicing import services
 from invoicing.bank import bank_statement_import
-from invoicing.documents import invoice_pdf_bytes
+from invoicing.documents import (
+    einvoice_file_name,
+    invoice_ebinterface_xml,
+    invoice_pdf_bytes,
+    invoice_xrechnung_xml,
+)
 from invoicing.models import Invoice
 from invoicing.selectors import invoice_detail, invoice_get, invoice_list_visible, payment_list
 from invoicing.serializers import (
@@ -35,6 +40,7 @@ from invoicing.serializers import (
     InvoiceOutputSerializer,
     PaymentInputSerializer,
     PaymentOutputSerializer,
+    PortalUploadInputSerializer,
     ReasonInputSerializer,
     invoice_pdf_file_name,
 )
@@ -222,6 +228,84 @@ class InvoicePdfApi(InvoiceApi):
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+class _InvoiceXmlApi(InvoiceApi):
+    """An issued invoice's structured e-invoice for a public body; 404 when the invoice has none."""
+
+    fmt = ""
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        return super().perform_content_negotiation(request, force=True)
+
+    def build(self, invoice: Invoice) -> bytes:
+        raise NotImplementedError
+
+    def get(self, request: Request, invoice_id: int) -> HttpResponse:
+        invoice = self.get_invoice(invoice_id)
+        response = HttpResponse(self.build(invoice), content_type="application/xml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{einvoice_file_name(invoice, self.fmt)}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class InvoiceEbinterfaceApi(_InvoiceXmlApi):
+    fmt = "ebinterface"
+
+    def build(self, invoice: Invoice) -> bytes:
+        return invoice_ebinterface_xml(cooperative=self.cooperative, invoice=invoice)
+
+    @extend_schema(
+        tags=["invoices"],
+        responses={
+            (200, "application/xml"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="ebInterface 6.1 XML (Austrian public bodies)"
+            ),
+            404: OpenApiResponse(description="no such invoice, or it does not go out as ebInterface"),
+        },
+    )
+    def get(self, request: Request, invoice_id: int) -> HttpResponse:
+        return super().get(request, invoice_id)
+
+
+class InvoiceXrechnungApi(_InvoiceXmlApi):
+    fmt = "xrechnung"
+
+    def build(self, invoice: Invoice) -> bytes:
+        return invoice_xrechnung_xml(cooperative=self.cooperative, invoice=invoice)
+
+    @extend_schema(
+        tags=["invoices"],
+        responses={
+            (200, "application/xml"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="XRechnung 3.0 CII XML (German public bodies)"
+            ),
+            404: OpenApiResponse(description="no such invoice, or it does not go out as XRechnung"),
+        },
+    )
+    def get(self, request: Request, invoice_id: int) -> HttpResponse:
+        return super().get(request, invoice_id)
+
+
+class InvoicePortalUploadApi(InvoiceApi):
+    @extend_schema(
+        tags=["invoices"],
+        request=PortalUploadInputSerializer,
+        responses={200: InvoiceDetailOutputSerializer},
+    )
+    def post(self, request: Request, invoice_id: int) -> Response:
+        """Finance notes the day the ebInterface XML was uploaded to e-rechnung.gv.at (null clears it)."""
+        invoice = self.get_invoice(invoice_id)
+        require_permission(request, self, IsFinance)
+        data = parse(PortalUploadInputSerializer, request.data)
+        invoice = services.invoice_note_portal_upload(
+            cooperative=self.cooperative,
+            actor=self.membership,
+            invoice=invoice,
+            uploaded_on=data["uploaded_on"],
+        )
+        return self.present(invoice)
 
 
 # --- money after issue ----------------------------------------------------------------------------------

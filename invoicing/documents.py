@@ -27,9 +27,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import override, pgettext_lazy
 
+from invoicing.lib.ebinterface import build_ebinterface_xml
 from invoicing.lib.einvoice import (
     CREDIT_NOTE,
     INVOICE,
+    Contact,
     EInvoice,
     Line,
     Party,
@@ -40,6 +42,7 @@ from invoicing.lib.einvoice import (
 )
 from invoicing.lib.epc_qr import MAX_AMOUNT, MIN_AMOUNT, epc_qr_svg
 from invoicing.lib.rf import rf_format
+from invoicing.lib.xrechnung import build_xrechnung_xml
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.task_queue import RENDER_INVOICE_DOCUMENT, SEND_INVOICE_EMAIL, queue_on_commit
 from invoicing.vat import vat_breakdown
@@ -361,6 +364,17 @@ def invoice_einvoice(invoice: Invoice) -> EInvoice:
         raise PermanentDocumentError("Only issued invoices have a document.")
     with override(cooperative.language):
         terms = _payment_terms_text(invoice)
+        # XRechnung wants payment instructions on a credit note too (BR-DE-1); the refund says how.
+        refund = (
+            _("The amount is refunded by transfer to the account your payment came from.")
+            if is_credit_note and invoice.einvoice_format != Invoice.EInvoiceFormat.FACTURX
+            else ""
+        )
+    contact = (
+        Contact(name=cooperative.einvoice_contact_name, phone=cooperative.phone, email=cooperative.email)
+        if cooperative.einvoice_contact_name
+        else None
+    )
     return EInvoice(
         number=invoice.number,
         type_code=CREDIT_NOTE if is_credit_note else INVOICE,
@@ -426,6 +440,9 @@ def invoice_einvoice(invoice: Invoice) -> EInvoice:
             for category, rate, basis, vat in vat_breakdown(lines)
         ],
         note=invoice.note,
+        seller_contact=contact,
+        refund_means_text=refund,
+        supplier_number=invoice.supplier_number,
     )
 
 
@@ -440,6 +457,41 @@ def invoice_pdf_render(invoice: Invoice) -> bytes:
     with override(invoice.cooperative.language):
         meta = _pdf_metadata(invoice)
     return embed_xml_in_pdf(bytes(pdf), xml, meta)
+
+
+# --- the structured e-invoices of public bodies ---------------------------------------------------------
+
+
+def _issued_in_format(cooperative: Cooperative, invoice: Invoice, fmt: str) -> None:
+    if invoice.cooperative_id != cooperative.pk or invoice.einvoice_format != fmt:
+        raise Invoice.DoesNotExist()  # no such document for this invoice (→ 404)
+    if invoice.number is None:
+        raise ApplicationError(_("The e-invoice is made when the invoice is issued."), conflict=True)
+
+
+def invoice_ebinterface_xml(*, cooperative: Cooperative, invoice: Invoice) -> bytes:
+    """The ebInterface 6.1 XML of an issued invoice to an Austrian public body, from the invoice's data.
+
+    Built on request from the frozen invoice, so it always says what the PDF and its CII say.
+    """
+    _issued_in_format(cooperative, invoice, Invoice.EInvoiceFormat.EBINTERFACE)
+    try:
+        return build_ebinterface_xml(invoice_einvoice(invoice), language=cooperative.language)
+    except ValueError as exc:
+        raise ApplicationError(str(exc), conflict=True) from exc
+
+
+def invoice_xrechnung_xml(*, cooperative: Cooperative, invoice: Invoice) -> bytes:
+    """The XRechnung 3.0 (CII) XML of an issued invoice to a German public body: the invoice itself."""
+    _issued_in_format(cooperative, invoice, Invoice.EInvoiceFormat.XRECHNUNG)
+    try:
+        return build_xrechnung_xml(invoice_einvoice(invoice))
+    except ValueError as exc:
+        raise ApplicationError(str(exc), conflict=True) from exc
+
+
+def einvoice_file_name(invoice: Invoice, fmt: str) -> str:
+    return f"{_file_name(invoice.number or str(invoice.pk))}-{fmt}.xml"
 
 
 # --- the document kind and the services the workers run ------------------------------------------------
@@ -569,6 +621,10 @@ def _email(invoice: Invoice, pdf: bytes) -> EmailMessage:
         reply_to=[cooperative.email] if cooperative.email else None,
     )
     message.attach(f"{_file_name(number)}.pdf", pdf, "application/pdf")
+    if invoice.einvoice_format == Invoice.EInvoiceFormat.XRECHNUNG:
+        # For a German public body the XRechnung XML is the invoice; the PDF is its readable copy.
+        xml = invoice_xrechnung_xml(cooperative=cooperative, invoice=invoice)
+        message.attach(einvoice_file_name(invoice, "xrechnung"), xml, "application/xml")
     return message
 
 

@@ -170,6 +170,11 @@ class Invoice(DocumentState, TenantModel):
         INVOICE = "invoice", _("Invoice")
         CREDIT_NOTE = "credit_note", _("Credit note")
 
+    class EInvoiceFormat(models.TextChoices):
+        FACTURX = "facturx", _("Factur-X PDF by e-mail")
+        EBINTERFACE = "ebinterface", _("ebInterface 6.1 via e-rechnung.gv.at")
+        XRECHNUNG = "xrechnung", _("XRechnung 3.0")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
@@ -204,6 +209,12 @@ class Invoice(DocumentState, TenantModel):
     service_period_end = models.DateField(_("service until"), null=True, blank=True)
     order_reference = models.CharField(_("client's order reference"), max_length=100, blank=True)
     buyer_reference = models.CharField(_("buyer reference"), max_length=100, blank=True)
+    supplier_number = models.CharField(_("supplier number"), max_length=35, blank=True)
+    # Chosen at issue from the client (public sector, country); a credit note goes the way of its invoice.
+    einvoice_format = models.CharField(
+        _("e-invoice format"), max_length=12, choices=EInvoiceFormat.choices, default=EInvoiceFormat.FACTURX
+    )
+    portal_uploaded_on = models.DateField(_("uploaded to e-rechnung.gv.at on"), null=True, blank=True)
     note = models.TextField(_("note on the invoice"), blank=True)
     # Snapshot of the client at issue: the document must not change when the client record does.
     client_name = models.CharField(_("client name"), max_length=200, blank=True)

@@ -136,6 +136,10 @@ class DunningBlockInputSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH)
 
 
+class PortalUploadInputSerializer(serializers.Serializer[Any]):
+    uploaded_on = BusinessDateField(allow_null=True, help_text="the upload day; null clears it")
+
+
 class BankStatementInputSerializer(serializers.Serializer[Any]):
     file = UploadField(help_text="an ISO 20022 camt.053 statement (XML)")
 
@@ -186,6 +190,17 @@ class InvoiceOutputSerializer(serializers.Serializer[Invoice]):
     service_period_start = serializers.DateField(allow_null=True)
     service_period_end = serializers.DateField(allow_null=True)
     order_reference = serializers.CharField()
+    buyer_reference = serializers.CharField(help_text="BT-10; for German public bodies the Leitweg-ID")
+    supplier_number = serializers.CharField(help_text="the number a public body assigned to the cooperative")
+    einvoice_format = serializers.CharField(
+        help_text="how the invoice reaches the client: facturx (PDF by e-mail), ebinterface (uploaded to "
+        "e-rechnung.gv.at by finance), xrechnung (XRechnung XML with the PDF as a copy)"
+    )
+    einvoice_format_label = serializers.CharField(source="get_einvoice_format_display")
+    portal_uploaded_on = serializers.DateField(
+        allow_null=True, help_text="ebInterface: the day finance uploaded it to e-rechnung.gv.at"
+    )
+    einvoice_url = serializers.SerializerMethodField()
     note = serializers.CharField()
     net_total = MoneyField()
     vat_total = MoneyField()
@@ -213,6 +228,13 @@ class InvoiceOutputSerializer(serializers.Serializer[Invoice]):
     created_at = serializers.DateTimeField()
     submitted_at = serializers.DateTimeField(allow_null=True)
     issued_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="null but for public bodies"))
+    def get_einvoice_url(self, invoice: Invoice) -> str | None:
+        """The structured e-invoice of a public body's issued invoice (ebInterface or XRechnung)."""
+        if invoice.number is None or invoice.einvoice_format == Invoice.EInvoiceFormat.FACTURX:
+            return None
+        return f"/api/invoices/{invoice.pk}/{invoice.einvoice_format}/"
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text="null until the PDF is rendered"))
     def get_pdf_url(self, invoice: Invoice) -> str | None:

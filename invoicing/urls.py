@@ -8,4 +8,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("invoices/<int:invoice_id>/edit/", views.invoice_update, name="invoice_update"),
     path("invoices/<int:invoice_id>/submit/", views.invoice_submit, name="invoice_submit"),
     path("invoices/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:invoice_id>/e-invoice/", views.invoice_einvoice, name="invoice_einvoice"),
+    path(
+        "invoices/<int:invoice_id>/portal-upload/", views.invoice_portal_upload, name="invoice_portal_upload"
+    ),
 ]

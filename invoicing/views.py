@@ -7,6 +7,7 @@ person), so another cooperative's or another member's invoice answers 404; every
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +20,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from invoicing import selectors, services, vat
-from invoicing.documents import invoice_pdf_bytes
+from invoicing.documents import (
+    einvoice_file_name,
+    invoice_ebinterface_xml,
+    invoice_pdf_bytes,
+    invoice_xrechnung_xml,
+)
 from invoicing.forms import (
     EXEMPT,
     REVERSE_CHARGE,
@@ -38,7 +44,9 @@ from projects.forms import add_service_errors
 from projects.models import Project
 from projects.selectors import is_staff, project_get
 from projects.vat import client_vat_situation
+from smartprod.core import capabilities
 from smartprod.core.errors import ApplicationError, status_in_sentence
+from smartprod.core.validators import ISO_DATE
 from smartprod.tenancy.context import require_membership
 from smartprod.tenancy.models import Cooperative, Membership
 
@@ -62,6 +70,10 @@ def _abilities(invoice: Invoice, membership: Membership) -> dict[str, bool]:
         "submit": is_invoice and invoice.status == Invoice.Status.DRAFT and is_author,
         "pdf": bool(invoice.pdf and invoice.pdf_sha256),
         "backend": is_staff(membership),
+        "einvoice": invoice.number is not None and invoice.einvoice_format != Invoice.EInvoiceFormat.FACTURX,
+        "note_upload": invoice.number is not None
+        and invoice.einvoice_format == Invoice.EInvoiceFormat.EBINTERFACE
+        and capabilities.can_handle_money(membership),
     }
 
 
@@ -259,3 +271,55 @@ def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_http_methods(["GET"])
+def invoice_einvoice(request: HttpRequest, invoice_id: int) -> HttpResponseBase:
+    """The public body's structured e-invoice (ebInterface or XRechnung) of an issued invoice."""
+    cooperative, membership = require_membership(request)
+    try:
+        invoice = selectors.invoice_get(cooperative=cooperative, membership=membership, invoice_id=invoice_id)
+        if invoice.einvoice_format == Invoice.EInvoiceFormat.EBINTERFACE:
+            content = invoice_ebinterface_xml(cooperative=cooperative, invoice=invoice)
+        else:
+            content = invoice_xrechnung_xml(cooperative=cooperative, invoice=invoice)
+    except Invoice.DoesNotExist as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("invoice_detail", invoice_id=invoice_id)
+    response = HttpResponse(content, content_type="application/xml; charset=utf-8")
+    filename = einvoice_file_name(invoice, invoice.einvoice_format)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _iso_date(raw: str) -> date:
+    if not ISO_DATE.fullmatch(raw):
+        raise ApplicationError(_("Enter the date as YYYY-MM-DD, e.g. 2026-11-01."))
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ApplicationError(_("Enter the date as YYYY-MM-DD, e.g. 2026-11-01.")) from exc
+
+
+@login_required
+@require_POST
+def invoice_portal_upload(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """Finance notes the day it uploaded the ebInterface XML to e-rechnung.gv.at."""
+    cooperative, membership = require_membership(request)
+    invoice = _invoice(cooperative, membership, invoice_id)
+    raw = request.POST.get("uploaded_on", "").strip()
+    try:
+        uploaded_on = _iso_date(raw) if raw else None
+        services.invoice_note_portal_upload(
+            cooperative=cooperative, actor=membership, invoice=invoice, uploaded_on=uploaded_on
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Upload date noted.") if uploaded_on else _("Upload date cleared."))
+    return redirect("invoice_detail", invoice_id=invoice.pk)

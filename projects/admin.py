@@ -43,9 +43,23 @@ def _actor(request: HttpRequest) -> Membership:
 
 @admin.register(Client)
 class ClientAdmin(TenantAdmin):
-    list_display = ("name", "kind", "city", "country", "vat_id", "email", "reminder_fees_agreed")
+    list_display = (
+        "name",
+        "kind",
+        "city",
+        "country",
+        "vat_id",
+        "email",
+        "public_sector",
+        "reminder_fees_agreed",
+    )
     # Country: only the countries in use.
-    list_filter = ("kind", ("country", admin.AllValuesFieldListFilter), "reminder_fees_agreed")
+    list_filter = (
+        "kind",
+        ("country", admin.AllValuesFieldListFilter),
+        "public_sector",
+        "reminder_fees_agreed",
+    )
     search_fields = ("name", "vat_id", "email", "city")
     readonly_fields = ("created_by", "created_at")
 

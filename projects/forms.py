@@ -85,6 +85,20 @@ class ClientForm(forms.Form):
         required=False,
         help_text=_("Consumers only: the contract says that reminder fees are charged."),
     )
+    public_sector = forms.BooleanField(
+        label=_("Public sector"),
+        required=False,
+        help_text=_(
+            "A public body: Austrian ones get ebInterface (uploaded to e-rechnung.gv.at; order reference and "
+            "supplier number required), German ones XRechnung (Leitweg-ID as buyer reference required)."
+        ),
+    )
+    supplier_number = forms.CharField(
+        label=_("Supplier number"),
+        max_length=35,
+        required=False,
+        help_text=_("The number the public body assigned to the cooperative as its supplier."),
+    )
 
     @staticmethod
     def initial_for(client: Client) -> dict[str, Any]:

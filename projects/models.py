@@ -38,6 +38,26 @@ class Client(TenantModel):
         blank=True,
         help_text=_("Public clients (Leitweg-ID, Auftragsreferenz) reject e-invoices without it."),
     )
+    # Public bodies take structured e-invoices only: Austrian federal bodies through e-rechnung.gv.at
+    # (ebInterface, with the order reference and the supplier number they assigned; § 5 IKT-Konsolidierungs-
+    # gesetz), German ones XRechnung with the Leitweg-ID as buyer reference (§ 5 E-Rechnungsverordnung).
+    # See invoicing/public_sector.py for the sources.
+    public_sector = models.BooleanField(
+        _("public sector"),
+        default=False,
+        help_text=_(
+            "A public body: Austrian clients get ebInterface (upload to e-rechnung.gv.at), German clients "
+            "XRechnung."
+        ),
+    )
+    supplier_number = models.CharField(
+        _("supplier number"),
+        max_length=35,
+        blank=True,
+        help_text=_(
+            "The number the public body assigned to the cooperative as its supplier (Lieferantennummer)."
+        ),
+    )
     # A consumer owes reminder fees (Mahnspesen) only when the contract agreed them; otherwise only actual
     # costs such as postage (derstandard.at 2000082377406 citing ASB Schuldnerberatung; zpo.at "Welche
     # Mahngebühren sind zulässig?"), and agreed costs must stay proportionate to the claim (§ 1333 (2) ABGB).

@@ -65,6 +65,12 @@ class ClientInputSerializer(serializers.Serializer[Any]):
     reminder_fees_agreed = serializers.BooleanField(
         required=False, help_text="Consumers only: reminder fees were agreed in the contract."
     )
+    public_sector = serializers.BooleanField(
+        required=False,
+        help_text="A public body: AT → ebInterface via e-rechnung.gv.at (needs order_reference and "
+        "supplier_number), DE → XRechnung (needs buyer_reference = Leitweg-ID).",
+    )
+    supplier_number = serializers.CharField(max_length=35, required=False, allow_blank=True)
 
 
 class ClientOutputSerializer(serializers.Serializer[Client]):
@@ -80,6 +86,8 @@ class ClientOutputSerializer(serializers.Serializer[Client]):
     order_reference = serializers.CharField()
     buyer_reference = serializers.CharField()
     reminder_fees_agreed = serializers.BooleanField()
+    public_sector = serializers.BooleanField()
+    supplier_number = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 

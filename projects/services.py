@@ -58,6 +58,8 @@ CLIENT_FIELDS = (
     "order_reference",
     "buyer_reference",
     "reminder_fees_agreed",
+    "public_sector",
+    "supplier_number",
 )
 TERMS_FIELDS = (
     "client",

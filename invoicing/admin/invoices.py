@@ -209,7 +209,8 @@ class InvoiceAdmin(TenantAdmin):
                     ("project", "client", "original"),
                     ("issue_date", "due_date"),
                     ("service_date", "service_period_start", "service_period_end"),
-                    ("order_reference", "buyer_reference"),
+                    ("order_reference", "buyer_reference", "supplier_number"),
+                    ("einvoice_format", "portal_uploaded_on"),
                     "note",
                 )
             },

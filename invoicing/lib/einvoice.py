@@ -39,6 +39,7 @@ CREDIT_NOTE = "381"
 TYPE_CODES = frozenset({INVOICE, CREDIT_NOTE})
 # UNTDID 4461: 58 = SEPA credit transfer.
 PAYMENT_MEANS_SEPA_CREDIT_TRANSFER = "58"
+PAYMENT_MEANS_NOT_DEFINED = "1"  # a refund: the buyer's account is not on the credit note
 # UNCL 5305 VAT categories we issue: standard, reverse charge, exempt, intra-community, zero rated, and
 # not subject to VAT (O: a service to a business outside the EU, taxed where that business is).
 VAT_CATEGORIES = frozenset({"S", "AE", "E", "K", "Z", "O"})
@@ -61,6 +62,19 @@ class Party:
     vat_id: str
     email: str = ""
     legal_registration: str = ""  # BT-30 (seller): the company register number
+    # BT-34 / BT-49: an electronic address with its scheme (CEF EAS, e.g. 0204 for a German Leitweg-ID);
+    # without one, the e-mail is the address (scheme EM).
+    electronic_address: str = ""
+    electronic_address_scheme: str = ""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The seller's contact (BG-6): name (BT-41), phone (BT-42), e-mail (BT-43)."""
+
+    name: str
+    phone: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -118,6 +132,11 @@ class EInvoice:
     preceding_invoice_date: date | None = None
     note: str = ""
     exemption_reason_code: str = ""  # BT-121 of exempt (E) rows; AE, K and O take theirs from VATEX_CODES
+    guideline_id: str = EN16931_GUIDELINE  # BT-24: EN 16931 itself, or a CIUS such as XRechnung
+    seller_contact: Contact | None = None
+    # BG-16 of a credit note (money goes back to the buyer): how the refund is paid, as text (BT-82).
+    refund_means_text: str = ""
+    supplier_number: str = ""  # the number the buyer assigned to the seller (BT-29 in CII, ebInterface)
 
 
 def _amount(value: Decimal) -> str:
@@ -253,7 +272,9 @@ def _party(target: Any, party: Party) -> None:
     target.address.postcode = party.postcode
     target.address.city_name = party.city
     target.address.country_id = party.country
-    if party.email:
+    if party.electronic_address:
+        target.electronic_address.uri_ID = (party.electronic_address_scheme, party.electronic_address)
+    elif party.email:
         target.electronic_address.uri_ID = ("EM", party.email)
     if party.vat_id:
         target.tax_registrations.add(TaxRegistration(id=("VA", party.vat_id)))
@@ -272,7 +293,7 @@ def build_cii_xml(inv: EInvoice) -> bytes:
         raise ValueError("The e-invoice breaks EN 16931 rules:\n- " + "\n- ".join(problems))
 
     doc = Document()
-    doc.context.guideline_parameter.id = EN16931_GUIDELINE
+    doc.context.guideline_parameter.id = inv.guideline_id
     doc.header.id = inv.number
     doc.header.type_code = inv.type_code
     doc.header.issue_date_time = inv.issue_date
@@ -296,6 +317,12 @@ def build_cii_xml(inv: EInvoice) -> bytes:
     if inv.buyer_reference:
         agreement.buyer_reference = inv.buyer_reference
     _party(agreement.seller, inv.seller)
+    if inv.supplier_number:
+        agreement.seller.id = inv.supplier_number
+    if inv.seller_contact is not None:
+        agreement.seller.contact.person_name = inv.seller_contact.name
+        agreement.seller.contact.telephone.number = inv.seller_contact.phone
+        agreement.seller.contact.email.address = inv.seller_contact.email
     _party(agreement.buyer, inv.buyer)
     if inv.order_reference:
         agreement.buyer_order.issuer_assigned_id = inv.order_reference
@@ -310,6 +337,11 @@ def build_cii_xml(inv: EInvoice) -> bytes:
         means.payee_account.iban = inv.seller_iban.replace(" ", "")
         if inv.seller_bic:
             means.payee_institution.bic = inv.seller_bic
+        settlement.payment_means.add(means)
+    elif inv.type_code == CREDIT_NOTE and inv.refund_means_text:
+        means = PaymentMeans()
+        means.type_code = PAYMENT_MEANS_NOT_DEFINED
+        means.information.add(inv.refund_means_text)
         settlement.payment_means.add(means)
     for row in inv.tax_breakdown:
         tax = ApplicableTradeTax()

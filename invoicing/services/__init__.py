@@ -17,6 +17,7 @@ from invoicing.services.drafts import invoice_create_draft, invoice_submit, invo
 from invoicing.services.dunning_block import invoice_set_dunning_block
 from invoicing.services.issue import LARGE_INVOICE, invoice_issue
 from invoicing.services.payments import DunningCharges, dunning_charges_open, payment_record, payment_return
+from invoicing.services.portal_upload import invoice_note_portal_upload
 from invoicing.services.write_off import invoice_write_off
 from invoicing.vat import vat_breakdown
 
@@ -29,6 +30,7 @@ __all__ = [
     "dunning_charges_open",
     "invoice_create_draft",
     "invoice_issue",
+    "invoice_note_portal_upload",
     "invoice_set_dunning_block",
     "invoice_submit",
     "invoice_update_draft",

@@ -98,6 +98,9 @@ def credit_note_issue(
         service_period_end=original.service_period_end,
         order_reference=original.order_reference,
         buyer_reference=original.buyer_reference,
+        # A correction reaches the client the way its invoice did, with the same references.
+        supplier_number=original.supplier_number,
+        einvoice_format=original.einvoice_format,
         note=reason.strip(),
         created_by=actor.user,
         exemption_note=original.exemption_note,

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from invoicing import vat
+from invoicing import public_sector, vat
 from invoicing.lib.rf import rf_reference_for_invoice
 from invoicing.models import (
     Invoice,
@@ -83,6 +83,8 @@ def invoice_issue(
             details={"client": [_("VAT id missing.")]},
             conflict=True,
         )
+    # Public bodies take a structured e-invoice only: refuse before a number is spent.
+    public_sector.check_public_sector(cooperative=cooperative, invoice=invoice)
     today = on or timezone.localdate()
     number = number_next(cooperative=cooperative, series=Invoice.Kind.INVOICE, year=today.year)
     invoice.project = project
@@ -93,6 +95,7 @@ def invoice_issue(
     invoice.contribution_rate = cooperative.contribution_rate
     invoice.contribution = percent_of(invoice.net_total, cooperative.contribution_rate)
     _client_snapshot(invoice)
+    public_sector.snapshot_einvoice_data(invoice)
     invoice.legal_note = vat.legal_note(cooperative=cooperative, invoice=invoice, lines=lines)
     invoice.status = Invoice.Status.ISSUED
     invoice.issued_by, invoice.issued_at = actor.user, timezone.now()

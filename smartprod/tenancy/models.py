@@ -47,6 +47,16 @@ class Cooperative(models.Model):
     country = CountryCodeField(_("country"), default="AT")
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # XRechnung BR-DE-2: the seller's contact (BT-41 name, BT-42 phone, BT-43 e-mail) — the name here,
+    # phone and e-mail above.
+    einvoice_contact_name = models.CharField(
+        _("contact for e-invoices"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "Person or department public clients can ask about an invoice (XRechnung seller contact)."
+        ),
+    )
     website = models.URLField(_("website"), blank=True)
     vat_id = models.CharField(_("VAT id (UID)"), max_length=20, validators=[validate_vat_id])
     register_number = models.CharField(_("company register number"), max_length=40, blank=True)
