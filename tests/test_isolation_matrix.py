@@ -175,9 +175,10 @@ def test_every_api_path_with_an_id_refuses_everyone_but_its_people(world: dict[s
     for path in paths:
         url, objects = _resolve(path, world)
         methods = [method for method in METHODS if method in schema["paths"][path]]
-        if "get" in methods:
-            # Control: the victim cooperative's finance person finds the object (not yet rendered PDFs: 409),
-            # so the ids are real.
+        if "get" in methods and path.endswith("}/"):
+            # Control: the victim cooperative's finance person finds the object, so the ids are real (its
+            # sub-resources may not exist for this object: a PDF not yet rendered, an e-invoice format the
+            # client does not get).
             control = world["control"].get(url)
             if control.status_code == 404 or control.status_code >= 500:
                 problems.append(

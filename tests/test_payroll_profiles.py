@@ -151,6 +151,7 @@ def test_confirming_twice_changes_nothing(coop, people):
         ({"vat_status": "registered", "vat_id": ""}, "vat_id"),
         ({"vat_status": "registered", "vat_id": "ATU12345678"}, "vat_id"),  # wrong check digit
         ({"vat_status": "eu_reverse_charge", "vat_id": "ATU13585627"}, "vat_id"),  # domestic
+        ({"vat_status": "registered", "vat_id": "April"}, "vat_id"),  # no VAT id at all (was a 500)
         ({"social_insurance_number": "1237010181"}, "social_insurance_number"),
         ({"date_of_birth": date(2999, 1, 1)}, "date_of_birth"),
     ],

@@ -79,7 +79,12 @@ def validate_vat_id(value: str) -> None:
 
 
 def normalize_vat_id(value: str) -> str:
-    return str(eu_vat.compact(value))
+    """The compact form ("ATU 135 856 27" → "ATU13585627"); a value that is no VAT id at all ("April") is
+    returned as typed, for `validate_vat_id` to refuse with its reason."""
+    try:
+        return str(eu_vat.compact(value))
+    except StdnumError:
+        return value.strip()
 
 
 # A decimal number in ASCII digits with an optional sign and a dot: "12.50", "-3", ".5". Python's `\d` and
