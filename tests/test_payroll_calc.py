@@ -1,15 +1,14 @@
 """Gross → net from the Austrian rules of 2025 and 2026 (issue 10), computed by hand.
 
-Each expectation is worked out in the comment beside it from the published figures (the data migration
-payroll 0005 cites them): SV lines are rounded to the cent one by one, half up; the monthly wage tax is
+Each expectation is worked out in the comment beside it from the published figures (payroll/reference_data.py
+cites them): SV lines are rounded to the cent one by one, half up; the monthly wage tax is
 ((gross − employee SV) × 12 − 132) → tariff → − Verkehrsabsetzbetrag → ÷ 12; part of a month is taxed per
-day × 360. The pure computation is tested on the migration's data without the database; one test checks
-that the database rows are that data.
+day × 360. The computation is tested on that data without the database; one test checks that the
+database rows (loaded by the migration payroll 0005) are that data.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -32,9 +31,9 @@ from payroll.calc import (
     rules_for,
 )
 from payroll.models import PayrollRules
+from payroll.reference_data import RULES_2025, RULES_2026
 
-DATA = importlib.import_module("payroll.migrations.0005_payroll_rules_at_2025_2026")
-RULES = {2025: Rules("AT", 2025, DATA.RULES_2025), 2026: Rules("AT", 2026, DATA.RULES_2026)}
+RULES = {2025: Rules("AT", 2025, RULES_2025), 2026: Rules("AT", 2026, RULES_2026)}
 D = Decimal
 
 
