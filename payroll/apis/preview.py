@@ -6,7 +6,6 @@ cooperative's country for the month's year.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -20,12 +19,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from payroll.calc import NoPayrollRules
-from payroll.selectors.preview import PayrollPreview, payroll_preview
+from payroll.selectors.preview import PayrollPreview, month_from_text, payroll_preview
 from smartprod.core.api import CooperativeMixin, parse
 from smartprod.core.errors import ApplicationError
 from smartprod.core.serializers import MoneyField
 
-MONTH = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$", re.ASCII)
 MAX_GROSS = Decimal("1000000.00")
 
 
@@ -36,10 +34,10 @@ class PreviewInputSerializer(serializers.Serializer[Any]):
 
     def validate_month(self, value: str) -> date:
         """A calendar month as "YYYY-MM" (ASCII digits), returned as its first day."""
-        match = MONTH.match(value)
-        if match is None:
+        month = month_from_text(value)
+        if month is None:
             raise serializers.ValidationError(_("Enter the month as YYYY-MM, e.g. 2026-03."))
-        return date(int(match.group(1)), int(match.group(2)), 1)
+        return month
 
 
 class PreviewLineSerializer(serializers.Serializer[Any]):

@@ -7,6 +7,7 @@ payroll settings, or — when it has none or it is Vienna — `DEFAULT_FEDERAL_S
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,8 @@ from decimal import Decimal
 from payroll.calc import PayInput, PayResult, Period, compute, rules_for
 from payroll.models import FederalState, Municipality, PayrollSettings
 from smartprod.tenancy.models import Cooperative
+
+MONTH = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$", re.ASCII)
 
 # Outside Vienna, when the cooperative's settings do not name another state: the state around Vienna.
 DEFAULT_FEDERAL_STATE = FederalState.NIEDEROESTERREICH.value
@@ -24,6 +27,12 @@ class PayrollPreview:
     month: date
     federal_state: str
     result: PayResult
+
+
+def month_from_text(text: str) -> date | None:
+    """ "2026-03" (ASCII digits) → 2026-03-01; anything else → None."""
+    match = MONTH.match(text)
+    return None if match is None else date(int(match.group(1)), int(match.group(2)), 1)
 
 
 def federal_state_for(*, cooperative: Cooperative, municipality: str) -> str:
