@@ -14,12 +14,14 @@ charges the budget only what the accrual does not cover.
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from smartprod.core.money import quantize_money as quantize
@@ -138,7 +140,7 @@ def period_for(start: date, end: date, month: date) -> Period:
 def compute(rules: Rules, inp: PayInput) -> PayResult:
     """One payslip from the rules' data: employee and employer SV, wage tax, employer levies, the accrual.
 
-    Every figure comes from `rules.data` (see the data migration payroll 0005 for the shape and the
+    Every figure comes from `rules.data` (payroll/reference_data.py shows the shape and cites the
     sources); the README lists what is simplified. Each line is rounded to the cent, half up; the totals
     are the sums of their lines.
     """
@@ -156,6 +158,7 @@ def compute(rules: Rules, inp: PayInput) -> PayResult:
             _("Unknown federal state: %(state)s.") % {"state": state or "—"}, code="unknown_federal_state"
         )
     lines: list[Line] = []
+    labels = _labels(get_language() or "")
     marginal = ZERO < gross <= _amount(sv["marginal"]["threshold_monthly"])
 
     # --- social insurance: regular pay, capped at the maximum contribution base of the period ---
@@ -166,9 +169,10 @@ def compute(rules: Rules, inp: PayInput) -> PayResult:
     )
     regular_base = min(gross, cap)
     employee_rates, employer_rates = _sv_rates(sv, state, marginal)
-    employee_rates = _with_reduced_av(sv, employee_rates, regular_base)
-    employee_sv_regular = _sv_lines(lines, "sv", "employee", regular_base, employee_rates)
-    employer_sv_regular = _sv_lines(lines, "sv", "employer", regular_base, employer_rates)
+    employee_sv_regular = _sv_lines(
+        lines, labels, "sv", "employee", regular_base, _with_reduced_av(sv, employee_rates, regular_base)
+    )
+    employer_sv_regular = _sv_lines(lines, labels, "sv", "employer", regular_base, employer_rates)
 
     # --- social insurance on special payments: no AK/WBF, up to the yearly special maximum base ---
     not_on_special = set(sv["not_on_special"])
@@ -179,9 +183,11 @@ def compute(rules: Rules, inp: PayInput) -> PayResult:
         room = max(ZERO, _amount(sv["max_base"]["special_yearly"]) - inp.ytd.special_sv_base)
         special_base = min(special, room)
         # The reduced AV share of a special payment is judged on the special payment alone (§ 2a AMPFG).
-        rates = _with_reduced_av(sv, {**special_employee_rates}, special_base) if not marginal else {}
-        employee_sv_special = _sv_lines(lines, "sv.special", "employee", special_base, rates)
-        employer_sv_special = _sv_lines(lines, "sv.special", "employer", special_base, special_employer_rates)
+        rates = _with_reduced_av(sv, special_employee_rates, special_base) if not marginal else {}
+        employee_sv_special = _sv_lines(lines, labels, "sv.special", "employee", special_base, rates)
+        employer_sv_special = _sv_lines(
+            lines, labels, "sv.special", "employer", special_base, special_employer_rates
+        )
 
     # --- wage tax ---
     tax_rules = data["tax"]
@@ -193,7 +199,7 @@ def compute(rules: Rules, inp: PayInput) -> PayResult:
     tax_regular = _regular_tax(tax_rules, regular_taxable, period)
     if tax_regular:
         lines.append(
-            Line("tax.regular", _label("tax.regular"), "employee", regular_taxable, None, tax_regular)
+            Line("tax.regular", _label(labels, "tax.regular"), "employee", regular_taxable, None, tax_regular)
         )
     tax_special = ZERO
     if within > 0:
@@ -202,7 +208,9 @@ def compute(rules: Rules, inp: PayInput) -> PayResult:
         tax_special = quantize(
             _special_tax(special_rules, earlier_base + this_base) - _special_tax(special_rules, earlier_base)
         )
-        lines.append(Line("tax.special", _label("tax.special"), "employee", this_base, None, tax_special))
+        lines.append(
+            Line("tax.special", _label(labels, "tax.special"), "employee", this_base, None, tax_special)
+        )
 
     # --- employer levies: DB, DZ, Kommunalsteuer on all pay (with the small-payroll relief), BV, U-Bahn ---
     wages = gross + special
@@ -233,11 +241,20 @@ def compute(rules: Rules, inp: PayInput) -> PayResult:
         if levies[code]:
             base = levy_base if code != "bv" else wages
             lines.append(
-                Line(f"levy.{code}", _label(f"levy.{code}"), "employer", base, _shown(rate), levies[code])
+                Line(
+                    f"levy.{code}",
+                    _label(labels, f"levy.{code}"),
+                    "employer",
+                    base,
+                    _shown(rate),
+                    levies[code],
+                )
             )
     if levies["ubahn"]:
         lines.append(
-            Line("levy.ubahn", _label("levy.ubahn"), "employer", Decimal(weeks), None, levies["ubahn"])
+            Line(
+                "levy.ubahn", _label(labels, "levy.ubahn"), "employer", Decimal(weeks), None, levies["ubahn"]
+            )
         )
 
     # --- the 13th/14th salaries accrue month by month: 1/6 of the regular gross plus employer charges ---
@@ -321,14 +338,21 @@ def _shown(rate: Decimal) -> Decimal:
     return (rate * 100).quantize(Decimal("0.01"))
 
 
-def _sv_lines(lines: list[Line], prefix: str, side: str, base: Decimal, rates: dict[str, Decimal]) -> Decimal:
+def _sv_lines(
+    lines: list[Line],
+    labels: dict[str, str],
+    prefix: str,
+    side: str,
+    base: Decimal,
+    rates: dict[str, Decimal],
+) -> Decimal:
     total = ZERO
     for code in sorted(rates, key=_in_order):
         rate = rates[code]
         amount = quantize(base * rate)
         if amount:
             lines.append(
-                Line(f"{prefix}.{code}", _label(f"{prefix}.{code}"), side, base, _shown(rate), amount)
+                Line(f"{prefix}.{code}", _label(labels, f"{prefix}.{code}"), side, base, _shown(rate), amount)
             )
             total += amount
     return total
@@ -408,11 +432,19 @@ def _weeks_begun(period: Period) -> int:
     return -(-period.days // 7)
 
 
-def _label(code: str) -> str:
-    """The payslip line's label in the active language; unknown component codes show as they are."""
-    special = code.startswith("sv.special.")
-    name = code.removeprefix("sv.special.").removeprefix("sv.") if code.startswith("sv.") else code
-    labels = {
+def _label(labels: dict[str, str], code: str) -> str:
+    """The payslip line's label from `_labels()`; unknown component codes show as they are."""
+    if code.startswith("sv."):
+        name = code.removeprefix("sv.special.").removeprefix("sv.")
+        label = labels.get(name, name.upper())
+        return labels["special"] % {"label": label} if code.startswith("sv.special.") else label
+    return labels.get(code, code)
+
+
+@functools.cache
+def _labels(language: str) -> dict[str, str]:
+    """The labels in one language, translated once (a payroll run labels tens of thousands of lines)."""
+    return {
         "kv": _("Health insurance"),
         "pv": _("Pension insurance"),
         "av": _("Unemployment insurance"),
@@ -420,6 +452,7 @@ def _label(code: str) -> str:
         "wbf": _("Housing subsidy contribution"),
         "uv": _("Accident insurance"),
         "iesg": _("Insolvency fund contribution"),
+        "special": _("%(label)s on special payments"),
         "tax.regular": _("Wage tax"),
         "tax.special": _("Wage tax on special payments"),
         "levy.db": _("Employer contribution to the family fund (DB)"),
@@ -428,8 +461,6 @@ def _label(code: str) -> str:
         "levy.bv": _("Employee provision fund (BV)"),
         "levy.ubahn": _("Vienna employer levy (U-Bahn)"),
     }
-    label = labels.get(name, name.upper())
-    return _("%(label)s on special payments") % {"label": label} if special else label
 
 
 def max_gross(rules: Rules, template: PayInput, available: Decimal) -> Decimal | None:

@@ -247,6 +247,15 @@ def test_thirteenth_salary_within_the_freigrenze_then_fourteenth_pays_for_both_2
     assert november.net == D("4392.90")  # 6,000 − 542.10 − 512.10 − 291.55 − 261.35
 
 
+def test_the_special_payments_av_share_is_judged_on_the_special_payment_alone() -> None:
+    result = pay(
+        2026, "2100.00", month=6, special_gross=D("3000.00"), ytd=YearToDate(D("10500.00"), months=5)
+    )
+    employee = amounts(result, "employee")
+    assert "sv.av" not in employee  # the regular 2,100 ≤ 2,225: 0 %
+    assert employee["sv.special.av"] == D("88.50")  # the special 3,000 > 2,630: 2.95 %
+
+
 def test_special_payment_sv_stops_at_the_yearly_special_maximum_2026() -> None:
     result = pay(
         2026,

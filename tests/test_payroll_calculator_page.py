@@ -30,9 +30,8 @@ def test_staff_use_it_too_and_germans_read_it_in_german(
     coop: Cooperative, make_member: Any, client_for: Any
 ) -> None:
     client = client_for(make_member(coop, role="advisor"))
-    page = client.get(
-        URL, {"gross": "3060.00", "month": "2026-03"}, HTTP_ACCEPT_LANGUAGE="de"
-    ).content.decode()
+    client.cookies["django_language"] = "de"
+    page = client.get(URL, {"gross": "3060.00", "month": "2026-03"}).content.decode()
     assert 'data-net="2208.49"' in page
     assert "Krankenversicherung" in page and "Gehaltsrechner" in page
 
