@@ -40,17 +40,6 @@ class PreviewInputSerializer(serializers.Serializer[Any]):
         return month
 
 
-class PreviewLineSerializer(serializers.Serializer[Any]):
-    code = serializers.CharField()
-    label = serializers.CharField()
-    side = serializers.CharField(help_text='"employee" (deducted) or "employer" (cost on top)')
-    base = serializers.DecimalField(max_digits=20, decimal_places=2, coerce_to_string=True)
-    rate = serializers.DecimalField(
-        max_digits=7, decimal_places=2, coerce_to_string=True, allow_null=True, help_text="per cent"
-    )
-    amount = MoneyField()
-
-
 class PreviewOutputSerializer(serializers.Serializer[Any]):
     month = serializers.CharField()
     federal_state = serializers.CharField()
@@ -65,7 +54,11 @@ class PreviewOutputSerializer(serializers.Serializer[Any]):
     )
     employer_cost_total = MoneyField()
     marginal = serializers.BooleanField(help_text="marginal employment (below the threshold)")
-    lines = PreviewLineSerializer(many=True)
+    lines = serializers.ListField(
+        child=serializers.DictField(allow_null=True),
+        help_text="each line: code, label, side (employee: deducted; employer: cost on top), base, rate "
+        "(per cent, or null), amount — numbers as decimal strings",
+    )
 
 
 def _present(preview: PayrollPreview) -> dict[str, Any]:
@@ -82,7 +75,17 @@ def _present(preview: PayrollPreview) -> dict[str, Any]:
         "special_accrual": result.special_accrual,
         "employer_cost_total": result.employer_cost_total,
         "marginal": result.marginal,
-        "lines": result.lines,
+        "lines": [
+            {
+                "code": line.code,
+                "label": line.label,
+                "side": line.side,
+                "base": str(line.base),
+                "rate": None if line.rate is None else str(line.rate),
+                "amount": str(line.amount),
+            }
+            for line in result.lines
+        ],
     }
 
 
