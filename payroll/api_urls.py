@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from payroll.apis import fees, profiles
+from payroll.apis import preview as preview_apis
 from payroll.apis import runs as run_apis
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -51,4 +52,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api-payout-run-status-report",
     ),
     # --- end payout runs ---
+    # --- payroll preview (helper `paycalc`) ---
+    path("payroll/preview/", preview_apis.PayrollPreviewApi.as_view(), name="api-payroll-preview"),
+    # --- end payroll preview ---
 ]

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from payroll.views import fees, profiles
+from payroll.views import calculator, fees, profiles
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # --- payee profiles (helper `profile`) ---
@@ -12,4 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payroll/fee-notes/<int:fee_note_id>/object/", fees.fee_note_object, name="fee_note_object"),
     path("payroll/fee-notes/<int:fee_note_id>/pdf/", fees.fee_note_pdf, name="fee_note_pdf"),
     # --- end fees ---
+    # --- salary calculator (helper `paycalc`) ---
+    path("payroll/calculator/", calculator.payroll_calculator, name="payroll_calculator"),
+    # --- end salary calculator ---
 ]

@@ -88,14 +88,17 @@ def api_for() -> Callable[[Membership], APIClient]:
 
 @pytest.fixture(autouse=True)
 def _reference_data(request: pytest.FixtureRequest) -> None:
-    """Transactional tests flush every table, including the VAT and base rates the migrations loaded."""
+    """Transactional tests flush every table, including the VAT and base rates and the payroll rules the
+    migrations loaded."""
     marker = request.node.get_closest_marker("django_db")
     transactional = marker is not None and marker.kwargs.get("transaction")
     if transactional or "live_server" in request.fixturenames:
         from invoicing.reference_data import load_reference_data
+        from payroll.reference_data import load_payroll_rules
 
         request.getfixturevalue("transactional_db")
         load_reference_data()
+        load_payroll_rules()
 
 
 @pytest.fixture(autouse=True)

@@ -3,4 +3,5 @@
 from payroll.admin import fees as fees
 from payroll.admin import items as items
 from payroll.admin import profiles as profiles
+from payroll.admin import rules as rules
 from payroll.admin import runs as runs

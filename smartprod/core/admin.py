@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.options import BaseModelAdmin
-from django.db import models
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest
@@ -19,9 +20,11 @@ from smartprod.core.admin_site import staff_role
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
+from smartprod.core.audit import audit_log
 from smartprod.core.capabilities import STAFF_ROLES
 from smartprod.core.models import AuditEvent, TenantModel
 from smartprod.tenancy.context import current_cooperative, request_context
+from smartprod.tenancy.models import Cooperative
 
 
 def _scope(queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
@@ -144,3 +147,59 @@ class AuditEventAdmin(ReadOnlyTenantAdmin):
     list_filter = ("event",)
     search_fields = ("event", "object_id", "actor__email")
     readonly_fields = ("cooperative", "actor", "event", "object_type", "object_id", "data", "created_at")
+
+
+class ReferenceDataAdmin(admin.ModelAdmin[Any]):
+    """Shared by every cooperative (not tenant data: VAT and base rates, payroll rules, collective
+    agreements): a change here changes every cooperative's invoices or payslips, so only platform operators
+    (superusers) add, change or delete rows; staff of a cooperative read them. Each change is audited in
+    every cooperative's log, since it affects all of them (an audit row belongs to a cooperative)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser or staff_role(request) in STAFF_ROLES)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Only to close a row (valid until) or fix a label: a rate that was valid stays as it was.
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def _audit(self, request: HttpRequest, event: str, obj: Any) -> None:
+        data = {
+            field.name: str(field.value_from_object(obj))
+            for field in obj._meta.concrete_fields
+            if not field.primary_key
+        }
+        actor = request.user if isinstance(request.user, AbstractBaseUser) else None
+        for cooperative in Cooperative.objects.order_by("pk"):
+            audit_log(
+                cooperative=cooperative,
+                actor=actor,
+                event=event,
+                obj=obj,
+                data={"platform": True, **data},
+            )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            label = obj._meta.model_name
+            self._audit(request, f"{label}.{'changed' if change else 'added'}", obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            self._audit(request, f"{obj._meta.model_name}.deleted", obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                self._audit(request, f"{obj._meta.model_name}.deleted", obj)
+            super().delete_queryset(request, queryset)
