@@ -1,5 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
+from payroll.apis import employments as employment_apis
 from payroll.apis import fees, profiles
 from payroll.apis import runs as run_apis
 
@@ -51,4 +52,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api-payout-run-status-report",
     ),
     # --- end payout runs ---
+    # --- employments and salaries (branch payemp) ---
+    path(
+        "projects/<int:project_id>/employments/",
+        employment_apis.ProjectEmploymentListCreateApi.as_view(),
+        name="api-project-employments",
+    ),
+    path(
+        "projects/<int:project_id>/salaries/",
+        employment_apis.ProjectSalaryListCreateApi.as_view(),
+        name="api-project-salaries",
+    ),
+    # --- end employments and salaries ---
 ]

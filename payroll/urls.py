@@ -1,5 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
+from payroll.views import employments as employment_views
 from payroll.views import fees, profiles
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -12,4 +13,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payroll/fee-notes/<int:fee_note_id>/object/", fees.fee_note_object, name="fee_note_object"),
     path("payroll/fee-notes/<int:fee_note_id>/pdf/", fees.fee_note_pdf, name="fee_note_pdf"),
     # --- end fees ---
+    # --- employments and salaries (branch payemp) ---
+    path(
+        "projects/<int:project_id>/employments/new/",
+        employment_views.employment_create,
+        name="employment_create",
+    ),
+    path("projects/<int:project_id>/salaries/request/", employment_views.salary_request, name="salary_request"),
+    # --- end employments and salaries ---
 ]

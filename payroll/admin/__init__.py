@@ -4,3 +4,4 @@ from payroll.admin import fees as fees
 from payroll.admin import items as items
 from payroll.admin import profiles as profiles
 from payroll.admin import runs as runs
+from payroll.admin import employments as employments
