@@ -47,9 +47,12 @@ def seed_employments(*, cooperative: Cooperative, stdout: Any) -> None:
         .order_by("id")
         .first()
     )
-    if project is None or not Collaboration.objects.for_cooperative(cooperative).filter(
-        project=project, membership=member
-    ).exists():
+    if (
+        project is None
+        or not Collaboration.objects.for_cooperative(cooperative)
+        .filter(project=project, membership=member)
+        .exists()
+    ):
         return
     profile = payee_profile_of(cooperative=cooperative, membership=member) or payee_profile_get_or_create(
         cooperative=cooperative, membership=member
@@ -88,4 +91,6 @@ def seed_employments(*, cooperative: Cooperative, stdout: Any) -> None:
     except ApplicationError as exc:
         stdout.write(f"  no demo employment: {exc.message}\n")
         return
-    stdout.write(f"  employment of {member.user.email} from {start}, salary {salary.gross} {salary.currency}\n")
+    stdout.write(
+        f"  employment of {member.user.email} from {start}, salary {salary.gross} {salary.currency}\n"
+    )

@@ -59,7 +59,11 @@ class EmploymentForm(forms.Form):
     start = forms.DateField(label=_("Start"), widget=DateInput(), validators=[validate_business_date])
     end = forms.DateField(label=_("End"), widget=DateInput(), validators=[validate_business_date])
     weekly_hours = AsciiDecimalField(
-        label=_("Hours a week"), max_digits=4, decimal_places=1, min_value=Decimal("0.5"), max_value=Decimal(60)
+        label=_("Hours a week"),
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal("0.5"),
+        max_value=Decimal(60),
     )
     occupation = forms.CharField(label=_("Occupation"), max_length=100)
     municipality = forms.CharField(
@@ -69,7 +73,9 @@ class EmploymentForm(forms.Form):
     salary_group = forms.CharField(label=_("Salary group"), max_length=40, required=False)
     has_other_employments = forms.BooleanField(label=_("Has other employments"), required=False)
 
-    def __init__(self, *args: Any, payees: list[tuple[int, str]], states: list[tuple[str, str]], **kwargs: Any):
+    def __init__(
+        self, *args: Any, payees: list[tuple[int, str]], states: list[tuple[str, str]], **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         payee_field, state_field = self.fields["payee"], self.fields["federal_state"]
         assert isinstance(payee_field, forms.ChoiceField) and isinstance(state_field, forms.ChoiceField)
@@ -80,7 +86,9 @@ class EmploymentForm(forms.Form):
 class SalaryForm(forms.Form):
     employment = forms.TypedChoiceField(label=_("Employment"), coerce=int)
     month = forms.CharField(
-        label=_("Month"), max_length=7, widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-01"})
+        label=_("Month"),
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-01"}),
     )
     use_max = forms.BooleanField(label=_("As much as the budget allows"), required=False)
     gross = AsciiDecimalField(

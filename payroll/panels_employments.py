@@ -40,7 +40,9 @@ def _max_preview(request: HttpRequest, employment: Employment) -> MaxPreview:
         options = salary_options(cooperative=cooperative, employment=employment, month=month)
         if options.max_gross is None:
             return MaxPreview(employment, month, None)
-        result = salary_preview(cooperative=cooperative, employment=employment, month=month, gross=options.max_gross)
+        result = salary_preview(
+            cooperative=cooperative, employment=employment, month=month, gross=options.max_gross
+        )
     except ApplicationError as exc:
         return MaxPreview(employment, month, None, exc.message)
     return MaxPreview(employment, month, result)

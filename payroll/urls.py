@@ -19,6 +19,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         employment_views.employment_create,
         name="employment_create",
     ),
-    path("projects/<int:project_id>/salaries/request/", employment_views.salary_request, name="salary_request"),
+    path(
+        "projects/<int:project_id>/salaries/request/", employment_views.salary_request, name="salary_request"
+    ),
     # --- end employments and salaries ---
 ]

@@ -25,7 +25,9 @@ from tests.payroll_fees_helpers import funded_project
 def ensure_rules(country: str = "AT") -> None:
     this_year = timezone.localdate().year
     for year in (this_year, this_year + 1):
-        PayrollRules.objects.get_or_create(country=country, year=year, defaults={"rules": {}, "source": "test"})
+        PayrollRules.objects.get_or_create(
+            country=country, year=year, defaults={"rules": {}, "source": "test"}
+        )
 
 
 def next_month() -> date:
@@ -61,7 +63,10 @@ def payroll_project(
 
 def collaborator(coop: Cooperative, project: Project, member: Membership) -> Membership:
     Collaboration.objects.create(
-        cooperative=coop, project=project, membership=member, employment=Collaboration.Employment.SELF_EMPLOYED
+        cooperative=coop,
+        project=project,
+        membership=member,
+        employment=Collaboration.Employment.SELF_EMPLOYED,
     )
     employable(member)
     return member
@@ -83,7 +88,12 @@ def employ(
 
 
 def request_salary(
-    coop: Cooperative, actor: Membership, employment: Employment, gross: Any, month: date | None = None, **kw: Any
+    coop: Cooperative,
+    actor: Membership,
+    employment: Employment,
+    gross: Any,
+    month: date | None = None,
+    **kw: Any,
 ) -> Salary:
     return salaries.salary_request(
         cooperative=coop,

@@ -26,7 +26,15 @@ from invoicing.dunning import dunning_policy
 from invoicing.lib.camt import build_camt053
 from invoicing.models import ExemptionNote
 from members import services as member_services
-from payroll.models import Employment, FeeNote, Municipality, PayeeProfile, PayoutPolicy, PayrollSettings, Salary
+from payroll.models import (
+    Employment,
+    FeeNote,
+    Municipality,
+    PayeeProfile,
+    PayoutPolicy,
+    PayrollSettings,
+    Salary,
+)
 from payroll.services.runs import payout_run_start
 from projects import services as project_services
 from projects.models import Project

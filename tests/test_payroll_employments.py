@@ -131,7 +131,10 @@ def test_federal_state_follows_the_municipality_or_the_cooperative(coop, people)
     assert employ(coop, advisor, project, owner, municipality="Graz").federal_state == "Steiermark"
     assert employ(coop, advisor, project, owner, municipality="linz").federal_state == "Oberösterreich"
     assert employ(coop, advisor, project, owner, municipality="Wien").federal_state == "Wien"
-    assert employ(coop, advisor, project, owner, municipality="Graz", federal_state="Tirol").federal_state == "Tirol"
+    assert (
+        employ(coop, advisor, project, owner, municipality="Graz", federal_state="Tirol").federal_state
+        == "Tirol"
+    )
 
 
 def test_the_payee_needs_social_insurance_number_and_date_of_birth(coop, people):
@@ -220,12 +223,12 @@ def test_staff_may_request_for_the_employee_but_another_member_may_not(coop, peo
     assert request_salary(coop, finance, employment, "1000.00").requested_by == finance
     other = make_member(coop)
     with pytest.raises(NotAllowed):
-        request_salary(coop, other, employment, "1000.00", month=month_end(employment.start) + timedelta(days=1))
+        request_salary(
+            coop, other, employment, "1000.00", month=month_end(employment.start) + timedelta(days=1)
+        )
 
 
-def test_a_salary_above_the_available_budget_is_refused_naming_the_available_amount(
-    coop, make_member
-):
+def test_a_salary_above_the_available_budget_is_refused_naming_the_available_amount(coop, make_member):
     owner = make_member(coop)
     advisor = make_member(coop, role="advisor")
     project = payroll_project(coop, owner, advisor, amount="1000.00")
@@ -255,7 +258,9 @@ def test_max_takes_the_largest_gross_that_fits(coop, make_member):
     left = project_budget(cooperative=coop, project=project).available
     assert left == available - salary.employer_cost_total and left >= 0
     try:  # at most the few cents left for the next month
-        second = request_salary(coop, owner, employment, "max", month=month_end(employment.start) + timedelta(days=1))
+        second = request_salary(
+            coop, owner, employment, "max", month=month_end(employment.start) + timedelta(days=1)
+        )
     except ApplicationError as exc:
         assert "available" in exc.details
     else:

@@ -43,7 +43,9 @@ def employment_body(payee, **kwargs):
 def test_staff_create_an_employment_201(coop, setup, api_for, role):
     owner, advisor, finance, admin, project = setup
     actor = {"advisor": advisor, "finance": finance, "admin": admin}[role]
-    response = api_for(actor).post(f"/api/projects/{project.pk}/employments/", employment_body(owner), format="json")
+    response = api_for(actor).post(
+        f"/api/projects/{project.pk}/employments/", employment_body(owner), format="json"
+    )
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["id"] == Employment.objects.for_cooperative(coop).get().pk
@@ -57,7 +59,9 @@ def test_staff_create_an_employment_201(coop, setup, api_for, role):
 
 def test_a_member_cannot_create_an_employment_403(setup, api_for):
     owner, *_rest, project = setup
-    response = api_for(owner).post(f"/api/projects/{project.pk}/employments/", employment_body(owner), format="json")
+    response = api_for(owner).post(
+        f"/api/projects/{project.pk}/employments/", employment_body(owner), format="json"
+    )
     assert response.status_code == 403
     assert not Employment.objects.for_cooperative(project.cooperative).exists()
 
@@ -84,7 +88,9 @@ def test_another_cooperative_gets_404(setup, api_for, other_coop, make_member):
     assert client.get(f"/api/projects/{project.pk}/employments/").status_code == 404
     assert client.get(f"/api/projects/{project.pk}/salaries/").status_code == 404
     assert (
-        client.post(f"/api/projects/{project.pk}/employments/", employment_body(owner), format="json").status_code
+        client.post(
+            f"/api/projects/{project.pk}/employments/", employment_body(owner), format="json"
+        ).status_code
         == 404
     )
     assert client.get(f"/api/projects/{project.pk}/pay-options/").status_code == 404
@@ -184,8 +190,12 @@ def test_salary_retry_with_the_same_idempotency_key_returns_the_same_salary(coop
     employment = employ(coop, advisor, project, owner)
     body = {"employment": employment.pk, "month": f"{employment.start:%Y-%m}", "gross": "1000.00"}
     client = api_for(owner)
-    first = client.post(f"/api/projects/{project.pk}/salaries/", body, format="json", HTTP_IDEMPOTENCY_KEY="s-1")
-    second = client.post(f"/api/projects/{project.pk}/salaries/", body, format="json", HTTP_IDEMPOTENCY_KEY="s-1")
+    first = client.post(
+        f"/api/projects/{project.pk}/salaries/", body, format="json", HTTP_IDEMPOTENCY_KEY="s-1"
+    )
+    second = client.post(
+        f"/api/projects/{project.pk}/salaries/", body, format="json", HTTP_IDEMPOTENCY_KEY="s-1"
+    )
     assert first.status_code == 201 and second.status_code == 201
     assert first.json()["id"] == second.json()["id"]
     other = client.post(

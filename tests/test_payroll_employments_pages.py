@@ -31,11 +31,14 @@ def _get(client, url, language="en"):
 
 @pytest.mark.parametrize(
     ("language", "title", "create"),
-    [("en", "Employments and salaries", "Create employment"), ("de", "Anstellungen und Gehälter", "Anstellung anlegen")],
+    [
+        ("en", "Employments and salaries", "Create employment"),
+        ("de", "Anstellungen und Gehälter", "Anstellung anlegen"),
+    ],
 )
 @pytest.mark.parametrize("role", ["advisor", "finance", "admin"])
 def test_staff_see_the_panel_with_the_employment_form(coop, setup, client_for, language, title, create, role):
-    owner, advisor, finance, admin, project = setup
+    _owner, advisor, finance, admin, project = setup
     actor = {"advisor": advisor, "finance": finance, "admin": admin}[role]
     html = _get(client_for(actor), f"/projects/{project.pk}/", language).content.decode()
     assert title in html and create in html
@@ -88,7 +91,12 @@ def test_the_employee_previews_then_requests_a_salary(coop, setup, client_for):
     owner, advisor, *_rest, project = setup
     employment = employ(coop, advisor, project, owner)
     client = client_for(owner)
-    form = {"employment": employment.pk, "month": f"{employment.start:%Y-%m}", "gross": "2000.00", "token": "t-1"}
+    form = {
+        "employment": employment.pk,
+        "month": f"{employment.start:%Y-%m}",
+        "gross": "2000.00",
+        "token": "t-1",
+    }
     preview = client.post(f"/projects/{project.pk}/salaries/request/", {**form, "preview": "1"})
     assert preview.status_code == 200
     want = expected(employment, "2000.00")

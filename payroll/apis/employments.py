@@ -41,20 +41,24 @@ from smartprod.tenancy.models import Membership
 
 
 class EmploymentInputSerializer(serializers.Serializer[Any]):
-    payee = serializers.IntegerField(help_text="The payee's membership id: the project's owner or a collaborator.")
-    start = BusinessDateField(help_text="After today: the person is registered with the health insurer first.")
+    payee = serializers.IntegerField(
+        help_text="The payee's membership id: the project's owner or a collaborator."
+    )
+    start = BusinessDateField(
+        help_text="After today: the person is registered with the health insurer first."
+    )
     end = BusinessDateField()
     weekly_hours = AsciiDecimalField(
-        max_digits=4, decimal_places=1, coerce_to_string=True, help_text="0.5 to 60, e.g. \"20.0\"."
+        max_digits=4, decimal_places=1, coerce_to_string=True, help_text='0.5 to 60, e.g. "20.0".'
     )
     occupation = serializers.CharField(max_length=100)
-    municipality = serializers.CharField(max_length=100, help_text="Where the person works, e.g. \"Wien\".")
+    municipality = serializers.CharField(max_length=100, help_text='Where the person works, e.g. "Wien".')
     federal_state = serializers.ChoiceField(
         choices=FederalState.choices,
         required=False,
         allow_blank=True,
         default="",
-        help_text="Optional: \"Wien\" as municipality implies Wien, otherwise the cooperative's state.",
+        help_text='Optional: "Wien" as municipality implies Wien, otherwise the cooperative\'s state.',
     )
     salary_group = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     has_other_employments = serializers.BooleanField(required=False, default=False)
@@ -92,7 +96,7 @@ class GrossField(serializers.Field[Any, Any, Any, Any]):
 
 class SalaryInputSerializer(serializers.Serializer[Any]):
     employment = serializers.IntegerField(help_text="The employment's id (of this project).")
-    month = serializers.CharField(max_length=7, help_text="YYYY-MM, e.g. \"2026-01\".")
+    month = serializers.CharField(max_length=7, help_text='YYYY-MM, e.g. "2026-01".')
     gross = GrossField(help_text='A gross amount ("2400.00") or "max": the most the budget allows.')
 
 
@@ -190,7 +194,7 @@ class ProjectSalaryListCreateApi(ProjectPayrollApi):
         request=SalaryInputSerializer,
         responses={201: SalaryOutputSerializer},
         parameters=[OpenApiParameter(IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER)],
-        description="Who: the employee (or staff for them). `gross` is an amount or \"max\" (the largest gross "
+        description='Who: the employee (or staff for them). `gross` is an amount or "max" (the largest gross '
         "whose total employer cost fits the available budget). Approved at once when it fits; 400 when it "
         "does not (the message names the available amount), below the collective agreement's minimum, or "
         "for a month outside the employment; 409 when that month's salary exists. Send an "
@@ -201,9 +205,9 @@ class ProjectSalaryListCreateApi(ProjectPayrollApi):
         data = parse(SalaryInputSerializer, request.data)
         month = parse_month(data["month"])
         try:
-            employment = employment_list_visible(cooperative=self.cooperative, membership=self.membership).get(
-                pk=data["employment"], project=project
-            )
+            employment = employment_list_visible(
+                cooperative=self.cooperative, membership=self.membership
+            ).get(pk=data["employment"], project=project)
         except Employment.DoesNotExist:
             message = _("There is no such employment on this project.")
             raise ApplicationError(message, details={"employment": [message]}) from None
@@ -217,7 +221,12 @@ class ProjectSalaryListCreateApi(ProjectPayrollApi):
             gross=data["gross"],
             idempotent=IdempotentRequest(
                 key,
-                {"project": project.pk, "employment": employment.pk, "month": data["month"], "gross": data["gross"]},
+                {
+                    "project": project.pk,
+                    "employment": employment.pk,
+                    "month": data["month"],
+                    "gross": data["gross"],
+                },
             )
             if key is not None
             else None,

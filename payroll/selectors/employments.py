@@ -63,7 +63,7 @@ def collective_agreement(cooperative: Cooperative, year: int) -> CollectiveAgree
 
 
 def parse_month(text: str) -> date:
-    """"2026-01" → 1 January 2026; anything else is refused."""
+    """ "2026-01" → 1 January 2026; anything else is refused."""
     try:
         year, month = (int(part) for part in text.strip().split("-"))
         if len(text.strip()) != 7 or not 2000 <= year <= 2100:
@@ -83,7 +83,9 @@ def rules_for(cooperative: Cooperative, month: date) -> calc.Rules:
         raise ApplicationError(message, details={"month": [message]}) from None
 
 
-def salary_input(cooperative: Cooperative, employment: Employment, month: date) -> tuple[calc.Rules, calc.PayInput]:
+def salary_input(
+    cooperative: Cooperative, employment: Employment, month: date
+) -> tuple[calc.Rules, calc.PayInput]:
     """The rules and the calculator's input (gross 0) for `month` of `employment`; a month the employment does
     not cover is refused."""
     month = month.replace(day=1)
@@ -135,7 +137,9 @@ def salary_options(*, cooperative: Cooperative, employment: Employment, month: d
     """Read without a lock (pages, pay options): the salary request checks again under the project lock."""
     rules, template = salary_input(cooperative, employment, month)
     project = employment.project
-    available = quantize_money(project_budget_figures(cooperative=cooperative, project=project).budget_available)
+    available = quantize_money(
+        project_budget_figures(cooperative=cooperative, project=project).budget_available
+    )
     return SalaryOptions(
         available=available,
         max_gross=calc.max_gross(rules, template, available),

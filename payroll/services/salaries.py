@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Final, Literal
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,7 +29,7 @@ from smartprod.core.idempotency import IdempotentRequest, idempotency_claim, ide
 from smartprod.core.money import ZERO, quantize_money
 from smartprod.tenancy.models import Cooperative, Membership
 
-MAX = "max"
+MAX: Final = "max"
 
 
 def _gross_error(message: str, *, conflict: bool = False, **details: str) -> ApplicationError:
@@ -67,10 +67,9 @@ def salary_request(
         )
         if record.result_id:
             return Salary.objects.for_cooperative(cooperative).get(pk=int(record.result_id))
-    if gross != MAX:
-        gross = quantize_money(gross)
-        if gross <= 0:
-            raise _gross_error(_("The gross salary must be more than zero."))
+    asked = None if gross == MAX else quantize_money(gross)
+    if asked is not None and asked <= 0:
+        raise _gross_error(_("The gross salary must be more than zero."))
     rules, template = salary_input(cooperative, employment, month)
     project = locks.lock_project(Project, cooperative, employment.project_id)
     if project.status != Project.Status.APPROVED:
@@ -92,10 +91,12 @@ def salary_request(
             details={"month": [_("Already requested.")], "salary": existing.pk},
             conflict=True,
         )
-    available = quantize_money(project_budget_figures(cooperative=cooperative, project=project).budget_available)
+    available = quantize_money(
+        project_budget_figures(cooperative=cooperative, project=project).budget_available
+    )
     currency = cooperative.currency
     minimum = salary_minimum(cooperative, employment, template.period)
-    if gross == MAX:
+    if asked is None:
         largest = calc.max_gross(rules, template, available)
         if largest is None or (minimum is not None and largest < minimum):
             raise _gross_error(
@@ -108,7 +109,7 @@ def salary_request(
             )
         amount = largest
     else:
-        amount = gross
+        amount = asked
     if minimum is not None and amount < minimum:
         raise _gross_error(
             _(
@@ -158,7 +159,7 @@ def salary_request(
         data={
             "employment": employment.pk,
             "month": f"{month:%Y-%m}",
-            "asked": str(gross),
+            "asked": str(asked or MAX),
             "gross": str(salary.gross),
             "employer_cost_total": str(salary.employer_cost_total),
             "available": str(available),

@@ -88,7 +88,8 @@ def salary_form(
     return SalaryForm(
         data,
         employments=[
-            (e.pk, f"{e.occupation} · {e.start:%d.%m.%Y}–{e.end:%d.%m.%Y} · {_name(e.payee)}") for e in employments_
+            (e.pk, f"{e.occupation} · {e.start:%d.%m.%Y}–{e.end:%d.%m.%Y} · {_name(e.payee)}")
+            for e in employments_
         ],
         initial={
             "employment": chosen.pk if chosen else None,
@@ -161,7 +162,9 @@ def salary_request(request: HttpRequest, project_id: int) -> HttpResponse:
                             cooperative=cooperative, employment=employment, month=month, gross=gross
                         )
                     else:
-                        form.add_error(None, _("The available budget does not cover a salary for this month."))
+                        form.add_error(
+                            None, _("The available budget does not cover a salary for this month.")
+                        )
                 else:
                     salaries.salary_request(
                         cooperative=cooperative,
