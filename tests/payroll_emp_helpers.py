@@ -23,10 +23,18 @@ from tests.payroll_fees_helpers import funded_project
 
 
 def ensure_rules(country: str = "AT") -> None:
+    """Rules for this year and the next (employments start after today, so next month may be next year).
+
+    A year without a row gets a copy of the newest year's figures (empty before the rules data is merged):
+    the tests assert relations computed through payroll.calc, not one year's figures.
+    """
+    latest = PayrollRules.objects.filter(country=country).order_by("-year").first()
     this_year = timezone.localdate().year
     for year in (this_year, this_year + 1):
         PayrollRules.objects.get_or_create(
-            country=country, year=year, defaults={"rules": {}, "source": "test"}
+            country=country,
+            year=year,
+            defaults={"rules": latest.rules if latest else {}, "source": "test: copy of the newest year"},
         )
 
 
