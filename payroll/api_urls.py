@@ -1,5 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
+from payroll.apis import employments as employment_apis
 from payroll.apis import fees, profiles
 from payroll.apis import preview as preview_apis
 from payroll.apis import runs as run_apis
@@ -55,4 +56,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # --- payroll preview (helper `paycalc`) ---
     path("payroll/preview/", preview_apis.PayrollPreviewApi.as_view(), name="api-payroll-preview"),
     # --- end payroll preview ---
+    # --- employments and salaries (branch payemp) ---
+    path(
+        "projects/<int:project_id>/employments/",
+        employment_apis.ProjectEmploymentListCreateApi.as_view(),
+        name="api-project-employments",
+    ),
+    path(
+        "projects/<int:project_id>/salaries/",
+        employment_apis.ProjectSalaryListCreateApi.as_view(),
+        name="api-project-salaries",
+    ),
+    # --- end employments and salaries ---
 ]

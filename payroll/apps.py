@@ -37,3 +37,8 @@ class PayrollConfig(AppConfig):
 
         runs_hooks.register()
         # --- end payout runs ---
+        # --- employments and salaries (branch payemp) ---
+        from payroll import employment_hooks
+
+        employment_hooks.register()
+        # --- end employments and salaries ---

@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from payroll.views import calculator, fees, profiles
+from payroll.views import employments as employment_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # --- payee profiles (helper `profile`) ---
@@ -15,4 +16,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # --- salary calculator (helper `paycalc`) ---
     path("payroll/calculator/", calculator.payroll_calculator, name="payroll_calculator"),
     # --- end salary calculator ---
+    # --- employments and salaries (branch payemp) ---
+    path(
+        "projects/<int:project_id>/employments/new/",
+        employment_views.employment_create,
+        name="employment_create",
+    ),
+    path(
+        "projects/<int:project_id>/salaries/request/", employment_views.salary_request, name="salary_request"
+    ),
+    # --- end employments and salaries ---
 ]

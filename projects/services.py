@@ -257,6 +257,43 @@ def _locked(cooperative: Cooperative, project: Project) -> Project:
 
 
 @transaction.atomic
+def participant_employment_set(
+    *, cooperative: Cooperative, actor: Membership, project: Project, membership: Membership, employment: str
+) -> Project:
+    """How a participant (owner or collaborator) is paid from a project — set by staff, e.g. when payroll
+    creates an employment (the payee becomes employed on the project). Audited; no other term changes."""
+    _check_same(cooperative, actor, project, membership)
+    if not capabilities.is_staff(actor):
+        raise NotAllowed(_("Only advisors, finance staff and admins change how a person is paid."))
+    if employment not in Collaboration.Employment.values:
+        raise ApplicationError(_("Unknown employment %(value)s.") % {"value": employment})
+    if membership.pk == project.owner_id:
+        before = project.owner_employment
+        Project.objects.for_cooperative(cooperative).filter(pk=project.pk).update(owner_employment=employment)
+        project.owner_employment = employment
+    else:
+        collaboration = (
+            Collaboration.objects.for_cooperative(cooperative)
+            .filter(project=project, membership=membership)
+            .first()
+        )
+        if collaboration is None:
+            raise ApplicationError(_("This person does not work on this project."))
+        before = collaboration.employment
+        collaboration.employment = employment
+        collaboration.save(update_fields=["employment"])
+    if before != employment:
+        audit_log(
+            cooperative=cooperative,
+            actor=actor.user,
+            event="project.participant_employment",
+            obj=project,
+            data={"membership": membership.pk, "from": before, "to": employment},
+        )
+    return project
+
+
+@transaction.atomic
 def project_update(
     *,
     cooperative: Cooperative,

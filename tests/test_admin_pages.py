@@ -26,13 +26,22 @@ from invoicing.dunning import dunning_policy
 from invoicing.lib.camt import build_camt053
 from invoicing.models import ExemptionNote
 from members import services as member_services
-from payroll.models import FeeNote, PayeeProfile, PayoutPolicy
+from payroll.models import (
+    Employment,
+    FeeNote,
+    Municipality,
+    PayeeProfile,
+    PayoutPolicy,
+    PayrollSettings,
+    Salary,
+)
 from payroll.services.runs import payout_run_start
 from projects import services as project_services
 from projects.models import Project
 from smartprod.tenancy.context import request_context, set_request_context
 from smartprod.tenancy.models import Cooperative, Membership
 from tests.factories import UserFactory, enable_totp
+from tests.payroll_emp_helpers import ensure_rules
 from tests.payroll_helpers import payee_profile, payout_item
 from tests.projects_helpers import png_upload
 
@@ -45,6 +54,7 @@ OBJECTS_PER_MODEL = 8  # change forms opened per model (spread over its rows)
 def backend_data(db: Any) -> Cooperative:
     """The demo data of both cooperatives, plus the rows the demo does not make (expense, invitation,
     bank statement, dunning policy, exemption note), so that every registered model has rows to open."""
+    ensure_rules("AT")  # the demo's employment and salary need payroll rules (placeholders before the merge)
     call_command("seed_demo", stdout=io.StringIO())
     coop = Cooperative.objects.get(slug="smart-at")
     people = Membership.objects.for_cooperative(coop).select_related("user")
@@ -128,6 +138,10 @@ def backend_data(db: Any) -> Cooperative:
         payee_profile(coop, member)
     payout_item(coop, project, member, "50.00", kind="salary", post=False)
     payout_run_start(cooperative=coop, actor=finance, until=date(2027, 12, 31))
+    # --- employments and salaries (branch payemp): the demo employs member@; settings and a municipality ---
+    assert Employment.objects.for_cooperative(coop).exists() and Salary.objects.for_cooperative(coop).exists()
+    PayrollSettings.objects.create(cooperative=coop, federal_state="Wien", collective_agreement_code="")
+    Municipality.objects.create(cooperative=coop, name="Wien", federal_state="Wien")
     Group.objects.create(name="Platform operators")  # Django's and DRF's own models, for superusers
     Token.objects.create(user=member.user)
     return coop

@@ -1,5 +1,6 @@
 """Payroll's backend screens, one module per topic: importing them registers them."""
 
+from payroll.admin import employments as employments
 from payroll.admin import fees as fees
 from payroll.admin import items as items
 from payroll.admin import profiles as profiles

@@ -21,7 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from payroll.documents import fee_note_pdf_bytes
-from payroll.models import FeeNote, PayoutItem
+from payroll.models import Employment, FeeNote, PayoutItem
+from payroll.selectors.employments import parse_month
 from payroll.selectors.fees import fee_note_get, pay_options, payout_item_list_visible
 from payroll.serializers import (
     FeeNoteInputSerializer,
@@ -255,12 +256,15 @@ class PayOptionsApi(FeeNoteApi):
         operation_id="project_pay_options",
         tags=["payouts"],
         parameters=[
-            OpenApiParameter("payee", OpenApiTypes.INT, description="membership id; default: oneself")
+            OpenApiParameter("payee", OpenApiTypes.INT, description="membership id; default: oneself"),
+            OpenApiParameter("employment", OpenApiTypes.INT, description="the payee's employment (salary)"),
+            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM, with employment"),
         ],
         responses=PayOptionsOutputSerializer,
         description="Who: the payee on the project (for themselves), the project's owner and staff (for "
         "anyone on it). The largest fee that fits the available budget: net, and gross at the standard VAT "
-        "rate where the payee is VAT-registered; max_salary_gross is null until the payroll engine exists.",
+        "rate where the payee is VAT-registered; with `employment` and `month`, max_salary_gross is the "
+        "largest gross whose total employer cost fits it (null when not even a cent does, or without them).",
     )
     def get(self, request: Request, project_id: int) -> Response:
         project = self.get_project(project_id)
@@ -268,5 +272,21 @@ class PayOptionsApi(FeeNoteApi):
         if raw and not raw.isdigit():
             raise ApplicationError(_("payee must be a membership id."))
         payee = self.payee_for(project, int(raw)) if raw else self.membership
-        options = pay_options(cooperative=self.cooperative, project=project, payee=payee)
+        employment, month = None, None
+        raw_employment = request.query_params.get("employment", "")
+        raw_month = request.query_params.get("month", "")
+        if raw_employment or raw_month:
+            if not raw_employment.isdigit() or not raw_month:
+                raise ApplicationError(_("employment (an id) and month (YYYY-MM) go together."))
+            month = parse_month(raw_month)
+            try:
+                employment = Employment.objects.for_cooperative(self.cooperative).get(
+                    pk=int(raw_employment), project=project, payee=payee
+                )
+            except Employment.DoesNotExist:
+                message = _("There is no such employment of this payee on this project.")
+                raise ApplicationError(message, details={"employment": [message]}) from None
+        options = pay_options(
+            cooperative=self.cooperative, project=project, payee=payee, employment=employment, month=month
+        )
         return Response(PayOptionsOutputSerializer(options).data)

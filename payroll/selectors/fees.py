@@ -8,11 +8,13 @@ for the reader (404).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
-from payroll.models import FeeNote, PayeeProfile, PayoutItem
+from payroll.models import Employment, FeeNote, PayeeProfile, PayoutItem
+from payroll.selectors.employments import salary_options
 from payroll.vat_rates import country_vat
 from projects.budget import project_budget_figures
 from projects.models import Project
@@ -50,14 +52,22 @@ class PayOptions:
     available: Decimal
     max_fee_net: Decimal
     max_fee_gross: Decimal
-    max_salary_gross: Decimal | None  # the payroll engine (its own issue) fills this in
+    max_salary_gross: Decimal | None  # with an employment and a month: the largest gross the budget allows
     guarantee_working_days: int
     vat_rate: Decimal
 
 
-def pay_options(*, cooperative: Cooperative, project: Project, payee: Membership) -> PayOptions:
+def pay_options(
+    *,
+    cooperative: Cooperative,
+    project: Project,
+    payee: Membership,
+    employment: Employment | None = None,
+    month: date | None = None,
+) -> PayOptions:
     """The largest fee that fits the available budget: its net (a registered payee's VAT is reclaimable input
-    VAT, so the budget carries the net) and its gross at the country's standard rate where registered."""
+    VAT, so the budget carries the net) and its gross at the country's standard rate where registered; with
+    an employment and a month, the largest salary gross whose total employer cost fits it too."""
     figures = project_budget_figures(cooperative=cooperative, project=project)
     available = quantize_money(figures.budget_available)
     net = max(available, ZERO)
@@ -65,11 +75,14 @@ def pay_options(*, cooperative: Cooperative, project: Project, payee: Membership
     rate = ZERO
     if profile is not None and profile.vat_status == PayeeProfile.VatStatus.REGISTERED:
         rate = country_vat(cooperative.country).standard
+    max_salary = None
+    if employment is not None and month is not None:
+        max_salary = salary_options(cooperative=cooperative, employment=employment, month=month).max_gross
     return PayOptions(
         available=available,
         max_fee_net=net,
         max_fee_gross=net + percent_of(net, rate),
-        max_salary_gross=None,
+        max_salary_gross=max_salary,
         guarantee_working_days=cooperative.payout_guarantee_days,
         vat_rate=rate,
     )
