@@ -16,7 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from members.adapters import login_attempts_key
+from smartprod.core.capabilities import TWO_FACTOR_ROLES
 from smartprod.tenancy.context import request_context
+from smartprod.tenancy.models import Membership
 
 
 class TokenObtainApi(APIView):
@@ -64,6 +66,19 @@ class TokenObtainApi(APIView):
         if not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
             return refuse("Confirm your e-mail address first.")
         totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+        if totp is None and _is_staff_anywhere(user):
+            # Staff see a cooperative's data: no token (no API access at all) before two-factor is on.
+            ratelimit.clear(django_request, action="login_failed", key=attempts_key)
+            return Response(
+                {
+                    "detail": gettext(
+                        "Your role needs two-factor authentication: turn it on under Security "
+                        "(/accounts/2fa/) in the browser, then ask for a token with the code."
+                    ),
+                    "two_factor_required": True,
+                },
+                status=status.HTTP_403_FORBIDDEN,
+            )
         if totp is not None:
             code = data.validated_data.get("otp") or ""
             if not code:
@@ -76,6 +91,16 @@ class TokenObtainApi(APIView):
         ratelimit.clear(django_request, action="login_failed", key=attempts_key)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+def _is_staff_anywhere(user: Any) -> bool:
+    """A superuser, or staff (advisor, finance, admin) in any cooperative."""
+    return bool(
+        user.is_superuser
+        or Membership.objects.all_cooperatives()
+        .filter(user=user, status=Membership.Status.ACTIVE, role__in=TWO_FACTOR_ROLES)
+        .exists()
+    )
 
 
 class MeApi(APIView):

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.request import Request
 
-from smartprod.tenancy.context import set_request_context
+from smartprod.tenancy.context import membership_needs_two_factor, set_request_context
 from smartprod.tenancy.middleware import resolve_tenant
 
 
@@ -19,4 +21,8 @@ class TenantTokenAuthentication(TokenAuthentication):
             django_request.user = result[0]
             cooperative, membership = resolve_tenant(django_request)
             set_request_context(django_request, cooperative=cooperative, membership=membership)
+            if membership_needs_two_factor(result[0], membership):
+                raise exceptions.AuthenticationFailed(
+                    _("Turn on two-factor authentication (Security page) to use the API with your role.")
+                )
         return result
