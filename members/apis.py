@@ -9,14 +9,16 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, inline_serializer
+from django.http import Http404
 from rest_framework import permissions, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from members.adapters import login_attempts_key
 from smartprod.core.capabilities import TWO_FACTOR_ROLES
+from smartprod.core.models import ApiToken
+from smartprod.core.tokens import api_token_create, api_token_list, api_token_revoke
 from smartprod.tenancy.context import request_context
 from smartprod.tenancy.models import Membership
 
@@ -89,8 +91,7 @@ class TokenObtainApi(APIView):
             if not TOTP(totp).validate_code(code):
                 return refuse("The two-factor code is wrong.", otp_required=True)
         ratelimit.clear(django_request, action="login_failed", key=attempts_key)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": api_token_create(user=user)})
 
 
 def _is_staff_anywhere(user: Any) -> bool:
@@ -144,3 +145,33 @@ class MeApi(APIView):
                 "membership_id": membership.pk if membership else None,
             }
         )
+
+
+class ApiTokenSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    prefix = serializers.CharField(read_only=True, help_text="the token's first characters")
+    created_at = serializers.DateTimeField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+
+
+class ApiTokenListApi(APIView):
+    """Your own API tokens (never their value: only its first characters); revoke one with DELETE."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = None
+
+    @extend_schema(responses={200: ApiTokenSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response(ApiTokenSerializer(api_token_list(user=request.user), many=True).data)
+
+
+class ApiTokenRevokeApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, token_id: int) -> Response:
+        try:
+            api_token_revoke(user=request.user, token_id=token_id)
+        except ApiToken.DoesNotExist as exc:
+            raise Http404 from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -19,7 +19,6 @@ from django.core.management import call_command
 from django.db import models
 from django.test import Client, RequestFactory
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from invoicing.bank import bank_statement_import
 from invoicing.dunning import dunning_policy
@@ -128,8 +127,7 @@ def backend_data(db: Any) -> Cooperative:
         payee_profile(coop, member)
     payout_item(coop, project, member, "50.00", kind="salary", post=False)
     payout_run_start(cooperative=coop, actor=finance, until=date(2027, 12, 31))
-    Group.objects.create(name="Platform operators")  # Django's and DRF's own models, for superusers
-    Token.objects.create(user=member.user)
+    Group.objects.create(name="Platform operators")  # Django's own models, for superusers
     return coop
 
 

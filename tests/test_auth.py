@@ -7,9 +7,9 @@ from unittest import mock
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from smartprod.core.tokens import api_token_create
 from tests.factories import totp_code
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def test_staff_without_two_factor_reach_the_setup_and_log_out(coop, make_member,
 def test_a_token_of_staff_without_two_factor_answers_nothing(coop, make_member):
     """A token issued before the role needed two-factor (or before TOTP was removed) reads nothing."""
     finance = make_member(coop, role="finance", totp=False)
-    token = Token.objects.create(user=finance.user).key
+    token = api_token_create(user=finance.user)
     api = APIClient(HTTP_HOST="at.localhost")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     for path in ("/api/me/", "/api/invoices/", "/api/projects/"):

@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",  # allauth's MFA pages need it
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",  # its locale: country names in German
@@ -197,6 +196,8 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
 }
+# API tokens expire this many days after issue (fixed; no database write per request).
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "SmartProduction API",
     "DESCRIPTION": "Projects, budgets, invoices and payouts of a cooperative. Every path is scoped to the "

@@ -100,7 +100,9 @@ class StaffTwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(self.ALLOWED_PREFIXES) and user_needs_two_factor(request):
-            message = _("Your role sees the cooperative's data: turn on two-factor authentication to continue.")
+            message = _(
+                "Your role sees the cooperative's data: turn on two-factor authentication to continue."
+            )
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message, "two_factor_required": True}, status=403)
             messages.warning(request, message)
