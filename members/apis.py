@@ -7,9 +7,9 @@ from allauth.core import ratelimit
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import authenticate
+from django.http import Http404
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, inline_serializer
-from django.http import Http404
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response

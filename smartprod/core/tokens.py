@@ -50,7 +50,7 @@ def api_token_create(*, user: Any) -> str:
 
 
 def api_token_check(key: str) -> tuple[ApiToken | None, str]:
-    """The token of a clear key and '' when it is valid; else None and why ('unknown', 'expired', 'revoked')."""
+    """The token of a clear key and '' if valid; else None and why: unknown, expired or revoked."""
     token = ApiToken.objects.select_related("user").filter(key_hash=_hash(key)).first()
     if token is None:
         return None, "unknown"
