@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "smartprod.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -196,6 +197,17 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
 }
+# Scripts from our own origin only (no inline script, no on…= handler). Inline <style> blocks stay allowed:
+# Django's admin change list and Swagger UI's page carry one; style cannot run code. Images: ours and
+# data: URIs (the cooperative's logo, QR codes, Swagger UI's icons).
+CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default="default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+# /api/schema/ and /api/docs/ without signing in (development); production sets False.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
 # API tokens expire this many days after issue (fixed; no database write per request).
 API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=30)
 SPECTACULAR_SETTINGS = {
