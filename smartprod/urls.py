@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from smartprod.core import views as core_views
 from smartprod.core.permissions import ApiDocsPermission
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/documents/stuck/", core_views.documents_stuck_page, name="documents_stuck"),
     path("api/", include(api_urlpatterns)),
     path("", include("members.urls")),
     path("", include("projects.urls")),

@@ -208,6 +208,13 @@ CONTENT_SECURITY_POLICY = env.str(
 )
 # /api/schema/ and /api/docs/ without signing in (development); production sets False.
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
+# Documents (invoice and fee-note PDFs and their e-mails): the sweep runs every
+# DOCUMENT_SWEEP_INTERVAL_SECONDS and takes over a document not rendered or not sent
+# DOCUMENT_STUCK_AFTER_SECONDS after issue (its own task was lost, e.g. a killed worker: the broker would
+# redeliver it only after its 1-hour visibility timeout). Finance sees the documents older than both
+# together at /staff/documents/stuck/.
+DOCUMENT_SWEEP_INTERVAL_SECONDS = env.int("DOCUMENT_SWEEP_INTERVAL_SECONDS", default=300)
+DOCUMENT_STUCK_AFTER_SECONDS = env.int("DOCUMENT_STUCK_AFTER_SECONDS", default=600)
 # API tokens expire this many days after issue (fixed; no database write per request).
 API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=30)
 SPECTACULAR_SETTINGS = {
