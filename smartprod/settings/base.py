@@ -157,6 +157,8 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Uploaded images above this many pixels are refused (decompression bombs); 40 MP is a large phone photo.
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
 
 # --- cache (allauth's rate limits need a cache every process shares) ----------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
