@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -61,6 +61,7 @@ from smartprod.core.api import (
 from smartprod.core.errors import ApplicationError
 from smartprod.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from smartprod.core.idempotency import IdempotentRequest, idempotency_key_parse
+from smartprod.core.parsers import JSONParser  # the depth limit and the text check
 
 MAX_STATEMENT_BYTES = 20 * 1024 * 1024
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
@@ -362,12 +363,19 @@ class InvoiceCreditNoteApi(InvoiceApi):
     @extend_schema(
         tags=["invoice workflow"],
         request=CreditNoteInputSerializer,
-        responses={201: InvoiceDetailOutputSerializer},
-        description="A credit note with its own number: the whole invoice, or the `lines` sent.",
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={
+            201: InvoiceDetailOutputSerializer,
+            409: OpenApiResponse(description="the Idempotency-Key was used before with another request"),
+        },
+        description="A credit note with its own number: the whole invoice, or the `lines` sent. Send an "
+        "`Idempotency-Key` header to make retries safe: the same key and body again answer 201 with the "
+        "credit note made the first time.",
     )
     def post(self, request: Request, invoice_id: int) -> Response:
         invoice = self.get_invoice(invoice_id)
         self.require_staff(request)
+        key = idempotency_key_parse(request.headers.get(IDEMPOTENCY_HEADER))
         data = parse(CreditNoteInputSerializer, request.data)
         note = services.credit_note_issue(
             cooperative=self.cooperative,
@@ -375,6 +383,7 @@ class InvoiceCreditNoteApi(InvoiceApi):
             invoice=invoice,
             reason=data["reason"],
             lines=_lines(data["lines"]) if "lines" in data else None,
+            idempotent=IdempotentRequest(key, data) if key is not None else None,
         )
         return self.present(note, status.HTTP_201_CREATED)
 

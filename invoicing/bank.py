@@ -332,6 +332,15 @@ def bank_statement_import(
             .filter(statement=stored)
             .order_by("entry_reference")
         )
+        if items and not mine:
+            # Every entry was imported before: keep no empty statement row, name the earlier statement.
+            stored.delete()
+            stored = (
+                BankEntry.objects.for_cooperative(cooperative)
+                .select_related("statement")
+                .get(entry_reference=items[0].entry_reference)
+                .statement
+            )
         part = _book(cooperative, actor, statement, stored, mine)
         part.duplicates = len(items) - len(mine)
         if result is None:

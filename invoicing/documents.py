@@ -83,7 +83,6 @@ PDF_VARIANT = "pdf/a-3b"  # Factur-X needs PDF/A-3: embedded fonts, an output in
 # (invoice_document_retry). Each task also retries itself with backoff first.
 MAX_DOCUMENT_ATTEMPTS = 5
 # The on-commit task of a fresh invoice is normally still on its way: the sweep leaves it alone this long.
-SWEEP_GRACE = timedelta(minutes=10)
 SWEEP_BATCH = 500
 NO_EMAIL_ERROR = "client has no e-mail address"
 # The units of measure (UN/ECE Rec. 20 codes) as the document prints them, in its language.
@@ -504,7 +503,6 @@ class InvoiceDocument(DocumentKind[Invoice]):
     model = Invoice
     max_attempts = MAX_DOCUMENT_ATTEMPTS
     no_recipient_error = NO_EMAIL_ERROR
-    sweep_grace = SWEEP_GRACE
     sweep_batch = SWEEP_BATCH
 
     def queryset(self, cooperative_id: int) -> QuerySet[Invoice]:
@@ -638,7 +636,7 @@ def invoice_send_email(*, cooperative_id: int, invoice_id: int) -> Invoice:
     return document_send(INVOICE_DOCUMENT, cooperative_id=cooperative_id, object_id=invoice_id)
 
 
-def invoice_documents_sweep(*, now: datetime | None = None, grace: timedelta = SWEEP_GRACE) -> SweepResult:
+def invoice_documents_sweep(*, now: datetime | None = None, grace: timedelta | None = None) -> SweepResult:
     """Across all cooperatives: queue the render or the e-mail of issued documents a lost task or a crashed
     worker left undone (see `smartprod.core.documents.document_sweep`)."""
     return document_sweep(INVOICE_DOCUMENT, now=now, grace=grace)

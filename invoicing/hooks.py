@@ -4,6 +4,7 @@ its periodic scans, its kinds of document."""
 from __future__ import annotations
 
 from celery.schedules import crontab
+from django.conf import settings
 
 
 def register() -> None:
@@ -25,4 +26,10 @@ def register() -> None:
     document_kinds.register(INVOICE_DOCUMENT)
     document_kinds.register(DUNNING_LETTER)
     beat_schedule.register(BeatEntry("dunning-daily", RUN_DUNNING, crontab(hour=6, minute=0)))
-    beat_schedule.register(BeatEntry("invoice-documents-sweep", SWEEP_INVOICE_DOCUMENTS, 300.0))
+    beat_schedule.register(
+        BeatEntry(
+            "invoice-documents-sweep",
+            SWEEP_INVOICE_DOCUMENTS,
+            float(settings.DOCUMENT_SWEEP_INTERVAL_SECONDS),
+        )
+    )

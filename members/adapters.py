@@ -4,6 +4,7 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from smartprod.tenancy.context import request_context
 
@@ -25,3 +26,14 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         return login_attempts_key(str(credentials.get("email", credentials.get("username", ""))))
+
+    def is_safe_url(self, url: str) -> bool:
+        """Only a path on the request's own host: allauth also allows every host in ALLOWED_HOSTS, and
+        `?next=https://de.example/…` on Austria's login page would lead to another cooperative's host."""
+        request = self.request
+        return bool(
+            url
+            and url_has_allowed_host_and_scheme(
+                url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+        )

@@ -7,16 +7,20 @@ from allauth.core import ratelimit
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import authenticate
+from django.http import Http404
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from members.adapters import login_attempts_key
+from smartprod.core.capabilities import TWO_FACTOR_ROLES
+from smartprod.core.models import ApiToken
+from smartprod.core.tokens import api_token_create, api_token_list, api_token_revoke
 from smartprod.tenancy.context import request_context
+from smartprod.tenancy.models import Membership
 
 
 class TokenObtainApi(APIView):
@@ -64,6 +68,19 @@ class TokenObtainApi(APIView):
         if not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
             return refuse("Confirm your e-mail address first.")
         totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+        if totp is None and _is_staff_anywhere(user):
+            # Staff see a cooperative's data: no token (no API access at all) before two-factor is on.
+            ratelimit.clear(django_request, action="login_failed", key=attempts_key)
+            return Response(
+                {
+                    "detail": gettext(
+                        "Your role needs two-factor authentication: turn it on under Security "
+                        "(/accounts/2fa/) in the browser, then ask for a token with the code."
+                    ),
+                    "two_factor_required": True,
+                },
+                status=status.HTTP_403_FORBIDDEN,
+            )
         if totp is not None:
             code = data.validated_data.get("otp") or ""
             if not code:
@@ -74,8 +91,17 @@ class TokenObtainApi(APIView):
             if not TOTP(totp).validate_code(code):
                 return refuse("The two-factor code is wrong.", otp_required=True)
         ratelimit.clear(django_request, action="login_failed", key=attempts_key)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": api_token_create(user=user)})
+
+
+def _is_staff_anywhere(user: Any) -> bool:
+    """A superuser, or staff (advisor, finance, admin) in any cooperative."""
+    return bool(
+        user.is_superuser
+        or Membership.objects.all_cooperatives()
+        .filter(user=user, status=Membership.Status.ACTIVE, role__in=TWO_FACTOR_ROLES)
+        .exists()
+    )
 
 
 class MeApi(APIView):
@@ -119,3 +145,33 @@ class MeApi(APIView):
                 "membership_id": membership.pk if membership else None,
             }
         )
+
+
+class ApiTokenSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    prefix = serializers.CharField(read_only=True, help_text="the token's first characters")
+    created_at = serializers.DateTimeField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+
+
+class ApiTokenListApi(APIView):
+    """Your own API tokens (never their value: only its first characters); revoke one with DELETE."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = None
+
+    @extend_schema(responses={200: ApiTokenSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response(ApiTokenSerializer(api_token_list(user=request.user), many=True).data)
+
+
+class ApiTokenRevokeApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, token_id: int) -> Response:
+        try:
+            api_token_revoke(user=request.user, token_id=token_id)
+        except ApiToken.DoesNotExist as exc:
+            raise Http404 from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,5 +6,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("join/", views.membership_apply, name="membership_apply"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("healthz/", views.healthz, name="healthz"),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,6 +12,8 @@ from members import selectors, services
 from members.forms import MembershipApplicationForm
 from members.models import Invitation, User
 from smartprod.core.errors import ApplicationError
+from smartprod.core.models import ApiToken
+from smartprod.core.tokens import api_token_list, api_token_revoke
 from smartprod.tenancy.context import current_cooperative, request_context
 
 
@@ -76,3 +79,21 @@ def invitation_accept(request: AuthenticatedHttpRequest, token: str) -> HttpResp
             messages.success(request, _("Welcome to %(name)s!") % {"name": cooperative.name})
             return redirect("home")
     return render(request, "members/invitation.html", {"invitation": invitation})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The account's API tokens (a section of the account settings): list and revoke."""
+    if request.method == "POST":
+        try:
+            api_token_revoke(user=request.user, token_id=int(request.POST.get("token_id", "")))
+        except (ValueError, ApiToken.DoesNotExist) as exc:
+            raise Http404 from exc
+        messages.success(request, _("The token was revoked."))
+        return redirect("api_tokens")
+    return render(
+        request,
+        "members/api_tokens.html",
+        {"tokens": api_token_list(user=request.user), "lifetime_days": settings.API_TOKEN_LIFETIME_DAYS},
+    )

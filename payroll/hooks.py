@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import Expression, OuterRef, Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -60,4 +61,10 @@ def register() -> None:
     expense_approved_hooks.register(_expense_approved)
     document_kinds.register(FEE_NOTE_DOCUMENT)
     notification_kinds.register(PAYOUT_APPROVED)
-    beat_schedule.register(BeatEntry("fee-note-documents-sweep", "payroll.sweep_fee_note_documents", 300.0))
+    beat_schedule.register(
+        BeatEntry(
+            "fee-note-documents-sweep",
+            "payroll.sweep_fee_note_documents",
+            float(settings.DOCUMENT_SWEEP_INTERVAL_SECONDS),
+        )
+    )

@@ -13,7 +13,6 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -69,6 +68,7 @@ from smartprod.core.api import (
 )
 from smartprod.core.errors import ApplicationError
 from smartprod.core.pagination import Pagination
+from smartprod.core.parsers import JSONParser  # the depth limit and the text check
 from smartprod.tenancy.models import Membership
 
 MULTIPART_OR_JSON = ("multipart/form-data", "application/json")

@@ -4,6 +4,8 @@ runs in a transaction, and leaves an audit row."""
 from __future__ import annotations
 
 import hashlib
+import io
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -19,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from PIL import Image
 
 from projects.budget import project_budget_figures
 from projects.ledger import Posting, account_get, journal_post
@@ -490,7 +493,41 @@ def sniff_upload(upload: UploadedFile[Any]) -> tuple[str, bytes]:
             % {"mime": mime},
             details={"file": [_("Not a PDF, PNG or JPEG file.")]},
         )
+    if mime.startswith("image/"):
+        _check_image_pixels(content)
     return mime, content
+
+
+def _check_image_pixels(content: bytes) -> None:
+    """Refuse images above UPLOAD_MAX_IMAGE_PIXELS: a few kB of PNG can unpack to gigabytes (a
+    decompression bomb) wherever the image is opened later (previews, PDFs)."""
+    limit = settings.UPLOAD_MAX_IMAGE_PIXELS
+    # Pillow's own bomb check, set explicitly: it warns above the limit and raises above twice the limit.
+    Image.MAX_IMAGE_PIXELS = limit
+    too_large = ApplicationError(
+        _("The image is too large (at most %(limit)s megapixels).") % {"limit": round(limit / 1_000_000)},
+        details={"file": [_("Too many pixels.")]},
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as image:
+                width, height = image.size
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_large from exc
+    except Exception as exc:
+        raise ApplicationError(
+            _("The image cannot be read."), details={"file": [_("Not a readable image.")]}
+        ) from exc
+    if width * height > limit:
+        raise too_large
+
+
+def served_name(name: str, content_type: str) -> str:
+    """A file's name with the extension of its sniffed type: `evil.html` holding a PDF is `evil.pdf`."""
+    stem = PurePath(name or "document").stem[:240] or "document"
+    return stem + ALLOWED_DOCUMENT_TYPES.get(content_type, ".bin")
 
 
 @transaction.atomic
@@ -513,7 +550,8 @@ def document_upload(
             conflict=True,
         )
     mime, content = sniff_upload(upload)
-    original = PurePath(upload.name or "document").name[:255]
+    # The name keeps the uploader's stem, the extension follows the content (never `.html` for a PDF).
+    original = served_name(PurePath(upload.name or "document").name, mime)
     document = Document(
         cooperative=cooperative,
         project=project,

@@ -374,7 +374,10 @@ def document_download(request: HttpRequest, document_id: int) -> FileResponse:
     except (Document.DoesNotExist, FileNotFoundError) as exc:
         raise Http404 from exc
     response = FileResponse(
-        handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
+        handle,
+        as_attachment=True,
+        filename=services.served_name(document.original_name, document.content_type),
+        content_type=document.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -1,10 +1,17 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from smartprod.core import views as core_views
+from smartprod.core.permissions import ApiDocsPermission
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[ApiDocsPermission]), name="api-schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[ApiDocsPermission]),
+        name="api-docs",
+    ),
     path("", include("members.api_urls")),
     path("", include("projects.api_urls")),
     path("", include("invoicing.api_urls")),
@@ -15,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/documents/stuck/", core_views.documents_stuck_page, name="documents_stuck"),
     path("api/", include(api_urlpatterns)),
     path("", include("members.urls")),
     path("", include("projects.urls")),

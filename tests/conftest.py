@@ -53,7 +53,7 @@ def make_member(db: Any) -> Callable[..., Membership]:
         cooperative: Cooperative, role: str = "member", totp: bool | None = None, **kwargs: Any
     ) -> Membership:
         membership = MembershipFactory(cooperative=cooperative, role=role, **kwargs)
-        if totp or (totp is None and role in ("finance", "admin")):
+        if totp or (totp is None and role in ("advisor", "finance", "admin")):
             enable_totp(membership.user)
         return membership
 

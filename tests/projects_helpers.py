@@ -18,8 +18,19 @@ def pdf_upload(name: str = "Vertrag.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, minimal_pdf("contract"), content_type="application/pdf")
 
 
+def png_bytes(width: int = 2, height: int = 2) -> bytes:
+    """A real PNG (uploads are opened with Pillow to count their pixels)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (width, height)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def png_upload(name: str = "receipt.png") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+    return SimpleUploadedFile(name, png_bytes(), content_type="image/png")
 
 
 def make_client(cooperative: Cooperative, actor: Membership, **kwargs: object) -> Client:

@@ -19,7 +19,6 @@ from django.core.management import call_command
 from django.db import models
 from django.test import Client, RequestFactory
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from invoicing.bank import bank_statement_import
 from invoicing.dunning import dunning_policy
@@ -142,8 +141,7 @@ def backend_data(db: Any) -> Cooperative:
     assert Employment.objects.for_cooperative(coop).exists() and Salary.objects.for_cooperative(coop).exists()
     PayrollSettings.objects.create(cooperative=coop, federal_state="Wien", collective_agreement_code="")
     Municipality.objects.create(cooperative=coop, name="Wien", federal_state="Wien")
-    Group.objects.create(name="Platform operators")  # Django's and DRF's own models, for superusers
-    Token.objects.create(user=member.user)
+    Group.objects.create(name="Platform operators")  # Django's own models, for superusers
     return coop
 
 

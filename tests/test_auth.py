@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from smartprod.core.tokens import api_token_create
 from tests.factories import totp_code
 
 pytestmark = pytest.mark.django_db
@@ -56,9 +57,59 @@ def test_finance_with_two_factor_reaches_backend(coop, make_member, client_for):
     assert client_for(finance).get("/admin/").status_code == 200
 
 
-def test_advisor_reaches_backend_without_two_factor(coop, make_member, client_for):
+def test_advisor_with_two_factor_reaches_backend(coop, make_member, client_for):
     advisor = make_member(coop, role="advisor")
     assert client_for(advisor).get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["advisor", "finance", "admin"])
+@pytest.mark.parametrize("path", ["/", "/clients/", "/admin/", "/payout-details/"])
+def test_staff_without_two_factor_see_no_page(coop, make_member, client_for, role, path):
+    """Issue 11, finding 4: no staff visibility at all — reads included — until TOTP is on."""
+    staff = make_member(coop, role=role, totp=False)
+    response = client_for(staff).get(path)
+    assert response.status_code == 302
+    assert response["Location"].endswith("/accounts/2fa/totp/activate/")
+
+
+@pytest.mark.parametrize("path", ["/api/me/", "/api/invoices/", "/api/projects/", "/api/clients/"])
+def test_staff_without_two_factor_get_no_api_answer_in_a_session(coop, make_member, client_for, path):
+    advisor = make_member(coop, role="advisor", totp=False)
+    response = client_for(advisor).get(path)
+    assert response.status_code == 403
+    assert response.json()["two_factor_required"] is True
+
+
+def test_staff_without_two_factor_reach_the_setup_and_log_out(coop, make_member, client_for):
+    finance = make_member(coop, role="finance", totp=False)
+    client = client_for(finance)
+    setup = client.get("/accounts/2fa/totp/activate/")
+    assert setup.status_code == 200 or "/accounts/reauthenticate/" in setup["Location"]
+    assert client.post("/accounts/logout/").status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_token_of_staff_without_two_factor_answers_nothing(coop, make_member):
+    """A token issued before the role needed two-factor (or before TOTP was removed) reads nothing."""
+    finance = make_member(coop, role="finance", totp=False)
+    token = api_token_create(user=finance.user)
+    api = APIClient(HTTP_HOST="at.localhost")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    for path in ("/api/me/", "/api/invoices/", "/api/projects/"):
+        response = api.get(path)
+        assert response.status_code in (401, 403), path
+        assert "two-factor" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("role", ["advisor", "finance", "admin"])
+def test_token_endpoint_refuses_staff_without_two_factor(coop, make_member, role):
+    staff = make_member(coop, role=role, totp=False)
+    response = APIClient(HTTP_HOST="at.localhost").post(
+        "/api/auth/token/", {"email": staff.user.email, "password": PASSWORD}, format="json"
+    )
+    assert response.status_code == 403
+    assert response.json()["two_factor_required"] is True
+    assert "two-factor" in response.json()["detail"]
 
 
 def test_member_cannot_reach_backend(coop, make_member, client_for):

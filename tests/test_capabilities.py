@@ -20,7 +20,7 @@ EXPECTED = {
     capabilities.can_approve_payout: ("advisor", "finance", "admin"),
     capabilities.can_handle_money: ("finance", "admin"),
     capabilities.can_run_payouts: ("finance", "admin"),
-    capabilities.needs_two_factor: ("finance", "admin"),
+    capabilities.needs_two_factor: ("advisor", "finance", "admin"),
 }
 
 

@@ -245,7 +245,7 @@ def test_sweep_queues_what_lost_tasks_left_until_the_attempts_run_out(world, kin
     kind.queued.clear()
 
     assert document_sweep(kind).render_ids == []  # within the grace period: their own tasks may come
-    later = timezone.now() + kind.sweep_grace + timedelta(minutes=1)
+    later = timezone.now() + kind.stuck_after() + timedelta(minutes=1)
     found = document_sweep(kind, now=later)
     assert found.render_ids == [(coop.pk, lost_render.pk)]
     assert found.email_ids == [(coop.pk, lost_send.pk)]

@@ -116,6 +116,10 @@ def test_third_country_business_is_not_taxable_here_not_reverse_charge(coop, own
         "Studio AG is a business outside the EU (CH): the service is not taxable here, which is not reverse "
         "charge. Choose “not taxable here”."
     )
+    # BR-CO-26: a seller without a VAT id on the document needs its register number; the issue builds the
+    # EN 16931 XML before it gives a number, so the cooperative's register number must be there.
+    coop.register_number = "FN 123456a"
+    coop.save(update_fields=["register_number"])
     invoice = issued(coop, owner, advisor, project, ("Set design", "1", "500.00", "not_taxable"))
     (line,) = invoice.lines.all()
     assert (line.vat_category, line.vat_rate, line.vat_amount) == (

@@ -22,10 +22,10 @@ from tests.projects_helpers import approved_project, fund, png_upload
 pytestmark = pytest.mark.django_db
 
 SIZES = [1, 20]
-ISSUE = 32
+ISSUE = 34  # incl. the lines and the exemption note read again to build the EN 16931 XML before commit
 PAYMENT = 18  # incl. the latest sent dunning letter and what earlier payments paid of its charges
-CREDIT_NOTE = 29  # incl. the project lock and the check that the budget still covers the credit
-PARTIAL_CREDIT_NOTE = 30  # + the VAT rates the typed lines name
+CREDIT_NOTE = 30  # incl. the project lock, the budget check and the lines read for the EN 16931 check
+PARTIAL_CREDIT_NOTE = 31  # + the VAT rates the typed lines name
 EXPENSE_APPROVE = 17  # incl. the payee's payouts-payable sub-account, + the payout item and its event
 REPLAY = 5
 

@@ -317,6 +317,7 @@ class DunningLetter(DocumentKind[DunningNotice]):
     reset_attempts_on_success = False
     no_recipient_error = NO_EMAIL
     sweep_grace = timedelta(0)  # the daily run sweeps after the previous run's tasks had a day
+    sweep_interval = timedelta(days=1)
 
     def queryset(self, cooperative_id: int) -> QuerySet[DunningNotice]:
         return DunningNotice.objects.for_cooperative(cooperative_id).select_related(

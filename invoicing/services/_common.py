@@ -11,6 +11,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from invoicing.documents import invoice_einvoice
+from invoicing.lib.einvoice import build_cii_xml
 from invoicing.models import (
     ExemptionNote,
     Invoice,
@@ -21,8 +23,10 @@ from invoicing.models import (
 from projects.ledger import Posting, account_get
 from projects.models import Account, JournalLine, Project
 from smartprod.core import locks
+from smartprod.core.documents import PermanentDocumentError
 from smartprod.core.errors import ApplicationError
 from smartprod.core.money import ZERO, percent_of, quantize_money
+from smartprod.core.validators import unsafe_character
 from smartprod.tenancy.models import Cooperative
 
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
@@ -263,3 +267,28 @@ def _refresh_status(invoice: Invoice) -> None:
         invoice.status = Invoice.Status.PARTIALLY_PAID
     else:
         invoice.status = Invoice.Status.ISSUED
+
+
+def _check_document_builds(invoice: Invoice) -> None:
+    """Build and validate the EN 16931 XML inside the issuing transaction: a document that could never
+    render (a control character, a broken rule) is refused before it takes a number or posts the ledger.
+
+    The printed texts are checked for bidi overrides too, which XML holds but which reorder the PDF.
+    """
+    try:
+        einvoice = invoice_einvoice(invoice)
+        build_cii_xml(einvoice)
+    except (ValueError, PermanentDocumentError) as exc:
+        raise ApplicationError(
+            _("The e-invoice (EN 16931) cannot be built from this document: %(reason)s") % {"reason": exc}
+        ) from exc
+    texts = [einvoice.note, einvoice.payment_terms_text, einvoice.buyer.name, einvoice.buyer.street]
+    texts += [einvoice.buyer.city, einvoice.buyer_reference, einvoice.order_reference]
+    texts += [line.description for line in einvoice.lines]
+    for text in texts:
+        character = unsafe_character(text or "")
+        if character is not None:
+            raise ApplicationError(
+                _("The document contains the invisible control character %(character)s; remove it first.")
+                % {"character": character}
+            )

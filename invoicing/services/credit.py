@@ -19,6 +19,7 @@ from invoicing.services._common import (
     LineInput,
     _apply_totals,
     _build_lines,
+    _check_document_builds,
     _check_same,
     _client_snapshot,
     _invoice_postings,
@@ -33,6 +34,7 @@ from projects.models import Account, Project
 from smartprod.core import capabilities
 from smartprod.core.audit import audit_log
 from smartprod.core.errors import ApplicationError, NotAllowed
+from smartprod.core.idempotency import IdempotentRequest, idempotency_claim, idempotency_complete
 from smartprod.core.money import ZERO, percent_of, quantize_money
 from smartprod.core.numbering import number_next
 from smartprod.tenancy.models import Cooperative, Membership
@@ -66,14 +68,28 @@ def credit_note_issue(
     reason: str,
     lines: Sequence[LineInput] | None = None,
     on: date | None = None,
+    idempotent: IdempotentRequest | None = None,
 ) -> Invoice:
     """A credit note (Storno), full (lines=None) or partial, with its own number; posts the reverse.
 
-    The credit notes of an invoice never add up to more than its gross total.
+    The credit notes of an invoice never add up to more than its gross total. `idempotent` carries a
+    client's key: the same key and request again answer the credit note made the first time (a retried
+    request makes one credit note); the same key with another request raises IdempotencyConflict. The
+    EN 16931 XML is built and validated before commit: a note that could not render takes no number.
     """
     _check_same(cooperative, actor)
     if not capabilities.can_issue_invoice(actor):
         raise NotAllowed(_("An advisor or a finance person issues credit notes."))
+    claim = None
+    if idempotent is not None:
+        # Before the lock and the checks: a replay after the invoice is fully credited answers the note.
+        claim = idempotency_claim(
+            cooperative=cooperative,
+            operation="invoicing.credit_note_issue",
+            idempotent=IdempotentRequest(idempotent.key, {**idempotent.request, "invoice": invoice.pk}),
+        )
+        if claim.result_id:
+            return Invoice.objects.for_cooperative(cooperative).get(pk=int(claim.result_id))
     if not reason.strip():
         raise ApplicationError(_("Say why the invoice is credited."), details={"reason": [_("Required.")]})
     # The project first: a credit note lowers the budget that expense and payout checks rely on.
@@ -185,6 +201,9 @@ def credit_note_issue(
     )
     note.journal_entry = entry
     note.save(update_fields=["journal_entry"])
+    _check_document_builds(note)
+    if claim is not None:
+        idempotency_complete(record=claim, result=note)
     original.credited_total += note.gross_total
     _refresh_status(original)
     original.save(update_fields=["credited_total", "status"])

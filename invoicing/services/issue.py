@@ -16,6 +16,7 @@ from invoicing.models import (
     InvoiceLine,
 )
 from invoicing.services._common import (
+    _check_document_builds,
     _check_same,
     _client_snapshot,
     _invoice_postings,
@@ -110,6 +111,7 @@ def invoice_issue(
     )
     invoice.journal_entry = entry
     invoice.save()
+    _check_document_builds(invoice)
     audit_log(
         cooperative=cooperative,
         actor=actor.user,

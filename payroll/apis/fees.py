@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -48,6 +47,7 @@ from smartprod.core.api import (
 from smartprod.core.errors import ApplicationError
 from smartprod.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from smartprod.core.idempotency import IdempotentRequest, idempotency_key_parse
+from smartprod.core.parsers import JSONParser  # the depth limit and the text check
 from smartprod.tenancy.models import Membership
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +14,7 @@ from payroll.models import PayeeProfile
 from payroll.selectors.profiles import blocked_reason, payee_profile_of
 from payroll.services.profiles import LIMITS, payee_profile_get_or_create, payee_profile_update
 from smartprod.core.api import CooperativeMixin, parse
+from smartprod.core.parsers import JSONParser  # the depth limit and the text check
 
 WHO = (
     "Who may call: any active member of the cooperative (member, advisor, finance, admin), for their own "

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
 from smartprod.core.capabilities import STAFF_ROLES
@@ -37,5 +37,7 @@ class CooperativeAdminSite(admin.AdminSite):
             # Signed in, but no staff role here: going back to the login form would loop.
             messages.error(request, _("Your role in this cooperative has no access to the backend."))
             return HttpResponseRedirect(reverse("home"))
-        next_url = request.GET.get("next", reverse("admin:index"))
+        next_url = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            next_url = reverse("admin:index")
         return HttpResponseRedirect(reverse("account_login") + "?" + urlencode({"next": next_url}))

@@ -2,15 +2,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.request import Request
 
-from smartprod.tenancy.context import set_request_context
+from smartprod.core.tokens import api_token_check
+from smartprod.tenancy.context import membership_needs_two_factor, set_request_context
 from smartprod.tenancy.middleware import resolve_tenant
 
 
 class TenantTokenAuthentication(TokenAuthentication):
-    """Token auth happens after the middleware resolved the tenant for an anonymous user: resolve again."""
+    """`Authorization: Token <key>` against the hashed, expiring `ApiToken`s (smartprod/core/tokens.py).
+
+    Token auth happens after the middleware resolved the tenant for an anonymous user: resolve again.
+    """
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        token, reason = api_token_check(key)
+        if token is None:
+            messages = {
+                "expired": _("The token has expired; ask for a new one."),
+                "revoked": _("The token was revoked (password or role changed); ask for a new one."),
+            }
+            raise exceptions.AuthenticationFailed(messages.get(reason, _("Invalid token.")))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        return token.user, token
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         result = super().authenticate(request)
@@ -19,4 +37,8 @@ class TenantTokenAuthentication(TokenAuthentication):
             django_request.user = result[0]
             cooperative, membership = resolve_tenant(django_request)
             set_request_context(django_request, cooperative=cooperative, membership=membership)
+            if membership_needs_two_factor(result[0], membership):
+                raise exceptions.AuthenticationFailed(
+                    _("Turn on two-factor authentication (Security page) to use the API with your role.")
+                )
         return result

@@ -12,7 +12,8 @@ A capability takes the acting membership (anything with a `role`) and answers ye
 | statements, run payouts                      |        |         |         |       |
 | invite staff                                 |        |         |         |   ✓   |
 
-Finance and admin must have two-factor authentication on before they act (`needs_two_factor`).
+Staff (advisor, finance, admin) must have two-factor authentication on before they see or do anything
+as staff (`needs_two_factor`): until then they reach only the two-factor set-up and log-out.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ STAFF_ROLES: tuple[str, ...] = (ADVISOR, FINANCE, ADMIN)
 REVIEWER_ROLES: tuple[str, ...] = (ADVISOR, ADMIN)
 APPROVER_ROLES: tuple[str, ...] = (ADVISOR, FINANCE, ADMIN)
 FINANCE_ROLES: tuple[str, ...] = (FINANCE, ADMIN)
-TWO_FACTOR_ROLES: tuple[str, ...] = FINANCE_ROLES
+TWO_FACTOR_ROLES: tuple[str, ...] = STAFF_ROLES
 
 
 class HasRole(Protocol):

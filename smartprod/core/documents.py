@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
@@ -113,8 +114,11 @@ class DocumentKind(Generic[M]):
     reset_attempts_on_success: ClassVar[bool] = True
     # What `error` says when there is nobody to mail (the document is stored, not sent, not retried).
     no_recipient_error: ClassVar[str] = "no e-mail address"
-    # The on-commit task of a fresh document is normally still on its way: the sweep leaves it this long.
-    sweep_grace: ClassVar[timedelta] = timedelta(minutes=10)
+    # The on-commit task of a fresh document is normally still on its way: the sweep leaves it this long
+    # (None: the setting DOCUMENT_STUCK_AFTER_SECONDS). A document older than that is "stuck".
+    sweep_grace: ClassVar[timedelta | None] = None
+    # How often the sweep of this kind runs (None: the setting DOCUMENT_SWEEP_INTERVAL_SECONDS).
+    sweep_interval: ClassVar[timedelta | None] = None
     sweep_batch: ClassVar[int] = 500
 
     # --- hooks -------------------------------------------------------------------------------------
@@ -174,6 +178,17 @@ class DocumentKind(Generic[M]):
         return Q()
 
     # --- derived ---------------------------------------------------------------------------------------
+
+    def stuck_after(self) -> timedelta:
+        """How old an unrendered or unsent document is when the sweep takes it over."""
+        if self.sweep_grace is not None:
+            return self.sweep_grace
+        return timedelta(seconds=settings.DOCUMENT_STUCK_AFTER_SECONDS)
+
+    def sweep_every(self) -> timedelta:
+        if self.sweep_interval is not None:
+            return self.sweep_interval
+        return timedelta(seconds=settings.DOCUMENT_SWEEP_INTERVAL_SECONDS)
 
     def is_rendered(self, obj: M) -> bool:
         stored = bool(getattr(obj, self.fields.pdf))
@@ -376,7 +391,7 @@ def document_sweep(
     cooperatives, or one). Both steps are idempotent, so queueing one that is still on its way costs a
     no-op; the grace period keeps the sweep from racing a fresh document's own task."""
     fields = kind.fields
-    cutoff = (now or timezone.now()) - (kind.sweep_grace if grace is None else grace)
+    cutoff = (now or timezone.now()) - (kind.stuck_after() if grace is None else grace)
     unsent = Q(**{f"{fields.sent_at}__isnull": True}) & kind.has_recipient()
     pending = kind.sweep_queryset(cutoff).filter(
         Q(**{f"{fields.attempts}__lt": kind.max_attempts}) & (kind.unrendered() | unsent)
@@ -401,6 +416,45 @@ def document_sweep(
             len(result.email_ids),
         )
     return result
+
+
+@dataclass(frozen=True)
+class StuckDocument:
+    kind: DocumentKind[Any]
+    obj: Any
+    since: datetime  # stuck since at least this long ago: older than the sweep's grace and one more sweep
+    attempts: int
+    error: str
+    step: str  # "render" or "send"
+
+
+def documents_stuck(*, cooperative_id: int, now: datetime | None = None) -> list[StuckDocument]:
+    """The cooperative's documents still not rendered or not sent (with somebody to mail) longer than the
+    sweep should have taken: older than the kind's "stuck" age plus one sweep interval — a sweep has had
+    its turn and they are still there (attempts run out, a worker lost, the data cannot render)."""
+    now = now or timezone.now()
+    found: list[StuckDocument] = []
+    for kind in document_kinds:
+        fields = kind.fields
+        cutoff = now - kind.stuck_after() - kind.sweep_every()
+        unsent = Q(**{f"{fields.sent_at}__isnull": True}) & kind.has_recipient()
+        rows = (
+            kind.sweep_queryset(cutoff)
+            .filter(cooperative_id=cooperative_id)
+            .filter(kind.unrendered() | unsent)
+        )
+        for obj in rows[: kind.sweep_batch]:
+            found.append(
+                StuckDocument(
+                    kind=kind,
+                    obj=obj,
+                    since=cutoff,
+                    attempts=getattr(obj, fields.attempts),
+                    error=getattr(obj, fields.error),
+                    step="send" if kind.is_rendered(obj) or kind.render_on_send else "render",
+                )
+            )
+    return found
 
 
 def document_restart(kind: DocumentKind[M], obj: M) -> M:

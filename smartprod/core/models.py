@@ -279,3 +279,29 @@ class NumberCounter(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.series} {self.year}: {self.last_number}"
+
+
+class ApiToken(models.Model):
+    """A person's API token: only its SHA-256 is stored (the token is shown once, when issued).
+
+    It expires at a fixed time from issue (no write per request). `fingerprint` hashes the password hash and
+    the person's memberships (cooperative, role, status) at issue: a password change or reset and a role
+    change make it differ, and the token is refused (and deleted) — whichever code path made the change.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    key_hash = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True)
+    prefix = models.CharField(_("first characters"), max_length=8)
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"

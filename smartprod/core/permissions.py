@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
@@ -51,3 +52,12 @@ def _roles_permission(*roles: str) -> type[permissions.BasePermission]:
 IsStaffRole = _roles_permission(*STAFF_ROLES)
 IsFinance = _roles_permission(*FINANCE_ROLES)
 IsAdvisor = _roles_permission(*REVIEWER_ROLES)
+
+
+class ApiDocsPermission(permissions.BasePermission):
+    """The schema and the docs page: public only where `API_DOCS_PUBLIC` says so (not in production)."""
+
+    message = _("Sign in to read the API documentation.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(settings.API_DOCS_PUBLIC or (request.user and request.user.is_authenticated))

@@ -128,3 +128,27 @@ def validate_business_date(value: date) -> None:
             code="date_out_of_range",
             params={"earliest": BUSINESS_DATE_EARLIEST.isoformat(), "latest": latest.isoformat()},
         )
+
+
+# Characters no document may carry: what XML 1.0 cannot hold (C0 controls except tab, line feed and
+# carriage return; U+FFFE, U+FFFF; lone surrogates) — an invoice line with "\x07" took its number and then
+# never rendered — and the bidi embedding/override/isolate controls, which reorder the text a PDF shows
+# (U+202E turns "INV-0017 Consulting" into something else on paper). Unicode TR #9; XML 1.0 § 2.2 (Char).
+UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+
+
+def unsafe_character(value: str) -> str | None:
+    """The first character of `value` that no document may carry, as U+XXXX, or None."""
+    found = UNSAFE_TEXT.search(value)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def validate_document_text(value: str) -> None:
+    """Refuse control characters XML cannot hold and bidi overrides: the text reaches a PDF or XML."""
+    character = unsafe_character(value) if isinstance(value, str) else None
+    if character is not None:
+        raise ValidationError(
+            _("Remove the invisible control character %(character)s from this text."),
+            code="unsafe_character",
+            params={"character": character},
+        )

@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",  # allauth's MFA pages need it
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",  # its locale: country names in German
@@ -51,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "smartprod.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -157,6 +157,8 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Uploaded images above this many pixels are refused (decompression bombs); 40 MP is a large phone photo.
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
 
 # --- cache (allauth's rate limits need a cache every process shares) ----------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -197,6 +199,26 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
 }
+# Scripts from our own origin only (no inline script, no on…= handler). Inline <style> blocks stay allowed:
+# Django's admin change list and Swagger UI's page carry one; style cannot run code. Images: ours and
+# data: URIs (the cooperative's logo, QR codes, Swagger UI's icons).
+CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default="default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+# /api/schema/ and /api/docs/ without signing in (development); production sets False.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
+# Documents (invoice and fee-note PDFs and their e-mails): the sweep runs every
+# DOCUMENT_SWEEP_INTERVAL_SECONDS and takes over a document not rendered or not sent
+# DOCUMENT_STUCK_AFTER_SECONDS after issue (its own task was lost, e.g. a killed worker: the broker would
+# redeliver it only after its 1-hour visibility timeout). Finance sees the documents older than both
+# together at /staff/documents/stuck/.
+DOCUMENT_SWEEP_INTERVAL_SECONDS = env.int("DOCUMENT_SWEEP_INTERVAL_SECONDS", default=300)
+DOCUMENT_STUCK_AFTER_SECONDS = env.int("DOCUMENT_STUCK_AFTER_SECONDS", default=600)
+# API tokens expire this many days after issue (fixed; no database write per request).
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "SmartProduction API",
     "DESCRIPTION": "Projects, budgets, invoices and payouts of a cooperative. Every path is scoped to the "

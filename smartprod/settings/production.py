@@ -15,6 +15,8 @@ from smartprod.settings.base import *  # noqa: E402, F403
 from smartprod.settings.base import env  # noqa: E402
 
 DEBUG = False
+# The OpenAPI schema and the docs page answer only signed-in people in production (issue 11, finding 9).
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
 
 
 def _required(name: str) -> str:

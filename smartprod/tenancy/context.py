@@ -9,7 +9,7 @@ permissions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
@@ -82,12 +82,16 @@ def require_membership(request: HttpRequest | Request) -> tuple[Cooperative, Mem
 
 
 def user_needs_two_factor(request: HttpRequest) -> bool:
-    """Finance and admin people (and superusers) must have TOTP on before they reach their functions."""
-    from allauth.mfa.utils import is_mfa_enabled
-
+    """Staff (advisor, finance, admin) and superusers must have TOTP on before they see anything as staff."""
     user = request.user
     if not user.is_authenticated:
         return False
-    membership = request_context(request).membership
+    return membership_needs_two_factor(user, request_context(request).membership)
+
+
+def membership_needs_two_factor(user: Any, membership: Membership | None) -> bool:
+    """True for a superuser or a staff membership whose user has not turned on two-factor yet."""
+    from allauth.mfa.utils import is_mfa_enabled
+
     privileged = user.is_superuser or (membership is not None and membership.role in TWO_FACTOR_ROLES)
     return bool(privileged and not is_mfa_enabled(user))

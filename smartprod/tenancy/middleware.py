@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -78,18 +78,34 @@ class CooperativeLanguageMiddleware:
 
 
 class StaffTwoFactorMiddleware:
-    """Sends finance/admin people without two-factor to the TOTP set-up page before any staff function."""
+    """Staff (advisor, finance, admin) and superusers without two-factor see nothing until TOTP is on.
 
-    PROTECTED_PREFIXES = ("/admin/", "/staff/")
+    Not only writes: every page and API answer of such a session, reads included, is refused — a stolen
+    password alone must not show a cooperative's invoices, contracts or clients. They reach only the pages
+    that set up two-factor (and re-authenticate for it), log out, switch the language, and static files.
+    Token requests are gated in `TenantTokenAuthentication`, the token endpoint refuses to issue one.
+    """
+
+    ALLOWED_PREFIXES = (
+        "/accounts/2fa/",
+        "/accounts/reauthenticate/",
+        "/accounts/logout/",
+        "/accounts/login/",
+        "/i18n/",
+        "/static/",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(self.PROTECTED_PREFIXES) and user_needs_two_factor(request):
-            messages.warning(
-                request, _("Your role handles money: turn on two-factor authentication to continue.")
+        if not request.path.startswith(self.ALLOWED_PREFIXES) and user_needs_two_factor(request):
+            message = _(
+                "Your role sees the cooperative's data: turn on two-factor authentication to continue."
             )
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message, "two_factor_required": True}, status=403)
+            messages.warning(request, message)
             return HttpResponseRedirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
 

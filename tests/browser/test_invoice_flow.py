@@ -15,6 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from invoicing.models import Invoice
+from members.management.commands.seed_demo import DEMO_TOTP_SECRET
 from projects.models import Project
 from smartprod.tenancy.models import Cooperative
 
@@ -113,7 +114,7 @@ def test_member_drafts_and_submits_advisor_issues_member_downloads_the_pdf(
     ]
 
     # --- the advisor, on a laptop: the queue of submitted invoices, the issue action ----------------------
-    login(desktop_page, ADVISOR)
+    login(desktop_page, ADVISOR, otp_secret=DEMO_TOTP_SECRET)
     desktop_page.goto("/admin/invoicing/invoice/?queue=submitted")
     desktop_page.locator(f"input[name='_selected_action'][value='{invoice_id}']").check()
     desktop_page.select_option("select[name='action']", "issue_selected")

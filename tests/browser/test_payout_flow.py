@@ -81,7 +81,7 @@ def test_member_requests_a_fee_advisor_approves_finance_pays_member_sees_it_paid
     screenshot(page, "payout-flow-2-requested-phone")
 
     # --- the advisor, on a laptop: approves in the backend ---
-    login(desktop_page, ADVISOR)
+    login(desktop_page, ADVISOR, otp_secret=DEMO_TOTP_SECRET)
     desktop_page.goto("/admin/payroll/feenote/?status__exact=requested")
     _run_admin_action(desktop_page, note.pk, "approve_selected")
     screenshot(desktop_page, "payout-flow-3-approved-backend")

@@ -15,6 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import Page, expect
 
+from members.management.commands.seed_demo import DEMO_TOTP_SECRET
 from payroll.models import FeeNote
 from projects import services
 from projects.budget import project_budget
@@ -131,7 +132,7 @@ def test_member_brings_in_a_project_and_an_advisor_approves_it(
     assert Document.objects.for_cooperative(smart_at).filter(project=project, kind="contract").count() == 1
 
     # --- the advisor, on a laptop, in a browser of their own ---------------------------------------------
-    login(desktop_page, ADVISOR)
+    login(desktop_page, ADVISOR, otp_secret=DEMO_TOTP_SECRET)
     desktop_page.goto(f"/admin/projects/project/{project_id}/review/")
     expect(desktop_page.locator("h2")).to_contain_text(TITLE)
     desktop_page.select_option("select[name='decision']", "approve")

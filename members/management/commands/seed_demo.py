@@ -103,7 +103,7 @@ class Command(BaseCommand):
                 two_factor = "  (TOTP)" if role in TWO_FACTOR_ROLES else ""
                 lines.append(f"    {local}@{data['slug']}.example".ljust(36) + f"{role}{two_factor}")
         lines.append(
-            f"  TOTP secret of finance and admin (demo only): {DEMO_TOTP_SECRET}"
+            f"  TOTP secret of advisor, finance and admin (demo only): {DEMO_TOTP_SECRET}"
             f" — a code: oathtool --totp -b {DEMO_TOTP_SECRET}"
         )
         if held:
