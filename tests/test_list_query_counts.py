@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db.models import Model
+from django.db.models import Model, Prefetch
 from django.db.models.base import ModelState
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -34,6 +34,7 @@ from projects.serializers import (
     ClientOutputSerializer,
     DocumentOutputSerializer,
     ExpenseOutputSerializer,
+    ProjectListOutputSerializer,
     ProjectOutputSerializer,
 )
 from smartprod.core.rows import present_rows
@@ -78,7 +79,7 @@ def clone(obj: Model, n: int, **vary: Callable[[int], Any]) -> None:
         for field, value in vary.items():
             setattr(twin, field, value(i))
         copies.append(twin)
-    type(obj).objects.bulk_create(copies, batch_size=500)  # type: ignore[attr-defined]
+    type(obj).objects.bulk_create(copies, batch_size=500)
 
 
 def page(api: APIClient, url: str, queries: int, assert_queries: Any) -> dict[str, Any]:
@@ -260,3 +261,61 @@ def test_lean_rows_equal_the_serializers(coop, people, make_member):
         drf = json.loads(json.dumps(serializer(rows, many=True).data))
         assert lean == drf, serializer.__name__
     assert any(row["status_label"] for row in present_rows(ProjectOutputSerializer, cases[1][1]))
+    # The list's serializer (collaborators prefetched into a plain list) gives the detail shape's rows.
+    listed = Project.objects.for_cooperative(coop).prefetch_related(
+        Prefetch("collaborations", Collaboration.objects.for_cooperative(coop), to_attr="collaborator_list")
+    )
+    rows = json.loads(json.dumps(present_rows(ProjectListOutputSerializer, listed)))
+    assert rows == json.loads(json.dumps(ProjectOutputSerializer(list(listed), many=True).data))
+    assert any(row["collaborators"] for row in rows)
+
+
+# --- portal pages: one page of rows, the same queries for 10 and 1,000 ---------------------------------
+
+CLIENTS_PAGE_QUERIES = 6  # session, user, cooperative, membership; count, page
+PROJECT_PAGE_QUERIES = 18  # the whole page; the invoices panel: count, page, payments, notices, open total
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_clients_page_is_paged_with_a_fixed_query_count(
+    coop, people, client_for, n, django_assert_num_queries
+):
+    owner, _advisor, _finance = people
+    client = project_services.client_create(
+        cooperative=coop, actor=owner, name="ACME GmbH", street="Ring 1", postcode="1010", city="Wien"
+    )
+    clone(client, n - 1, name=lambda i: f"Client {i:04}")
+    browser = client_for(owner)
+    browser.get("/clients/")
+
+    with django_assert_num_queries(CLIENTS_PAGE_QUERIES):
+        response = browser.get("/clients/", {"page": 2})
+
+    html = response.content.decode()
+    assert html.count("/edit/") == min(n, 50)  # page 2 of 20, or the only page
+    assert ('rel="prev"' in html) == (n > 50)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_project_page_pages_its_invoices_with_a_fixed_query_count(
+    coop, people, client_for, n, django_assert_num_queries
+):
+    owner, advisor, _finance = people
+    project = approved_project(coop, owner, advisor)
+    clone(draft(coop, owner, project), n - 1)
+    browser = client_for(owner)
+    browser.get(f"/projects/{project.pk}/")
+
+    with django_assert_num_queries(PROJECT_PAGE_QUERIES):
+        response = browser.get(f"/projects/{project.pk}/")
+
+    html = response.content.decode()
+    assert html.count("data-invoice=") == min(n, 50)
+    assert ('data-pager="invoices"' in html) == (n > 50)
+
+
+def test_the_benchmark_floor_path_is_not_part_of_the_app(coop, people, client_for):
+    """bench/wsgi_baseline.py serves `SELECT 1` on this path only in the benchmark's own WSGI module."""
+    owner, _advisor, _finance = people
+
+    assert client_for(owner).get("/__bench__/one-query/").status_code == 404

@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.db.models.manager import BaseManager
+from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 Row = dict[str, Any]
@@ -35,7 +39,15 @@ Converter = Callable[[Any], Any]
 
 def present_rows(serializer_class: type[serializers.Serializer[Any]], objects: Iterable[Any]) -> list[Row]:
     present = _presenter(serializer_class)
-    return [present(obj) for obj in objects]
+    # The active time zone, read once per list rather than per timestamp (a context-local lookup each).
+    token = _TIME_ZONE.set(timezone.get_current_timezone())
+    try:
+        return [present(obj) for obj in objects]
+    finally:
+        _TIME_ZONE.reset(token)
+
+
+_TIME_ZONE: ContextVar[tzinfo] = ContextVar("present_rows_time_zone")
 
 
 @cache
@@ -121,7 +133,27 @@ def _converter(
         return str
     if isinstance(field, serializers.DecimalField):
         return _decimal(field)
+    if kind is serializers.DateTimeField and _iso_in_current_zone(field):
+        return _datetime
     return field.to_representation
+
+
+def _iso_in_current_zone(field: Any) -> bool:
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    return (
+        settings.USE_TZ
+        and not hasattr(field, "timezone")
+        and isinstance(output_format, str)
+        and output_format.lower() == ISO_8601
+    )
+
+
+def _datetime(value: Any) -> Any:
+    """DRF's DateTimeField.to_representation for an aware datetime in ISO 8601, 'Z' for UTC."""
+    if not isinstance(value, datetime) or not timezone.is_aware(value):
+        return None if not value else serializers.DateTimeField().to_representation(value)
+    shown = value.astimezone(_TIME_ZONE.get()).isoformat()
+    return shown[:-6] + "Z" if shown.endswith("+00:00") else shown
 
 
 def _decimal(field: serializers.DecimalField) -> Converter:
