@@ -113,9 +113,10 @@ def database_url() -> str:
     user = quote(settings.get("USER") or "", safe="")
     password = quote(settings.get("PASSWORD") or "", safe="")
     credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = quote(settings.get("HOST") or "", safe="")  # a socket directory (embedded PostgreSQL) is a path
-    port = f":{settings['PORT']}" if settings.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{settings['NAME']}"
+    host, port = str(settings.get("HOST") or ""), str(settings.get("PORT") or "")
+    if host.startswith("/"):  # a socket directory (the embedded PostgreSQL): passed on as libpq options
+        return f"postgres://{credentials}/{settings['NAME']}?host={quote(host)}&port={port or 5432}"
+    return f"postgres://{credentials}{host}{':' + port if port else ''}/{settings['NAME']}"
 
 
 def free_port() -> int:
