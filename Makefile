@@ -9,6 +9,8 @@ PORT ?= 8000
 # translations; Chromium drives the browser tests; zbar decodes QR codes in tests; poppler reads PDFs.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext
 TEST_DEBS := $(RUN_DEBS) chromium libzbar0 poppler-utils
+# wrk drives the HTTP benchmark (bench/http_bench.py).
+BENCH_DEBS := $(RUN_DEBS) wrk
 
 .PHONY: help run test install install-test sysdeps sysdeps-test schemas-test migrate seed worker beat shell fmt lint types \
         pytest check-migrations messages bench clean
@@ -78,7 +80,9 @@ pytest: install sysdeps-test schemas-test
 test: install sysdeps-test lint types check-migrations pytest ## what CI runs: lint, types, migrations check, the whole suite
 
 bench: install ## benchmarks (see README)
+	@bash scripts/ensure-debs.sh $(BENCH_DEBS)
 	DJANGO_SETTINGS_MODULE=smartprod.settings.test $(PY) bench/run.py
+	DJANGO_SETTINGS_MODULE=smartprod.settings.test $(PY) bench/http_bench.py
 
 clean: ## remove the virtualenv and local data (embedded database, uploads)
 	rm -rf .venv .venv-tools .data

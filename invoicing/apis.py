@@ -120,7 +120,12 @@ class InvoiceListCreateApi(InvoiceApi):
         description="Invoices and credit notes of the projects the person may see (staff: all).",
     )
     def get(self, request: Request) -> Response:
-        invoices = invoice_list_visible(cooperative=self.cooperative, membership=self.membership)
+        # The rows name the client (the lean row reads no project or original: ids only).
+        invoices = (
+            invoice_list_visible(cooperative=self.cooperative, membership=self.membership)
+            .select_related(None)
+            .select_related("client")
+        )
         project = request.query_params.get("project", "")
         if project.isdigit():
             invoices = invoices.filter(project_id=int(project))

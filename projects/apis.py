@@ -42,6 +42,7 @@ from projects.serializers import (
     ExpenseOutputSerializer,
     ProjectDetailOutputSerializer,
     ProjectInputSerializer,
+    ProjectListOutputSerializer,
     ProjectOutputSerializer,
     RequiredCommentInputSerializer,
 )
@@ -148,7 +149,7 @@ class ProjectListCreateApi(ProjectApi):
         operation_id="projects_list",
         tags=["projects"],
         parameters=PAGE_PARAMETERS,
-        responses=page_of("ProjectPage", ProjectOutputSerializer),
+        responses=page_of("ProjectPage", ProjectOutputSerializer),  # the same shape as the list's rows
         description="A member sees the projects they own or collaborate on; staff the cooperative's.",
     )
     def get(self, request: Request) -> Response:
@@ -161,10 +162,11 @@ class ProjectListCreateApi(ProjectApi):
                     Collaboration.objects.for_cooperative(self.cooperative).select_related(
                         "membership__user"
                     ),
+                    to_attr="collaborator_list",
                 )
             )
         )
-        return paginated(request, self, projects, ProjectOutputSerializer)
+        return paginated(request, self, projects, ProjectListOutputSerializer)
 
     @extend_schema(
         tags=["projects"], request=ProjectInputSerializer, responses={201: ProjectDetailOutputSerializer}

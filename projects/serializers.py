@@ -149,6 +149,13 @@ class ProjectOutputSerializer(serializers.Serializer[Project]):
     updated_at = serializers.DateTimeField()
 
 
+class ProjectListOutputSerializer(ProjectOutputSerializer):
+    """The list's shape is the same; its collaborators come from a plain list prefetched for the page
+    (`to_attr`): Django builds a filtered queryset per row for a prefetch kept on the manager."""
+
+    collaborators = CollaboratorOutputSerializer(source="collaborator_list", many=True)
+
+
 class StatusChangeOutputSerializer(serializers.Serializer[ProjectStatusChange]):
     from_status = serializers.CharField()
     to_status = serializers.CharField()

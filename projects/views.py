@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,6 +40,8 @@ from smartprod.tenancy.context import require_membership
 from smartprod.tenancy.models import Cooperative, Membership
 
 Status = Project.Status
+
+CLIENTS_PAGE = 50  # clients per page of /clients/ (?page=), by name
 
 
 def _project(cooperative: Cooperative, membership: Membership, project_id: int) -> Project:
@@ -86,7 +89,12 @@ def _people(cooperative: Cooperative, owner_id: int) -> tuple[list[tuple[int, st
 def client_list(request: HttpRequest) -> HttpResponse:
     cooperative, membership = require_membership(request)
     clients = selectors.client_list(cooperative=cooperative, membership=membership)
-    return render(request, "projects/client_list.html", {"clients": clients})
+    page = Paginator(clients, CLIENTS_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/client_list.html",
+        {"clients": page.object_list, "page": page, "page_param": "page", "page_anchor": ""},
+    )
 
 
 @login_required

@@ -21,6 +21,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from smartprod.core.errors import ApplicationError, NotAllowed
 from smartprod.core.pagination import Pagination
 from smartprod.core.permissions import IsAdvisor, IsCooperativeMember, IsFinance, IsStaffRole
+from smartprod.core.rows import present_rows
 from smartprod.tenancy.context import current_cooperative, current_membership
 
 if TYPE_CHECKING:
@@ -99,9 +100,11 @@ def parse(serializer_class: type[serializers.Serializer[Any]], data: Any, *, par
 def paginated(
     request: Request, view: APIView, queryset: QuerySet[Any], serializer: type[serializers.Serializer[Any]]
 ) -> Response:
+    """One page (LimitOffset: count, next, previous, results) presented by `serializer`'s shape at little
+    cost per row (smartprod.core.rows): the count and the page are two queries, whatever the rows."""
     paginator = Pagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
+    return paginator.get_paginated_response(present_rows(serializer, page or []))
 
 
 def page_of(name: str, serializer: type[serializers.Serializer[Any]]) -> Any:

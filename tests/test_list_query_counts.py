@@ -1,0 +1,321 @@
+"""Every API list: exact query counts, the same for 10 and for 1,000 rows, and the lean presentation
+(smartprod.core.rows) equal field for field to the output serializer it stands for.
+
+A count that grows with the rows is an N+1: a page of 500 would cost 500 queries. Each number is what the
+list needs today, through token authentication as API clients call it: 2 for the request (the
+cooperative of the host; the membership joined to its user through the token), then the list's own
+queries. A change that adds a query has to change the number — and say why.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db.models import Model, Prefetch
+from django.db.models.base import ModelState
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from invoicing.models import Invoice
+from invoicing.serializers import InvoiceOutputSerializer
+from payroll.apis.runs import RunOutputSerializer
+from payroll.models import FeeNote, PayoutItem, PayoutRun
+from payroll.serializers import FeeNoteOutputSerializer, PayoutItemOutputSerializer
+from payroll.services.runs import payout_run_start
+from projects import services as project_services
+from projects.models import Client, Collaboration, Document, Expense, Project
+from projects.serializers import (
+    ClientOutputSerializer,
+    DocumentOutputSerializer,
+    ExpenseOutputSerializer,
+    ProjectListOutputSerializer,
+    ProjectOutputSerializer,
+)
+from smartprod.core.rows import present_rows
+from smartprod.tenancy.models import Membership
+from tests.invoicing_helpers import draft
+from tests.payroll_fees_helpers import funded_project, payee_profile, request_fee
+from tests.payroll_helpers import bulk_payout_items
+from tests.payroll_helpers import payee_profile as run_payee_profile
+from tests.projects_helpers import approved_project, fund, png_upload
+
+pytestmark = pytest.mark.django_db
+
+SIZES = [10, 1_000]
+REQUEST = 2  # the host's cooperative; the membership with its user, through the token
+CLIENTS = REQUEST + 2  # count, page
+PROJECTS = REQUEST + 3  # count, page (client, owner, advisor joined), collaborators of the page
+DOCUMENTS = REQUEST + 3  # the project, count, page
+EXPENSES = REQUEST + 3  # the project, count, page (receipt and submitter joined)
+INVOICES = REQUEST + 2  # count, page (client joined)
+FEE_NOTES = REQUEST + 3  # the project, count, page
+PAYOUTS = REQUEST + 2  # count, page
+PAYOUT_RUNS = REQUEST + 3  # + the finance person's two-factor check; count, page
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def token_client(membership: Membership) -> APIClient:
+    token, _ = Token.objects.get_or_create(user=membership.user)
+    return APIClient(HTTP_HOST=membership.cooperative.hosts[0], HTTP_AUTHORIZATION=f"Token {token.key}")
+
+
+def clone(obj: Model, n: int, **vary: Callable[[int], Any]) -> None:
+    """n copies of a row made by the services, inserted at once (only what must differ varies)."""
+    copies = []
+    for i in range(n):
+        twin = copy.copy(obj)
+        twin._state = ModelState()
+        twin.pk = None
+        for field, value in vary.items():
+            setattr(twin, field, value(i))
+        copies.append(twin)
+    type(obj).objects.bulk_create(copies, batch_size=500)
+
+
+def page(api: APIClient, url: str, queries: int, assert_queries: Any) -> dict[str, Any]:
+    api.get(url)  # warm up per-process caches (content types, the row plans)
+    with assert_queries(queries):
+        response = api.get(url, {"limit": 500})
+    assert response.status_code == 200, response.content
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture
+def people(coop, make_member):
+    return make_member(coop), make_member(coop, role="advisor"), make_member(coop, role="finance")
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_clients_list_query_count(coop, people, n, django_assert_num_queries):
+    owner, _advisor, _finance = people
+    client = project_services.client_create(
+        cooperative=coop, actor=owner, name="ACME GmbH", street="Ring 1", postcode="1010", city="Wien"
+    )
+    clone(client, n - 1, name=lambda i: f"Client {i}")
+
+    body = page(token_client(owner), "/api/clients/", CLIENTS, django_assert_num_queries)
+
+    assert body["count"] == n
+    assert len(body["results"]) == min(n, 500)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_projects_list_query_count(coop, people, make_member, n, django_assert_num_queries):
+    owner, advisor, _finance = people
+    colleague = make_member(coop)
+    project = approved_project(coop, owner, advisor, collaborators=[(colleague, "employed")])
+    clone(project, n - 1, title=lambda i: f"Project {i}")
+    Collaboration.objects.bulk_create(
+        Collaboration(cooperative=coop, project=p, membership=colleague, employment="self_employed")
+        for p in Project.objects.for_cooperative(coop).exclude(pk=project.pk)
+    )
+
+    body = page(token_client(owner), "/api/projects/", PROJECTS, django_assert_num_queries)
+
+    assert body["count"] == n
+    assert len(body["results"]) == min(n, 500)
+    assert all(row["collaborators"][0]["membership"] == colleague.pk for row in body["results"])
+    assert all(row["advisor"]["id"] == advisor.pk for row in body["results"])
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_project_documents_list_query_count(coop, people, n, django_assert_num_queries):
+    owner, advisor, _finance = people
+    project = approved_project(coop, owner, advisor)  # its contract is the first document
+    clone(Document.objects.for_cooperative(coop).get(project=project), n - 1)
+
+    url = f"/api/projects/{project.pk}/documents/"
+    body = page(token_client(owner), url, DOCUMENTS, django_assert_num_queries)
+
+    assert body["count"] == n
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_project_expenses_list_query_count(coop, people, n, django_assert_num_queries):
+    owner, advisor, _finance = people
+    project = approved_project(coop, owner, advisor)
+    fund(coop, project, "1000.00")
+    expense = project_services.expense_submit(
+        cooperative=coop,
+        actor=owner,
+        project=project,
+        amount=Decimal("12.00"),
+        vat_amount=Decimal("2.00"),
+        date=date(2026, 5, 4),
+        description="Paint",
+        receipt_upload=png_upload(),
+    )
+    clone(expense, n - 1)
+
+    url = f"/api/projects/{project.pk}/expenses/"
+    body = page(token_client(owner), url, EXPENSES, django_assert_num_queries)
+
+    assert body["count"] == n
+    assert all(row["receipt"]["id"] == expense.receipt_id for row in body["results"])
+    assert all(row["submitted_by"]["id"] == owner.pk for row in body["results"])
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_invoices_list_query_count(coop, people, n, django_assert_num_queries):
+    owner, advisor, _finance = people
+    project = approved_project(coop, owner, advisor)
+    clone(draft(coop, owner, project), n - 1)
+
+    body = page(token_client(owner), "/api/invoices/", INVOICES, django_assert_num_queries)
+
+    assert body["count"] == n
+    assert all(row["client"] == {"id": project.client_id, "name": "ACME GmbH"} for row in body["results"])
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_project_fee_notes_list_query_count(coop, people, n, django_assert_num_queries):
+    owner, advisor, _finance = people
+    payee_profile(owner)
+    project = funded_project(coop, owner, advisor)
+    clone(request_fee(coop, owner, project, net_amount=Decimal("1.00")), n - 1)
+
+    url = f"/api/projects/{project.pk}/fee-notes/"
+    body = page(token_client(owner), url, FEE_NOTES, django_assert_num_queries)
+
+    assert body["count"] == n
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_payouts_list_query_count(coop, people, n, django_assert_num_queries):
+    owner, advisor, _finance = people
+    project = approved_project(coop, owner, advisor)
+    bulk_payout_items(coop, project, [owner], n)
+
+    body = page(token_client(owner), "/api/payouts/", PAYOUTS, django_assert_num_queries)
+
+    assert body["count"] == n
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_payout_runs_list_query_count(coop, people, n, django_assert_num_queries):
+    owner, advisor, finance = people
+    run_payee_profile(coop, owner)
+    project = approved_project(coop, owner, advisor)
+    bulk_payout_items(coop, project, [owner], 1)
+    run = payout_run_start(cooperative=coop, actor=finance, until=date(2026, 12, 31))
+    assert run is not None
+    clone(run, n - 1, number=lambda i: f"{run.number}-{i}", message_id=lambda i: f"{run.message_id}-{i}")
+
+    body = page(token_client(finance), "/api/payout-runs/", PAYOUT_RUNS, django_assert_num_queries)
+
+    assert body["count"] == n
+
+
+def test_lean_rows_equal_the_serializers(coop, people, make_member):
+    """The same JSON as DRF's serializers give, for a row of every list (dates, money, labels, nesting)."""
+    owner, advisor, finance = people
+    colleague = make_member(coop)
+    payee_profile(owner)
+    project = funded_project(coop, owner, advisor)
+    other = approved_project(coop, owner, advisor, collaborators=[(colleague, "employed")])
+    project_services.expense_submit(
+        cooperative=coop,
+        actor=owner,
+        project=project,
+        amount=Decimal("12.30"),
+        vat_amount=Decimal("2.05"),
+        date=date(2026, 5, 4),
+        description="Paint",
+        receipt_upload=png_upload(),
+    )
+    draft(coop, owner, project)
+    request_fee(coop, owner, project, net_amount=Decimal("1.50"))
+    bulk_payout_items(coop, other, [owner], 2)
+    run_payee_profile(coop, colleague)
+    cases: list[tuple[Any, Any]] = [
+        (ClientOutputSerializer, Client.objects.for_cooperative(coop)),
+        (
+            ProjectOutputSerializer,
+            Project.objects.for_cooperative(coop).select_related("client", "owner__user", "advisor__user"),
+        ),
+        (DocumentOutputSerializer, Document.objects.for_cooperative(coop)),
+        (ExpenseOutputSerializer, Expense.objects.for_cooperative(coop).select_related("receipt")),
+        (InvoiceOutputSerializer, Invoice.objects.for_cooperative(coop).select_related("client")),
+        (FeeNoteOutputSerializer, FeeNote.objects.for_cooperative(coop)),
+        (PayoutItemOutputSerializer, PayoutItem.objects.for_cooperative(coop)),
+    ]
+    run = payout_run_start(cooperative=coop, actor=finance, until=date(2026, 12, 31))
+    assert run is not None
+    cases.append((RunOutputSerializer, PayoutRun.objects.for_cooperative(coop)))
+
+    for serializer, rows in cases:
+        rows = list(rows)
+        assert rows, serializer
+        lean = json.loads(json.dumps(present_rows(serializer, rows)))
+        drf = json.loads(json.dumps(serializer(rows, many=True).data))
+        assert lean == drf, serializer.__name__
+    assert any(row["status_label"] for row in present_rows(ProjectOutputSerializer, cases[1][1]))
+    # The list's serializer (collaborators prefetched into a plain list) gives the detail shape's rows.
+    listed = Project.objects.for_cooperative(coop).prefetch_related(
+        Prefetch("collaborations", Collaboration.objects.for_cooperative(coop), to_attr="collaborator_list")
+    )
+    rows = json.loads(json.dumps(present_rows(ProjectListOutputSerializer, listed)))
+    assert rows == json.loads(json.dumps(ProjectOutputSerializer(list(listed), many=True).data))
+    assert any(row["collaborators"] for row in rows)
+
+
+# --- portal pages: one page of rows, the same queries for 10 and 1,000 ---------------------------------
+
+CLIENTS_PAGE_QUERIES = 6  # session, user, cooperative, membership; count, page
+PROJECT_PAGE_QUERIES = 18  # the whole page; the invoices panel: count, page, payments, notices, open total
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_clients_page_is_paged_with_a_fixed_query_count(
+    coop, people, client_for, n, django_assert_num_queries
+):
+    owner, _advisor, _finance = people
+    client = project_services.client_create(
+        cooperative=coop, actor=owner, name="ACME GmbH", street="Ring 1", postcode="1010", city="Wien"
+    )
+    clone(client, n - 1, name=lambda i: f"Client {i:04}")
+    browser = client_for(owner)
+    browser.get("/clients/")
+
+    with django_assert_num_queries(CLIENTS_PAGE_QUERIES):
+        response = browser.get("/clients/", {"page": 2})
+
+    html = response.content.decode()
+    assert html.count("/edit/") == min(n, 50)  # page 2 of 20, or the only page
+    assert ('rel="prev"' in html) == (n > 50)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_project_page_pages_its_invoices_with_a_fixed_query_count(
+    coop, people, client_for, n, django_assert_num_queries
+):
+    owner, advisor, _finance = people
+    project = approved_project(coop, owner, advisor)
+    clone(draft(coop, owner, project), n - 1)
+    browser = client_for(owner)
+    browser.get(f"/projects/{project.pk}/")
+
+    with django_assert_num_queries(PROJECT_PAGE_QUERIES):
+        response = browser.get(f"/projects/{project.pk}/")
+
+    html = response.content.decode()
+    assert html.count("data-invoice=") == min(n, 50)
+    assert ('data-pager="invoices"' in html) == (n > 50)
+
+
+def test_the_benchmark_floor_path_is_not_part_of_the_app(coop, people, client_for):
+    """bench/wsgi_baseline.py serves `SELECT 1` on this path only in the benchmark's own WSGI module."""
+    owner, _advisor, _finance = people
+
+    assert client_for(owner).get("/__bench__/one-query/").status_code == 404
