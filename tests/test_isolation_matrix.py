@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from projects.models import Project
+from smartprod.core.tokens import api_token_create
 from smartprod.tenancy.models import Cooperative, Membership
 from tests.factories import MembershipFactory, enable_totp
 from tests.test_admin_pages import backend_data  # noqa: F401  (the fixture: demo data of both cooperatives)
@@ -66,9 +67,21 @@ def _model_for_segment(segment: str) -> type[models.Model] | None:
     """`fee-notes` → FeeNote: the model whose English plural name is the path segment."""
     wanted = segment.replace("-", " ").lower()
     with translation.override("en"):
-        for model in apps.get_models():
-            if str(model._meta.verbose_name_plural).lower() == wanted and hasattr(model, "cooperative_id"):
-                return model
+        owned = [model for model in apps.get_models() if _owner_field(model)]
+        names = {model: str(model._meta.verbose_name_plural).lower() for model in owned}
+    exact = [model for model in owned if names[model] == wanted]
+    ending = [model for model in owned if names[model].endswith(" " + wanted)]  # `tokens` → "API tokens"
+    found = exact or ending
+    return found[0] if len(found) == 1 else None
+
+
+def _owner_field(model: type[models.Model]) -> str | None:
+    """What scopes a row: its cooperative, or for personal rows without one (API tokens) its user."""
+    fields = {field.name for field in model._meta.get_fields()}
+    if "cooperative" in fields:
+        return "cooperative"
+    if "user" in fields and model._meta.app_label in ("core",):
+        return "user"
     return None
 
 
@@ -95,6 +108,10 @@ def _client(membership: Membership | None, host: str) -> Client:
 def _victim_object(model: type[models.Model], coop: Cooperative, owner: Membership) -> models.Model:
     """An object of the demo member where the model has an owner, payee or project; else any of the
     cooperative's."""
+    if _owner_field(model) == "user":
+        mine = model._base_manager.filter(user=owner.user).order_by("pk").first()
+        assert mine is not None, f"no {model._meta.label} of the demo member to attack: add one in `world`"
+        return mine
     rows = model._base_manager.filter(cooperative=coop).order_by("pk")
     for lookup in ("owner", "payee", "project__owner", "membership", "invoice__project__owner"):
         try:
@@ -114,6 +131,7 @@ def world(backend_data: Cooperative) -> dict[str, Any]:  # noqa: F811
     attacker_coop = Cooperative.objects.get(slug="smart-de")
     owner = Membership.objects.for_cooperative(victim_coop).get(user__email="member@smart-at.example")
     finance = Membership.objects.for_cooperative(victim_coop).get(user__email="finance@smart-at.example")
+    api_token_create(user=owner.user)  # a personal row (no cooperative): /api/auth/tokens/{token_id}/
     attackers: dict[str, tuple[Client, str]] = {"anonymous": (Client(HTTP_HOST=VICTIM_HOST), VICTIM_HOST)}
     for role in ("member", "advisor", "finance", "admin"):
         person = _person(attacker_coop, role)
