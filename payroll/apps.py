@@ -37,3 +37,8 @@ class PayrollConfig(AppConfig):
 
         runs_hooks.register()
         # --- end payout runs ---
+        # --- payroll run (branch payrun) ---
+        from payroll import payroll_hooks
+
+        payroll_hooks.register()
+        # --- end payroll run ---
