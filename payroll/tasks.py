@@ -58,7 +58,7 @@ def payout_deadline_alarms_task() -> dict[str, int]:
 
 @shared_task(name="payroll.render_payslip_pdf", **DOCUMENT_TASK_OPTIONS)
 def render_payslip_pdf_task(self: Task[Any, Any], *, cooperative_id: int, payslip_id: int) -> None:
-    """Render and store a payslip's PDF (notifies the employee), then queue its e-mail (no-op once rendered)."""
+    """Render and store a payslip's PDF (notifies the employee), then queue its e-mail (once)."""
     from payroll.payslip_documents import payslip_render_document
 
     payslip_render_document(cooperative_id=cooperative_id, payslip_id=payslip_id)

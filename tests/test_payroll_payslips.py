@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ObjectDoesNotExist
 
 from payroll import calc
 from payroll.models import (
@@ -245,5 +246,5 @@ def test_other_cooperatives_salaries_are_not_run() -> None:
     salary(other.coop, employment(other.coop, other.project, other.employee), MARCH)
     assert payroll_run_month(cooperative=w.coop, actor=w.finance, month=MARCH).run is None
     outsider = MembershipFactory(cooperative=other.coop, role="finance")
-    with pytest.raises(Exception):  # noqa: B017, PT011 - another cooperative's actor: not found
+    with pytest.raises(ObjectDoesNotExist):  # another cooperative's actor: not found
         payroll_run_month(cooperative=w.coop, actor=outsider, month=MARCH)

@@ -160,7 +160,7 @@ def _year_to_date(cooperative: Cooperative, month: date, payee_ids: set[int]) ->
 def _gross_since_special(
     cooperative: Cooperative, month: date, employment_ids: set[int]
 ) -> dict[int, Decimal]:
-    """Per employment: the regular gross of earlier payslips since its last 13th/14th payment (aliquot base)."""
+    """Per employment: the regular gross of earlier payslips since its last 13th/14th payment."""
     rows = (
         Payslip.objects.for_cooperative(cooperative)
         .filter(employment_id__in=employment_ids, month__lt=month)
@@ -578,8 +578,8 @@ def payslip_reverse(*, cooperative: Cooperative, actor: Membership, payslip: Pay
     if item is not None and item.status != PayoutItem.Status.APPROVED:
         raise ApplicationError(
             _(
-                "The net pay of this payslip is already %(status)s, so it cannot be reversed here. Settle the "
-                "payout with the employee first."
+                "The net pay of this payslip is already %(status)s, so it cannot be reversed here. "
+                "Settle the payout with the employee first."
             )
             % {"status": status_in_sentence(item.get_status_display())},
             conflict=True,
