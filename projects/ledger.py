@@ -327,15 +327,16 @@ def payee_accounts(
             .only("pk", "user__first_name", "user__last_name", "user__email")
         }
         base = _english(kind.name)
+        names = {
+            pk: f"{user.first_name} {user.last_name}".strip() or user.email for pk, user in users.items()
+        }
         Account.objects.bulk_create(
             [
                 Account(
                     cooperative=cooperative,
                     type=type,
                     code=f"{kind.code}-{pk}",
-                    name=f"{base}: {f'{users[pk].first_name} {users[pk].last_name}'.strip() or users[pk].email}"[
-                        :200
-                    ],
+                    name=f"{base}: {names[pk]}"[:200],
                     payee_id=pk,
                 )
                 for pk in missing
