@@ -75,7 +75,7 @@ def payout_item(
     payslip = None
     if kind == PayoutItem.Kind.SALARY:
         (payslip_id,) = bulk_payslips(cooperative, project, [payee], 1, net=amount)
-        payslip = Payslip.objects.get(pk=payslip_id)
+        payslip = Payslip.objects.for_cooperative(cooperative).get(pk=payslip_id)
     item = PayoutItem.objects.create(
         cooperative=cooperative,
         kind=kind,

@@ -42,18 +42,19 @@ def liabilities_by_month(*, cooperative: Cooperative, month: date | None = None)
         rows = rows.filter(month=month.replace(day=1))
     grouped = (
         rows.values("month", "creditor", "municipality", "due_date", "currency")
-        .annotate(amount=Sum("amount"), paid=Sum("amount", filter=Q(paid_at__isnull=False)))
+        .annotate(total=Sum("amount"), paid_total=Sum("amount", filter=Q(paid_at__isnull=False)))
         .order_by("-month", "creditor", "municipality")
     )
     labels = dict(EmployerLiability.Creditor.choices)
     result = []
     for row in grouped:
-        paid: Decimal = row["paid"] or ZERO
+        paid: Decimal = row["paid_total"] or ZERO
         result.append(
             {
                 **row,
+                "amount": row["total"],
                 "paid": paid,
-                "open": row["amount"] - paid,
+                "open": row["total"] - paid,
                 "label": row["municipality"]
                 if row["creditor"] == EmployerLiability.Creditor.MUNICIPALITY
                 else labels[row["creditor"]],
