@@ -1,4 +1,4 @@
-"""Run twice at once = once, on the real PostgreSQL: the project and salary locks serialise two payroll runs."""
+"""Run twice at once = once, on the real PostgreSQL: the project and salary locks serialise two runs."""
 
 from __future__ import annotations
 
