@@ -10,7 +10,9 @@ def register() -> None:
     from payroll.figures import LIABILITIES_FIGURE
     from payroll.payslip_documents import PAYSLIP_DOCUMENT, PAYSLIP_READY
     from payroll.services.payroll_runs import ACCRUED_SPECIAL, LEVIES_PAYABLE
+    from payroll.views.payslips import payslips_panel
     from projects.account_types import AccountType, account_types
+    from projects.panels import panels
     from smartprod.core.documents import document_kinds
     from smartprod.core.notifications import NotificationKind, notification_kinds
     from smartprod.core.registry import BeatEntry, beat_schedule, finance_figures
@@ -27,3 +29,4 @@ def register() -> None:
     )
     beat_schedule.register(BeatEntry("payslip-documents-sweep", "payroll.sweep_payslip_documents", 300.0))
     finance_figures.register(LIABILITIES_FIGURE)
+    panels.register(payslips_panel)

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from payroll.views import fees, profiles
+from payroll.views import fees, payslips, profiles
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # --- payee profiles (helper `profile`) ---
@@ -12,4 +12,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payroll/fee-notes/<int:fee_note_id>/object/", fees.fee_note_object, name="fee_note_object"),
     path("payroll/fee-notes/<int:fee_note_id>/pdf/", fees.fee_note_pdf, name="fee_note_pdf"),
     # --- end fees ---
+    # --- payroll run (branch payrun) ---
+    path("payslips/", payslips.payslip_list_page, name="payslip_list"),
+    path("payslips/<int:payslip_id>/pdf/", payslips.payslip_pdf, name="payslip_pdf"),
+    # --- end payroll run ---
 ]

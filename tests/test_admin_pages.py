@@ -128,6 +128,15 @@ def backend_data(db: Any) -> Cooperative:
         payee_profile(coop, member)
     payout_item(coop, project, member, "50.00", kind="salary", post=False)
     payout_run_start(cooperative=coop, actor=finance, until=date(2027, 12, 31))
+    # --- payroll run (branch payrun): a run, a payslip and its reversal, liabilities ---
+    from payroll.services.payroll_runs import payroll_run_month, payslip_reverse
+    from tests.payroll_payslip_helpers import employment, payroll_rules, salary
+
+    payroll_rules(2026)
+    salary(coop, employment(coop, project, member), date(2026, 3, 1))
+    salary(coop, employment(coop, project, member), date(2026, 3, 1))
+    first, _second = payroll_run_month(cooperative=coop, actor=finance, month=date(2026, 3, 1)).created
+    payslip_reverse(cooperative=coop, actor=finance, payslip=first, reason="hours")
     Group.objects.create(name="Platform operators")  # Django's and DRF's own models, for superusers
     Token.objects.create(user=member.user)
     return coop
