@@ -11,8 +11,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import weasyprint
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
@@ -29,6 +27,7 @@ from smartprod.core.documents import (
 )
 from smartprod.core.formatting import format_date, format_money
 from smartprod.core.notifications import notify
+from smartprod.core.pdf import html_to_pdf
 from smartprod.core.task_queue import queue_on_commit
 from smartprod.tenancy.models import Cooperative
 
@@ -86,8 +85,7 @@ def payslip_pdf_html(payslip: Payslip) -> str:
 
 
 def payslip_pdf_render(payslip: Payslip) -> bytes:
-    html = payslip_pdf_html(payslip)
-    return bytes(weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf())
+    return html_to_pdf(payslip_pdf_html(payslip))
 
 
 class PayslipDocument(DocumentKind[Payslip]):
