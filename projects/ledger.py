@@ -311,12 +311,10 @@ def payee_accounts(
     wanted = {payee.pk: payee for payee in payees}
     if any(payee.cooperative_id != cooperative.pk for payee in wanted.values()):
         raise Membership.DoesNotExist()
-    found = {
-        account.payee_id: account
-        for account in Account.objects.for_cooperative(cooperative).filter(
-            type=type, payee_id__in=list(wanted)
-        )
-    }
+    found: dict[int, Account] = {}
+    for account in Account.objects.for_cooperative(cooperative).filter(type=type, payee_id__in=list(wanted)):
+        assert account.payee_id is not None
+        found[account.payee_id] = account
     missing = [pk for pk in wanted if pk not in found]
     if missing:
         users = {
@@ -344,6 +342,7 @@ def payee_accounts(
             ignore_conflicts=True,  # opened concurrently by another transaction: read that one below
         )
         for account in Account.objects.for_cooperative(cooperative).filter(type=type, payee_id__in=missing):
+            assert account.payee_id is not None
             found[account.payee_id] = account
     return found
 

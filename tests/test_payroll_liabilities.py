@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
 
 
-def _settings(coop) -> None:  # type: ignore[no-untyped-def]
+def _settings(coop) -> None:
     PayrollSettings.objects.create(
         cooperative=coop,
         employer_account_number="123456789",

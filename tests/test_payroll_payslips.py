@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 MARCH = date(2026, 3, 1)
 
 
-def _budget(world) -> Decimal:  # type: ignore[no-untyped-def]
+def _budget(world) -> Decimal:
     account = account_get(cooperative=world.coop, type=Account.Type.PROJECT_BUDGET, project=world.project)
     return account_balance(cooperative=world.coop, account=account)
 

@@ -132,7 +132,7 @@ def liability_transfers(*, cooperative: Cooperative, run: PayoutRun) -> list[Tra
         return []
     parties, _missing = _accounts(cooperative)
     settings = payroll_settings(cooperative)
-    references = {
+    references: dict[str, str] = {
         EmployerLiability.Creditor.HEALTH_INSURER: settings.health_insurer_reference
         or settings.employer_account_number,
         EmployerLiability.Creditor.TAX_OFFICE: settings.tax_office_reference,
