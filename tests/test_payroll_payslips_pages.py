@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from payroll.services.payroll_runs import payroll_run_month
+from projects.models import Collaboration
 from tests.factories import MembershipFactory
 from tests.payroll_payslip_helpers import employment, payroll_world, salary
 
@@ -16,6 +17,13 @@ pytestmark = pytest.mark.django_db
 def test_employee_sees_own_payslips_in_the_list_and_the_project_others_get_404(client_for):
     w = payroll_world()
     other = payroll_world()
+    # The employment makes the employee an employed collaborator (the employment service's job).
+    Collaboration.objects.create(
+        cooperative=w.coop,
+        project=w.project,
+        membership=w.employee,
+        employment=Collaboration.Employment.EMPLOYED,
+    )
     salary(w.coop, employment(w.coop, w.project, w.employee), date(2026, 3, 1))
     (payslip,) = payroll_run_month(cooperative=w.coop, actor=w.finance, month=date(2026, 3, 1)).created
 
