@@ -8,7 +8,7 @@ employment and one approved salary of the same month (written in bulk, untimed).
   the employer liabilities (the PDFs are queued after commit and not part of it);
 * floor A — the same ledger service posting 10,000 balanced entries of the same shape (one per payslip:
   budget, payee's payouts payable, wage tax, social insurance, levies, accrual) with `journal_post_many`;
-* floor B — 10,000 `journal_post` calls (one entry at a time), for scale.
+* floor B — `journal_post` one entry at a time (1,000 timed, scaled to 10,000), for scale.
 """
 
 from __future__ import annotations
@@ -125,9 +125,11 @@ def bench_payroll_run() -> dict[str, Any]:
     with transaction.atomic():
         journal_post_many(cooperative=coop, drafts=drafts)
     many_ms = (time.perf_counter() - start) * 1000
+    # One at a time is far slower than the bulk path: 1,000 entries timed and scaled keep `make bench` short.
+    sample = shape[: SALARIES // 10]
     start = time.perf_counter()
     with transaction.atomic():
-        for n, postings in enumerate(shape):
+        for n, postings in enumerate(sample):
             journal_post(
                 cooperative=coop,
                 idempotency_key=f"floor-one:{n}",
@@ -135,7 +137,7 @@ def bench_payroll_run() -> dict[str, Any]:
                 description="floor",
                 postings=postings,
             )
-    one_ms = (time.perf_counter() - start) * 1000
+    one_ms = (time.perf_counter() - start) * 1000 * SALARIES / len(sample)
     return {
         "salaries": SALARIES,
         "run_ms": run_ms,
