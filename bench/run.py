@@ -175,7 +175,8 @@ def main() -> None:
         f"| {payroll['many_ms']:.0f} |"
     )
     print(
-        f"| floor B: {payroll['salaries']:,} × `journal_post` (1,000 timed, scaled) | {payroll['one_ms']:.0f} |"
+        f"| floor B: {payroll['salaries']:,} × `journal_post` (1,000 timed, scaled) "
+        f"| {payroll['one_ms']:.0f} |"
     )
     print(f"| ratio run / floor A (goal ≤ 2×) | {payroll['ratio_many']:.1f}× |")
     print(f"| ratio run / floor B | {payroll['ratio_one']:.1f}× |")
