@@ -11,6 +11,9 @@ B  dunning scan: 100,000 invoices of which 1 % are overdue (bench/dunning_bench.
    (and whether it uses the partial index) and a whole run_dunning.
 C  payout run: claiming 10,000 items and writing their pain.001 (bench/payout_bench.py), against the floor
    `bulk_create` of 10,000 payout items on the same machine, as a ratio (goal ≤ 3×).
+E  payroll run: 10,000 salaries (10,000 employments, one month) → payslips, ledger, payout items
+   (bench/payroll_bench.py), against the floor of posting 10,000 balanced entries of the same shape with the
+   same ledger service, as a ratio (goal ≤ 2×).
 D  budget at scale: `project_budget` (figures and the newest page of lines) of a project with 100,000
    ledger lines against one with 10 (bench/budget_bench.py): equal query counts, time ratio (goal ≤ 3×).
 """
@@ -43,6 +46,7 @@ from django.test.utils import override_settings, setup_test_environment, teardow
 from bench.budget_bench import bench_budget_at_scale  # noqa: E402
 from bench.dunning_bench import bench_dunning_scan  # noqa: E402
 from bench.payout_bench import bench_payout_run  # noqa: E402
+from bench.payroll_bench import bench_payroll_run  # noqa: E402
 
 N = 10
 WARMUPS = 2
@@ -113,6 +117,7 @@ def main() -> None:
             dunning = bench_dunning_scan()
             payouts = bench_payout_run()
             budget = bench_budget_at_scale()
+            payroll = bench_payroll_run()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
@@ -160,6 +165,21 @@ def main() -> None:
     print(f"| project with {budget['small']:,} budget lines ", end="")
     print(f"| {budget['queries_small']} | {budget['small_ms']:.1f} |")
     print(f"| ratio large / small (goal ≤ 3×) | | {budget['ratio']:.1f}× |")
+
+    print(f"\nE: payroll run, {payroll['salaries']:,} salaries (one round)\n")
+    print("| benchmark | ms |")
+    print("|---|---:|")
+    print(f"| payroll_run_month: payslips + ledger + payout items + liabilities | {payroll['run_ms']:.0f} |")
+    print(
+        f"| floor A: `journal_post_many` of {payroll['salaries']:,} entries of the same shape "
+        f"| {payroll['many_ms']:.0f} |"
+    )
+    print(
+        f"| floor B: {payroll['salaries']:,} × `journal_post` (1,000 timed, scaled) "
+        f"| {payroll['one_ms']:.0f} |"
+    )
+    print(f"| ratio run / floor A (goal ≤ 2×) | {payroll['ratio_many']:.1f}× |")
+    print(f"| ratio run / floor B | {payroll['ratio_one']:.1f}× |")
 
 
 if __name__ == "__main__":

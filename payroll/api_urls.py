@@ -2,6 +2,7 @@ from django.urls import URLPattern, URLResolver, path
 
 from payroll.apis import employments as employment_apis
 from payroll.apis import fees, profiles
+from payroll.apis import payroll_runs as payroll_run_apis
 from payroll.apis import preview as preview_apis
 from payroll.apis import runs as run_apis
 
@@ -68,4 +69,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api-project-salaries",
     ),
     # --- end employments and salaries ---
+    # --- payroll run (branch payrun) ---
+    path("payroll-runs/", payroll_run_apis.PayrollRunListCreateApi.as_view(), name="api-payroll-run-list"),
+    path("payslips/", payroll_run_apis.PayslipListApi.as_view(), name="api-payslip-list"),
+    path(
+        "payslips/<int:payslip_id>/", payroll_run_apis.PayslipDetailApi.as_view(), name="api-payslip-detail"
+    ),
+    path("payslips/<int:payslip_id>/pdf/", payroll_run_apis.PayslipPdfApi.as_view(), name="api-payslip-pdf"),
+    path(
+        "payslips/<int:payslip_id>/reverse/",
+        payroll_run_apis.PayslipReverseApi.as_view(),
+        name="api-payslip-reverse",
+    ),
+    # --- end payroll run ---
 ]

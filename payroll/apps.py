@@ -42,3 +42,8 @@ class PayrollConfig(AppConfig):
 
         employment_hooks.register()
         # --- end employments and salaries ---
+        # --- payroll run (branch payrun) ---
+        from payroll import payroll_hooks
+
+        payroll_hooks.register()
+        # --- end payroll run ---

@@ -107,3 +107,17 @@ RUN_FIGURES = (
         paid_on_time,
     ),
 )
+
+
+def _liabilities_due(cooperative: Cooperative) -> dict[str, Any]:
+    from payroll.selectors.payroll_runs import liabilities_due
+
+    return liabilities_due(cooperative)
+
+
+LIABILITIES_FIGURE = FinanceFigure(
+    "payroll.liabilities",
+    _("Employer liabilities due (ÖGK, tax office, municipalities)"),
+    "payroll/payslips/figures/liabilities.html",
+    _liabilities_due,
+)

@@ -272,6 +272,14 @@ class PayoutItem(TenantModel):
         related_name="payout_item",
         verbose_name=_("expense"),
     )
+    payslip = models.OneToOneField(
+        "Payslip",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payout_item",
+        verbose_name=_("payslip"),
+    )
     description = models.CharField(_("description"), max_length=140)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
@@ -304,9 +312,24 @@ class PayoutItem(TenantModel):
                 name="payout_item_run_matches_status",
             ),
             models.CheckConstraint(
-                condition=(Q(kind="fee") & Q(fee_note__isnull=False) & Q(expense__isnull=True))
-                | (Q(kind="expense") & Q(expense__isnull=False) & Q(fee_note__isnull=True))
-                | (Q(kind="salary") & Q(fee_note__isnull=True) & Q(expense__isnull=True)),
+                condition=(
+                    Q(kind="fee")
+                    & Q(fee_note__isnull=False)
+                    & Q(expense__isnull=True)
+                    & Q(payslip__isnull=True)
+                )
+                | (
+                    Q(kind="expense")
+                    & Q(expense__isnull=False)
+                    & Q(fee_note__isnull=True)
+                    & Q(payslip__isnull=True)
+                )
+                | (
+                    Q(kind="salary")
+                    & Q(payslip__isnull=False)
+                    & Q(fee_note__isnull=True)
+                    & Q(expense__isnull=True)
+                ),
                 name="payout_item_source_matches_kind",
             ),
         ]
@@ -701,3 +724,246 @@ class Salary(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.payee} {self.month:%Y-%m} {self.gross} {self.currency}"
+
+
+class PayrollRun(TenantModel):
+    """Finance ran the payroll for a month: the payslips it created (a re-run creates only what is new)."""
+
+    month = models.DateField(_("month"))
+    created_by = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="+", verbose_name=_("run by")
+    )
+    created_at = models.DateTimeField(_("run at"), auto_now_add=True)
+    payslip_count = models.PositiveIntegerField(_("payslips"), default=0)
+    employer_cost_total = models.DecimalField(
+        _("total employer cost"), max_digits=14, decimal_places=2, default=Decimal(0)
+    )
+
+    class Meta:
+        verbose_name = _("payroll run")
+        verbose_name_plural = _("payroll runs")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(month__day=1), name="payroll_run_month_first_day")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.month:%Y-%m} ({self.created_at:%Y-%m-%d %H:%M})"
+            if self.created_at
+            else f"{self.month:%Y-%m}"
+        )
+
+
+class Payslip(DocumentState, TenantModel):
+    """One employee's pay for one month of an employment: the figures of `payroll.calc` at the run, frozen.
+
+    Once only per employment and month (a re-run finds it: "exists"). A correction is a **reversal** payslip
+    (`kind` reversal, `reverses` the original, every amount negated) with the reversed ledger entry — never
+    an edit. Amounts of a regular payslip are positive; `lines` keep every line of the computation.
+    """
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("Payslip")
+        REVERSAL = "reversal", _("Reversal")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
+    )
+    salary = models.OneToOneField(
+        Salary,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payslip",
+        verbose_name=_("salary"),
+    )
+    employment = models.ForeignKey(
+        Employment, on_delete=models.PROTECT, related_name="payslips", verbose_name=_("employment")
+    )
+    payee = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="payslips", verbose_name=_("employee")
+    )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="payslips", verbose_name=_("project")
+    )
+    month = models.DateField(_("month"))
+    run = models.ForeignKey(
+        PayrollRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payslips",
+        verbose_name=_("run"),
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    payroll_days = models.PositiveSmallIntegerField(_("payroll days"), default=30)
+    gross = models.DecimalField(_("gross"), max_digits=12, decimal_places=2)
+    special_gross = models.DecimalField(
+        _("13th/14th salary"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    employee_social_insurance = models.DecimalField(
+        _("employee social insurance"), max_digits=12, decimal_places=2
+    )
+    wage_tax = models.DecimalField(_("wage tax"), max_digits=12, decimal_places=2)
+    net = models.DecimalField(_("net"), max_digits=12, decimal_places=2)
+    employer_social_insurance = models.DecimalField(
+        _("employer social insurance"), max_digits=12, decimal_places=2
+    )
+    levy_db = models.DecimalField("DB", max_digits=12, decimal_places=2, default=Decimal(0))
+    levy_dz = models.DecimalField("DZ", max_digits=12, decimal_places=2, default=Decimal(0))
+    levy_kommunalsteuer = models.DecimalField(
+        _("municipal tax"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    levy_bv = models.DecimalField(
+        _("employee provision fund (BV)"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    levy_ubahn = models.DecimalField(
+        _("Vienna employer levy (U-Bahn)"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    special_accrual = models.DecimalField(
+        _("accrued 13th/14th salary"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    special_cost = models.DecimalField(
+        _("cost of the 13th/14th salary paid"), max_digits=12, decimal_places=2, default=Decimal(0)
+    )
+    employer_cost_total = models.DecimalField(_("total employer cost"), max_digits=12, decimal_places=2)
+    marginal = models.BooleanField(_("marginal employment"), default=False)
+    municipality = models.CharField(_("municipality"), max_length=100, blank=True)
+    federal_state = models.CharField(
+        _("federal state"), max_length=20, choices=FederalState.choices, blank=True
+    )
+    lines = models.JSONField(_("lines"), default=list)
+    year_to_date = models.JSONField(_("year to date"), default=dict)
+    journal_entry = models.OneToOneField(
+        "projects.JournalEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("journal entry"),
+    )
+    created_by = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # Set once, when a reversal payslip cancels this one (its figures never change).
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True, editable=False)
+    # The document (kernel documents: render → store → send once → sweep).
+    pdf = models.FileField(_("PDF"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("payslip")
+        verbose_name_plural = _("payslips")
+        ordering = ["-month", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employment", "month"],
+                condition=Q(kind="regular", reversed_at__isnull=True),
+                name="payslip_once_per_employment_month",
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="payslip_month_first_day"),
+            models.CheckConstraint(
+                condition=(Q(kind="regular") & Q(reverses__isnull=True) & Q(salary__isnull=False))
+                | (Q(kind="reversal") & Q(reverses__isnull=False) & Q(salary__isnull=True)),
+                name="payslip_kind_matches_source",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cooperative", "month"], name="payslip_coop_month"),
+            models.Index(fields=["cooperative", "payee", "month"], name="payslip_coop_payee_month"),
+        ]
+
+    def __str__(self) -> str:
+        label = _("Payslip") if self.kind == self.Kind.REGULAR else _("Reversal")
+        return f"{label} {self.month:%Y-%m} — {self.payee}"
+
+    @property
+    def levies_total(self) -> Decimal:
+        return self.levy_db + self.levy_dz + self.levy_kommunalsteuer + self.levy_bv + self.levy_ubahn
+
+
+class EmployerLiability(TenantModel):
+    """What the employer owes one creditor from one payroll run (or one reversal): the health insurer (ÖGK:
+    social insurance + BV), the tax office (wage tax, DB, DZ) or a municipality (Kommunalsteuer; Vienna:
+    + U-Bahn levy). Due the 15th of the following month; paid by a payout run (`payout_run`, set once,
+    under a row lock), booked when that run is confirmed. A reversal's liability is negative and nets
+    with the others of the creditor in the next run.
+    """
+
+    class Creditor(models.TextChoices):
+        HEALTH_INSURER = "health_insurer", _("Health insurer (ÖGK)")
+        TAX_OFFICE = "tax_office", _("Tax office")
+        MUNICIPALITY = "municipality", _("Municipality")
+
+    month = models.DateField(_("month"))
+    creditor = models.CharField(_("creditor"), max_length=20, choices=Creditor.choices)
+    municipality = models.CharField(_("municipality"), max_length=100, blank=True)
+    payroll_run = models.ForeignKey(
+        PayrollRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="liabilities",
+        verbose_name=_("payroll run"),
+    )
+    reversal = models.ForeignKey(
+        Payslip,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reversal"),
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    # Per ledger account type: how much of `amount` clears which payable account when paid.
+    accounts = models.JSONField(_("per account"), default=dict)
+    due_date = models.DateField(_("due on"))
+    payout_run = models.ForeignKey(
+        PayoutRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="liabilities",
+        verbose_name=_("payout run"),
+    )
+    end_to_end_id = models.CharField(_("EndToEndId"), max_length=35, blank=True)
+    paid_at = models.DateField(_("paid on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("employer liability")
+        verbose_name_plural = _("employer liabilities")
+        ordering = ["-month", "creditor", "municipality", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payroll_run", "creditor", "municipality"],
+                condition=Q(payroll_run__isnull=False),
+                name="employer_liability_once_per_run",
+            ),
+            models.UniqueConstraint(
+                fields=["reversal", "creditor", "municipality"],
+                condition=Q(reversal__isnull=False),
+                name="employer_liability_once_per_reversal",
+            ),
+            models.CheckConstraint(
+                condition=Q(payroll_run__isnull=False) | Q(reversal__isnull=False),
+                name="employer_liability_has_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_at__isnull=True) | Q(payout_run__isnull=False),
+                name="employer_liability_paid_in_run",
+            ),
+        ]
+        indexes = [models.Index(fields=["cooperative", "month"], name="employer_liability_month")]
+
+    def __str__(self) -> str:
+        who = (
+            self.municipality if self.creditor == self.Creditor.MUNICIPALITY else self.get_creditor_display()
+        )
+        return f"{self.month:%Y-%m} {who} {self.amount}"

@@ -51,3 +51,31 @@ def payout_deadline_alarms_task() -> dict[str, int]:
         cooperative.slug: payout_deadline_alarms(cooperative=cooperative, today=timezone.localdate())
         for cooperative in Cooperative.objects.filter(is_active=True).order_by("pk")
     }
+
+
+# --- payroll run (payslips) ---
+
+
+@shared_task(name="payroll.render_payslip_pdf", **DOCUMENT_TASK_OPTIONS)
+def render_payslip_pdf_task(self: Task[Any, Any], *, cooperative_id: int, payslip_id: int) -> None:
+    """Render and store a payslip's PDF (notifies the employee), then queue its e-mail (once)."""
+    from payroll.payslip_documents import payslip_render_document
+
+    payslip_render_document(cooperative_id=cooperative_id, payslip_id=payslip_id)
+
+
+@shared_task(name="payroll.send_payslip_email", **DOCUMENT_TASK_OPTIONS)
+def send_payslip_email_task(self: Task[Any, Any], *, cooperative_id: int, payslip_id: int) -> None:
+    """Mail the payslip to the employee (no-op once sent)."""
+    from payroll.payslip_documents import payslip_send_email
+
+    payslip_send_email(cooperative_id=cooperative_id, payslip_id=payslip_id)
+
+
+@shared_task(name="payroll.sweep_payslip_documents", acks_late=True)
+def sweep_payslip_documents_task() -> dict[str, int]:
+    """Every 5 minutes (beat): queue the payslip renders and mails lost tasks left undone."""
+    from payroll.payslip_documents import payslip_documents_sweep
+
+    result = payslip_documents_sweep()
+    return {"renders": len(result.render_ids), "emails": len(result.email_ids)}

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from payroll.views import calculator, fees, profiles
+from payroll.views import calculator, fees, payslips, profiles
 from payroll.views import employments as employment_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -26,4 +26,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "projects/<int:project_id>/salaries/request/", employment_views.salary_request, name="salary_request"
     ),
     # --- end employments and salaries ---
+    # --- payroll run (branch payrun) ---
+    path("payslips/", payslips.payslip_list_page, name="payslip_list"),
+    path("payslips/<int:payslip_id>/pdf/", payslips.payslip_pdf, name="payslip_pdf"),
+    # --- end payroll run ---
 ]

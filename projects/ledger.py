@@ -220,6 +220,133 @@ def journal_post(
     return entry, True
 
 
+@dataclass(frozen=True)
+class EntryDraft:
+    """One entry for `journal_post_many`: the same arguments as `journal_post`, per entry."""
+
+    idempotency_key: str
+    date: date
+    description: str
+    postings: Sequence[Posting]
+    source_type: str = ""
+    source_id: str = ""
+
+
+def journal_post_many(
+    *, cooperative: Cooperative, drafts: Sequence[EntryDraft], actor: User | None = None
+) -> dict[str, JournalEntry]:
+    """Post many balanced entries at once (a payroll run's payslips); returns them by idempotency key.
+
+    The same rules as `journal_post` — every entry validated and balanced, keys unique per cooperative, a
+    key posted before with the same lines is returned as it is, with other lines an IdempotencyConflict —
+    in a constant number of statements: one lookup of the keys, one insert of the entries, one of the
+    lines. Runs inside the caller's transaction; a concurrent poster of the same keys makes the insert fail
+    (the caller's transaction rolls back, nothing half-posted) rather than post twice.
+    """
+    validated = [(draft, _validated(cooperative, draft.postings)) for draft in drafts]
+    digests = {
+        draft.idempotency_key: lines_hash((p.account.pk, p.debit, p.credit) for p in lines)
+        for draft, lines in validated
+    }
+    if len(digests) != len(validated):
+        raise ApplicationError("Two entries of one posting share an idempotency key.")
+    result: dict[str, JournalEntry] = {}
+    for existing in JournalEntry.objects.for_cooperative(cooperative).filter(
+        idempotency_key__in=list(digests)
+    ):
+        result[existing.idempotency_key] = _replayed(existing, digests[existing.idempotency_key])
+    fresh = [(draft, lines) for draft, lines in validated if draft.idempotency_key not in result]
+    created_by = actor if actor is not None and actor.is_authenticated else None
+    entries = JournalEntry.objects.bulk_create(
+        [
+            JournalEntry(
+                cooperative=cooperative,
+                idempotency_key=draft.idempotency_key,
+                lines_hash=digests[draft.idempotency_key],
+                date=draft.date,
+                description=draft.description[:300],
+                source_type=draft.source_type,
+                source_id=draft.source_id,
+                created_by=created_by,
+            )
+            for draft, _lines in fresh
+        ],
+        batch_size=2000,
+    )
+    JournalLine.objects.bulk_create(
+        [
+            JournalLine(
+                cooperative=cooperative,
+                entry=entry,
+                account=p.account,
+                debit=p.debit,
+                credit=p.credit,
+                kind=p.kind,
+                event=p.event,
+                reference=p.reference[:200],
+                description=(p.description or draft.description)[:300],
+                project_id=p.project.pk if p.project is not None else p.account.project_id,
+                date=draft.date,
+            )
+            for entry, (draft, lines) in zip(entries, fresh, strict=True)
+            for p in lines
+        ],
+        batch_size=5000,
+    )
+    for entry in entries:
+        result[entry.idempotency_key] = entry
+    return result
+
+
+def payee_accounts(
+    *, cooperative: Cooperative, type: str, payees: Iterable[Membership]
+) -> dict[int, Account]:
+    """Many payees' sub-accounts of a per-payee type at once (by membership id), the missing ones created.
+
+    The same accounts `account_get` returns one by one, in a constant number of statements.
+    """
+    kind = account_type(type)
+    if kind.per != "payee":
+        raise ApplicationError(f"Accounts of type {type} are not kept per payee.")
+    wanted = {payee.pk: payee for payee in payees}
+    if any(payee.cooperative_id != cooperative.pk for payee in wanted.values()):
+        raise Membership.DoesNotExist()
+    found: dict[int, Account] = {}
+    for account in Account.objects.for_cooperative(cooperative).filter(type=type, payee_id__in=list(wanted)):
+        assert account.payee_id is not None
+        found[account.payee_id] = account
+    missing = [pk for pk in wanted if pk not in found]
+    if missing:
+        users = {
+            m.pk: m.user
+            for m in Membership.objects.for_cooperative(cooperative)
+            .filter(pk__in=missing)
+            .select_related("user")
+            .only("pk", "user__first_name", "user__last_name", "user__email")
+        }
+        base = _english(kind.name)
+        names = {
+            pk: f"{user.first_name} {user.last_name}".strip() or user.email for pk, user in users.items()
+        }
+        Account.objects.bulk_create(
+            [
+                Account(
+                    cooperative=cooperative,
+                    type=type,
+                    code=f"{kind.code}-{pk}",
+                    name=f"{base}: {names[pk]}"[:200],
+                    payee_id=pk,
+                )
+                for pk in missing
+            ],
+            ignore_conflicts=True,  # opened concurrently by another transaction: read that one below
+        )
+        for account in Account.objects.for_cooperative(cooperative).filter(type=type, payee_id__in=missing):
+            assert account.payee_id is not None
+            found[account.payee_id] = account
+    return found
+
+
 def _replayed(entry: JournalEntry, digest: str) -> JournalEntry:
     if entry.lines_hash != digest:
         raise IdempotencyConflict(

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from payroll.models import FeeNote, PayeeProfile, PayoutItem, PayoutItemEvent
+from payroll.models import Employment, FeeNote, PayeeProfile, PayoutItem, PayoutItemEvent, Payslip, Salary
 from projects.ledger import Posting, account_get, journal_post
 from projects.models import Project
 from smartprod.core.numbering import number_next
@@ -72,12 +72,17 @@ def payout_item(
     """An approved payout item; `post` books its approval (project budget → payouts payable of the payee)."""
     amount = Decimal(amount)
     fee_note = _fee_note(cooperative, project, payee, amount) if kind == PayoutItem.Kind.FEE else None
+    payslip = None
+    if kind == PayoutItem.Kind.SALARY:
+        (payslip_id,) = bulk_payslips(cooperative, project, [payee], 1, net=amount)
+        payslip = Payslip.objects.for_cooperative(cooperative).get(pk=payslip_id)
     item = PayoutItem.objects.create(
         cooperative=cooperative,
         kind=kind,
         payee=payee,
         project=project,
         fee_note=fee_note,
+        payslip=payslip,
         description=description,
         amount=amount,
         approved_at=timezone.make_aware(datetime(2026, 11, 20, 10, 0)),
@@ -110,8 +115,15 @@ def bulk_payout_items(
     payees: list[Membership],
     count: int,
     deadline: date = DEADLINE,
+    payslip_ids: list[int] | None = None,
 ) -> None:
-    """`count` approved salary items over `payees`, inserted in one go (benchmarks, concurrency tests)."""
+    """`count` approved salary items over `payees`, inserted in one go (benchmarks, concurrency tests).
+
+    A salary item pays a payslip: pass `payslip_ids` made by `bulk_payslips` (same payees, same order) to
+    keep their making out of a timing; without them they are made here.
+    """
+    if payslip_ids is None:
+        payslip_ids = bulk_payslips(cooperative, project, payees, count)
     approved_at = timezone.make_aware(datetime(2026, 11, 20, 10, 0))
     PayoutItem.objects.bulk_create(
         [
@@ -119,6 +131,7 @@ def bulk_payout_items(
                 cooperative=cooperative,
                 kind=PayoutItem.Kind.SALARY,
                 payee=payees[n % len(payees)],
+                payslip_id=payslip_ids[n],
                 project=project,
                 description=f"Salary {n}",
                 amount=Decimal("10.00") + n % 100,
@@ -129,3 +142,81 @@ def bulk_payout_items(
         ],
         batch_size=5000,
     )
+
+
+def bulk_payslips(
+    cooperative: Cooperative,
+    project: Project,
+    payees: list[Membership],
+    count: int,
+    *,
+    net: Decimal | None = None,
+    month: date = date(2026, 11, 1),
+) -> list[int]:
+    """`count` payslips (payee n % len(payees)), each of its own employment and salary, without any
+    ledger or items: the rows a salary payout item points to. Figures are placeholders of the right shape."""
+    employments = Employment.objects.bulk_create(
+        [
+            Employment(
+                cooperative=cooperative,
+                project=project,
+                payee=payees[n % len(payees)],
+                start=date(2026, 1, 1),
+                end=date(2026, 12, 31),
+                weekly_hours=Decimal("20.0"),
+                occupation="Test",
+                municipality="Wien",
+                federal_state="Wien",
+                created_by=payees[n % len(payees)],
+            )
+            for n in range(count)
+        ],
+        batch_size=5000,
+    )
+    now = timezone.now()
+    amounts = [net if net is not None else Decimal("10.00") + n % 100 for n in range(count)]
+    salaries = Salary.objects.bulk_create(
+        [
+            Salary(
+                cooperative=cooperative,
+                employment=employment,
+                project=project,
+                payee_id=employment.payee_id,
+                month=month,
+                gross=amounts[n],
+                employee_social_insurance=Decimal(0),
+                wage_tax=Decimal(0),
+                net=amounts[n],
+                employer_cost_total=amounts[n],
+                status=Salary.Status.IN_PAYSLIP,
+                requested_by_id=employment.payee_id,
+                approved_at=now,
+            )
+            for n, employment in enumerate(employments)
+        ],
+        batch_size=5000,
+    )
+    payslips = Payslip.objects.bulk_create(
+        [
+            Payslip(
+                cooperative=cooperative,
+                salary=salary,
+                employment_id=salary.employment_id,
+                payee_id=salary.payee_id,
+                project=project,
+                month=month,
+                gross=salary.gross,
+                employee_social_insurance=Decimal(0),
+                wage_tax=Decimal(0),
+                net=salary.net,
+                employer_social_insurance=Decimal(0),
+                employer_cost_total=salary.gross,
+                created_by_id=salary.payee_id,
+                pdf_sha256="-",  # no document: keeps the payslip sweep from rendering these
+                pdf="-",
+            )
+            for salary in salaries
+        ],
+        batch_size=5000,
+    )
+    return [payslip.pk for payslip in payslips]

@@ -141,6 +141,15 @@ def backend_data(db: Any) -> Cooperative:
     assert Employment.objects.for_cooperative(coop).exists() and Salary.objects.for_cooperative(coop).exists()
     PayrollSettings.objects.create(cooperative=coop, federal_state="Wien", collective_agreement_code="")
     Municipality.objects.create(cooperative=coop, name="Wien", federal_state="Wien")
+    # --- payroll run (branch payrun): a run, a payslip and its reversal, liabilities ---
+    from payroll.services.payroll_runs import payroll_run_month, payslip_reverse
+    from tests.payroll_payslip_helpers import employment, payroll_rules, salary
+
+    payroll_rules(2026)
+    salary(coop, employment(coop, project, member), date(2026, 3, 1))
+    salary(coop, employment(coop, project, member), date(2026, 3, 1))
+    first, _second = payroll_run_month(cooperative=coop, actor=finance, month=date(2026, 3, 1)).created
+    payslip_reverse(cooperative=coop, actor=finance, payslip=first, reason="hours")
     Group.objects.create(name="Platform operators")  # Django's own models, for superusers
     return coop
 

@@ -111,8 +111,9 @@ def test_invoices_and_dunning_letters_are_registered_kinds():
     assert document_kind("invoicing.invoice") is INVOICE_DOCUMENT
     assert document_kind("invoicing.dunning_letter") is DUNNING_LETTER
     assert [k.code for k in document_kinds].count("invoicing.invoice") == 1
+    assert document_kind("payroll.payslip").code == "payroll.payslip"  # registered by payroll's ready()
     with pytest.raises(LookupError):
-        document_kind("payroll.payslip")
+        document_kind("payroll.no_such_document")
 
 
 def test_render_is_idempotent_stores_with_its_hash_and_queues_the_send_once(world, kind, tmp_path):

@@ -24,6 +24,12 @@ from payroll.lib.sepa import Address, Party, Transfer, build_pain001, pain001_er
 from payroll.models import PayeeProfile, PayoutItem, PayoutItemEvent, PayoutPolicy, PayoutRun, PayoutRunItem
 from payroll.selectors.profiles import payees_blocked
 from payroll.services.history import payout_item_event
+from payroll.services.liabilities import (
+    liabilities_claim,
+    liabilities_open,
+    liabilities_pay,
+    liability_transfers,
+)
 from projects.ledger import Posting, account_get, journal_post
 from smartprod.core.audit import audit_log
 from smartprod.core.capabilities import FINANCE_ROLES, can_run_payouts
@@ -167,7 +173,7 @@ def payout_run_start(
     _crash_point("claimed")
     blocked = payees_blocked(cooperative, {row[1] for row in rows})
     claim = [row for row in rows if row[1] not in blocked]
-    if not claim and skip_if_empty:
+    if not claim and skip_if_empty and not liabilities_open(cooperative=cooperative, until=until):
         return None
     today = timezone.localdate()
     number = f"PR-{today.year}-{number_next(cooperative=cooperative, series=RUN_SERIES, year=today.year):05d}"
@@ -189,7 +195,12 @@ def payout_run_start(
     ids = [row[0] for row in claim]
     if ids:
         _claim_in_sql(cooperative, run, ids, actor)
-    if run.status == PayoutRun.Status.READY and ids:
+    # The employer's liabilities due (ÖGK, tax office, municipalities) go with the same file.
+    liabilities, liabilities_held = liabilities_claim(cooperative=cooperative, run=run, until=until)
+    if liabilities:
+        run.total = total + liabilities
+        run.save(update_fields=["total"])
+    if run.status == PayoutRun.Status.READY and (ids or liabilities):
         _store_sepa(cooperative, run)
     if claim_record is not None:
         idempotency_complete(record=claim_record, result=run)
@@ -203,6 +214,8 @@ def payout_run_start(
             "items": len(ids),
             "total": str(total),
             "held_back": len(rows) - len(ids),
+            "liabilities": str(liabilities),
+            "liabilities_held_back": liabilities_held,
         },
     )
     _crash_point("end")
@@ -326,6 +339,7 @@ def _store_sepa(cooperative: Cooperative, run: PayoutRun) -> None:
                 salary=item.kind == PayoutItem.Kind.SALARY,
             )
         )
+    transfers += liability_transfers(cooperative=cooperative, run=run)
     data = build_pain001(
         message_id=run.message_id,
         created_at=timezone.now(),
@@ -354,7 +368,7 @@ def payout_run_sepa(*, cooperative: Cooperative, actor: Membership, run: PayoutR
         raise ApplicationError(
             _("This run needs a second approval before its file can be downloaded."), conflict=True
         )
-    if not run.item_count or not run.sepa_xml:
+    if not run.sepa_xml:
         raise ApplicationError(_("This run has no transfers, so there is no file."), conflict=True)
     return bytes(run.sepa_xml)
 
@@ -393,7 +407,7 @@ def payout_run_approve(*, cooperative: Cooperative, actor: Membership, run: Payo
     run.approved_at = timezone.now()
     run.execution_date = next_target2_day(timezone.localdate())
     run.save(update_fields=["status", "approved_by", "approved_at", "execution_date"])
-    if run.item_count:
+    if run.item_count or run.liabilities.exists():
         _store_sepa(cooperative, run)
     audit_log(cooperative=cooperative, actor=actor.user, event="payout_run.approved", obj=run)
     return run
@@ -497,7 +511,7 @@ def _pay_attempt(
     item.save(update_fields=["status", "paid_at"])
 
 
-def _close_if_done(cooperative: Cooperative, run: PayoutRun) -> None:
+def _close_if_done(cooperative: Cooperative, run: PayoutRun, on: date | None = None) -> None:
     """A sent run with nothing pending any more is confirmed."""
     if run.status != PayoutRun.Status.SENT:
         return
@@ -509,6 +523,7 @@ def _close_if_done(cooperative: Cooperative, run: PayoutRun) -> None:
     run.status = PayoutRun.Status.CONFIRMED
     run.confirmed_at = timezone.now()
     run.save(update_fields=["status", "confirmed_at"])
+    liabilities_pay(cooperative=cooperative, run=run, on=on or timezone.localdate(), actor=None)
 
 
 @transaction.atomic(durable=True)
@@ -538,7 +553,7 @@ def payout_run_confirm(
         item = by_id[attempt.item_id]
         item.payee = payees[item.payee_id]
         _pay_attempt(cooperative, accounts, attempt, item, on, actor, _("Confirmed by hand"))
-    _close_if_done(cooperative, run)
+    _close_if_done(cooperative, run, on)
     audit_log(cooperative=cooperative, actor=actor.user, event="payout_run.confirmed", obj=run)
     return run
 
