@@ -15,6 +15,11 @@ def register() -> None:
 
     for kind in (
         NotificationKind(
+            "payout.paid",
+            _("Payout paid: %(amount)s"),
+            _("Your payout of %(amount)s (%(description)s) was transferred to your account on %(date)s."),
+        ),
+        NotificationKind(
             "payout.returned",
             _("Payout returned: %(payee)s"),
             _(

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from smartprod.core import notification_urls
+
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -9,6 +11,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("projects.api_urls")),
     path("", include("invoicing.api_urls")),
     path("", include("payroll.api_urls")),
+    path("", include(notification_urls.api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -20,4 +23,5 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("invoicing.urls")),
     path("", include("payroll.urls")),
+    path("", include(notification_urls.urlpatterns)),
 ]

@@ -495,6 +495,19 @@ def _pay_attempt(
     item.status = PayoutItem.Status.PAID
     item.paid_at = on
     item.save(update_fields=["status", "paid_at"])
+    payee = Membership.objects.for_cooperative(cooperative).select_related("user").get(pk=item.payee_id)
+    notify(
+        cooperative=cooperative,
+        kind="payout.paid",
+        event=f"payout.paid:{attempt.end_to_end_id}",
+        recipients=[payee.user],
+        params={
+            "amount": format_money(attempt.amount, attempt.run.currency, cooperative.language),
+            "description": item.description,
+            "date": format_date(on, cooperative.language),
+        },
+        link="/payout-details/",
+    )
 
 
 def _close_if_done(cooperative: Cooperative, run: PayoutRun) -> None:
@@ -617,7 +630,8 @@ def _reopen(
         cooperative=cooperative,
         kind=kind,
         event=f"{kind}:{attempt.end_to_end_id}",
-        recipients=_finance_users(cooperative),
+        # The payee hears of it too: their money did not arrive (issue 13).
+        recipients=[*_finance_users(cooperative), item.payee.user],
         params={
             "end_to_end_id": attempt.end_to_end_id,
             "amount": format_money(attempt.amount, attempt.run.currency, cooperative.language),
@@ -829,7 +843,7 @@ def payout_deadline_alarms(*, cooperative: Cooperative, today: date | None = Non
             cooperative=cooperative,
             kind="payout.deadline_missed",
             event=f"payout.deadline_missed:{item.pk}:{today.isoformat()}",
-            recipients=finance,
+            recipients=[*finance, item.payee.user],
             params={
                 "payee": str(item.payee),
                 "amount": format_money(item.amount, item.currency, cooperative.language),
