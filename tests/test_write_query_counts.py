@@ -22,11 +22,14 @@ from tests.projects_helpers import approved_project, fund, png_upload
 pytestmark = pytest.mark.django_db
 
 SIZES = [1, 20]
-ISSUE = 32
-PAYMENT = 18  # incl. the latest sent dunning letter and what earlier payments paid of its charges
+ISSUE = 36  # + the owner's notification: their user, and notify()'s count, insert, count
+PAYMENT = 22  # + the owner's notification (4); incl. the latest sent dunning letter and what earlier
+# payments paid of its charges
 CREDIT_NOTE = 29  # incl. the project lock and the check that the budget still covers the credit
 PARTIAL_CREDIT_NOTE = 30  # + the VAT rates the typed lines name
-EXPENSE_APPROVE = 17  # incl. the payee's payouts-payable sub-account, + the payout item and its event
+# + the submitter's notification (user, project, notify's 3); incl. the payee's payouts-payable
+# sub-account, + the payout item and its event
+EXPENSE_APPROVE = 22
 REPLAY = 5
 
 

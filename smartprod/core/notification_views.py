@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render as render_page
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -61,6 +61,15 @@ def _safe_link(request: HttpRequest, link: str) -> str:
     return link if link and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}) else ""
 
 
+def _own(cooperative: Any, membership: Any, notification_id: int) -> Notification:
+    try:
+        return notification_get(
+            cooperative=cooperative, user=membership.user, notification_id=notification_id
+        )
+    except Notification.DoesNotExist:
+        raise Http404(_("No such notification.")) from None
+
+
 # --- the bell: one count query per page -------------------------------------------------------------------
 
 
@@ -95,9 +104,7 @@ def notification_list_page(request: HttpRequest) -> HttpResponse:
 def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Follow a notification's link; opening it marks it read."""
     cooperative, membership = require_membership(request)
-    notification = notification_get(
-        cooperative=cooperative, user=membership.user, notification_id=notification_id
-    )
+    notification = _own(cooperative, membership, notification_id)
     notification_mark_read(cooperative=cooperative, user=membership.user, ids=[notification.pk])
     return HttpResponseRedirect(_safe_link(request, notification.link) or reverse("notification_list"))
 
@@ -106,9 +113,7 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
 @require_POST
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     cooperative, membership = require_membership(request)
-    notification = notification_get(
-        cooperative=cooperative, user=membership.user, notification_id=notification_id
-    )
+    notification = _own(cooperative, membership, notification_id)
     notification_mark_read(cooperative=cooperative, user=membership.user, ids=[notification.pk])
     return HttpResponseRedirect(reverse("notification_list"))
 
