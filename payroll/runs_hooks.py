@@ -36,6 +36,14 @@ def register() -> None:
             ),
         ),
         NotificationKind(
+            "payout.deadline_at_risk",
+            _("Payout deadline near: %(payee)s"),
+            _(
+                "The payout of %(amount)s to %(payee)s (%(description)s) is guaranteed by %(deadline)s and "
+                "has not been sent to the bank yet."
+            ),
+        ),
+        NotificationKind(
             "payout.deadline_missed",
             _("Payout deadline missed: %(payee)s"),
             _(
@@ -51,6 +59,9 @@ def register() -> None:
     )
     beat_schedule.register(
         BeatEntry("payout-deadline-alarms", "payroll.payout_deadline_alarms", crontab(hour=7, minute=0))
+    )
+    beat_schedule.register(
+        BeatEntry("payout-deadline-warnings", "payroll.payout_deadline_warnings", crontab(hour=7, minute=5))
     )
     for figure in RUN_FIGURES:
         finance_figures.register(figure)

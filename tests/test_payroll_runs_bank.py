@@ -15,6 +15,7 @@ from invoicing.models import BankEntry
 from payroll.models import PayoutItem, PayoutItemEvent, PayoutRun, PayoutRunItem
 from payroll.services.runs import (
     payout_deadline_alarms,
+    payout_deadline_warnings,
     payout_run_mark_sent,
     payout_run_start,
     payout_run_status_report_import,
@@ -247,6 +248,22 @@ def test_deadline_alarm_once_per_item_per_day(coop, make_member):
     assert _fresh(late).last_alarm_on == date(2026, 12, 1)
     assert payout_deadline_alarms(cooperative=coop, today=date(2026, 12, 2)) == 1  # next day: again
     assert Notification.objects.for_cooperative(coop).filter(kind="payout.deadline_missed").count() == 4
+
+
+def test_deadline_warning_once_per_item_before_the_deadline(coop, make_member):
+    owner, advisor = make_member(coop), make_member(coop, "advisor")
+    finance = make_member(coop, "finance")
+    project = approved_project(coop, owner, advisor)
+    near = payout_item(coop, project, owner, "10.00", deadline=date(2026, 12, 3))
+    payout_item(coop, project, owner, "20.00", deadline=date(2026, 12, 10))  # not yet near
+    payout_item(coop, project, owner, "30.00", deadline=date(2026, 11, 30))  # late: the alarm's business
+
+    assert payout_deadline_warnings(cooperative=coop, today=date(2026, 12, 1)) == 2  # finance and the payee
+    assert payout_deadline_warnings(cooperative=coop, today=date(2026, 12, 2)) == 0  # once per item
+    notes = Notification.objects.for_cooperative(coop).filter(kind="payout.deadline_at_risk")
+    assert sorted((n.recipient_id, n.event) for n in notes) == sorted(
+        (user_id, f"payout.deadline_at_risk:{near.pk}") for user_id in (finance.user_id, owner.user_id)
+    )
 
 
 def test_alarm_skips_items_in_a_sent_run(world):

@@ -12,7 +12,7 @@ import os
 import signal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -856,3 +856,44 @@ def payout_deadline_alarms(*, cooperative: Cooperative, today: date | None = Non
         last_alarm_on=today
     )
     return len(late)
+
+
+DEADLINE_WARNING_DAYS = 2  # calendar days before the guarantee deadline: time left for finance to pay it
+
+
+def payout_deadline_warnings(*, cooperative: Cooperative, today: date | None = None) -> int:
+    """Warn finance and the payee once per item whose guarantee deadline is today or within the next
+    DEADLINE_WARNING_DAYS days and that is not yet sent to the bank; returns how many warnings are new.
+
+    The item is in the event key, so a second scan (that day or the next) adds nothing.
+    """
+    today = today or timezone.localdate()
+    due_soon = list(
+        PayoutItem.objects.for_cooperative(cooperative)
+        .filter(
+            status__in=[PayoutItem.Status.APPROVED, PayoutItem.Status.IN_RUN],
+            guarantee_deadline__gte=today,
+            guarantee_deadline__lte=today + timedelta(days=DEADLINE_WARNING_DAYS),
+        )
+        .select_related("payee__user")
+        .order_by("pk")
+    )
+    if not due_soon:
+        return 0
+    finance = _finance_users(cooperative)
+    created = 0
+    for item in due_soon:
+        created += notify(
+            cooperative=cooperative,
+            kind="payout.deadline_at_risk",
+            event=f"payout.deadline_at_risk:{item.pk}",
+            recipients=[*finance, item.payee.user],
+            params={
+                "payee": str(item.payee),
+                "amount": format_money(item.amount, item.currency, cooperative.language),
+                "deadline": format_date(item.guarantee_deadline, cooperative.language),
+                "description": item.description,
+            },
+            link=f"/admin/payroll/payoutitem/{item.pk}/change/",
+        )
+    return created
