@@ -15,6 +15,11 @@ def register() -> None:
 
     for kind in (
         NotificationKind(
+            "payout.paid",
+            _("Payout paid: %(amount)s"),
+            _("Your payout of %(amount)s (%(description)s) was transferred to your account on %(date)s."),
+        ),
+        NotificationKind(
             "payout.returned",
             _("Payout returned: %(payee)s"),
             _(
@@ -28,6 +33,14 @@ def register() -> None:
             _(
                 "The bank rejected the transfer %(end_to_end_id)s of %(amount)s to %(payee)s: %(reason)s. "
                 "The payout is open again and will be paid in the next run."
+            ),
+        ),
+        NotificationKind(
+            "payout.deadline_at_risk",
+            _("Payout deadline near: %(payee)s"),
+            _(
+                "The payout of %(amount)s to %(payee)s (%(description)s) is guaranteed by %(deadline)s and "
+                "has not been sent to the bank yet."
             ),
         ),
         NotificationKind(
@@ -46,6 +59,9 @@ def register() -> None:
     )
     beat_schedule.register(
         BeatEntry("payout-deadline-alarms", "payroll.payout_deadline_alarms", crontab(hour=7, minute=0))
+    )
+    beat_schedule.register(
+        BeatEntry("payout-deadline-warnings", "payroll.payout_deadline_warnings", crontab(hour=7, minute=5))
     )
     for figure in RUN_FIGURES:
         finance_figures.register(figure)

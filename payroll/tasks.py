@@ -10,7 +10,7 @@ from celery.contrib.django.task import DjangoTask
 from django.utils import timezone
 
 from payroll.documents import fee_note_documents_sweep, fee_note_render_document, fee_note_send_email
-from payroll.services.runs import payout_deadline_alarms, payout_run_daily
+from payroll.services.runs import payout_deadline_alarms, payout_deadline_warnings, payout_run_daily
 from smartprod.core.documents import DOCUMENT_TASK_OPTIONS
 from smartprod.tenancy.models import Cooperative
 
@@ -79,3 +79,12 @@ def sweep_payslip_documents_task() -> dict[str, int]:
 
     result = payslip_documents_sweep()
     return {"renders": len(result.render_ids), "emails": len(result.email_ids)}
+
+
+@shared_task(name="payroll.payout_deadline_warnings", base=DjangoTask, acks_late=True, time_limit=3000)
+def payout_deadline_warnings_task() -> dict[str, int]:
+    """Daily: warn finance and payees once per item whose guarantee deadline is near (safe to run twice)."""
+    return {
+        cooperative.slug: payout_deadline_warnings(cooperative=cooperative, today=timezone.localdate())
+        for cooperative in Cooperative.objects.filter(is_active=True).order_by("pk")
+    }

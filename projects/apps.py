@@ -9,8 +9,10 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         from members.dashboard import dashboard_parts
         from members.demo_hooks import demo_data
+        from projects import notifications
         from projects.dashboard import projects_dashboard
         from projects.demo import seed_projects
 
         demo_data.register(seed_projects)
         dashboard_parts.register(projects_dashboard)
+        notifications.register()

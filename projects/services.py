@@ -35,6 +35,7 @@ from projects.models import (
     Project,
     ProjectStatusChange,
 )
+from projects.notifications import notify_expense_decided, notify_project_transition
 from projects.selectors import is_staff
 from projects.vat import SMALL_AMOUNT_INVOICE_LIMIT, reverse_charge_allowed
 from smartprod.core import capabilities, locks
@@ -201,8 +202,8 @@ def _set_collaborators(
 
 def _history(
     project: Project, actor: Membership, from_status: str, to_status: str, comment: str = ""
-) -> None:
-    ProjectStatusChange.objects.create(
+) -> ProjectStatusChange:
+    return ProjectStatusChange.objects.create(
         cooperative_id=project.cooperative_id,
         project=project,
         from_status=from_status,
@@ -388,13 +389,16 @@ def project_transition(
     previous = project.status
     project.status = target
     project.save(update_fields=["status", "advisor", "updated_at"])
-    _history(project, actor, previous, target, comment)
+    history = _history(project, actor, previous, target, comment)
     audit_log(
         cooperative=cooperative,
         actor=actor.user,
         event=f"project.{action}",
         obj=project,
         data={"from": previous, "to": target, "comment": comment},
+    )
+    notify_project_transition(
+        cooperative=cooperative, project=project, action=action, history_id=history.pk, comment=comment
     )
     return project
 
@@ -768,6 +772,7 @@ def expense_approve(
     )
     for hook in expense_approved_hooks:
         hook(cooperative=cooperative, actor=actor, expense=expense)
+    notify_expense_decided(cooperative=cooperative, expense=expense, approved=True, comment=comment)
     return expense
 
 
@@ -821,4 +826,5 @@ def expense_reject(*, cooperative: Cooperative, actor: Membership, expense: Expe
         obj=expense,
         data={"comment": comment},
     )
+    notify_expense_decided(cooperative=cooperative, expense=expense, approved=False, comment=comment)
     return expense

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from smartprod.core import notification_urls
 from smartprod.core import views as core_views
 from smartprod.core.permissions import ApiDocsPermission
 
@@ -16,6 +17,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("projects.api_urls")),
     path("", include("invoicing.api_urls")),
     path("", include("payroll.api_urls")),
+    path("", include(notification_urls.api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -28,4 +30,5 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("invoicing.urls")),
     path("", include("payroll.urls")),
+    path("", include(notification_urls.urlpatterns)),
 ]

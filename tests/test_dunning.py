@@ -29,6 +29,8 @@ from invoicing.dunning_tasks import send_dunning_letter_task
 from invoicing.lib.rf import rf_format
 from invoicing.models import BaseRate, DunningLevel, DunningNotice, Invoice
 from projects.models import JournalEntry, Project
+from smartprod.core.models import Notification
+from smartprod.core.notifications import render
 from tests.invoicing_helpers import issued
 from tests.projects_helpers import approved_project, make_client
 
@@ -196,6 +198,16 @@ def test_second_run_on_the_same_day_sends_nothing_more(coop, people, project, ru
     assert (second.examined, second.notices_created) == (0, 0)
     assert len(_notices(coop, invoice)) == 1
     assert len(_letters()) == 1
+    # The project's owner hears of the reminder once, by name of the invoice and project.
+    (notice,) = Notification.objects.for_cooperative(coop).filter(kind="invoice.dunning")
+    assert notice.recipient_id == people.owner.user_id
+    assert (notice.params["number"], notice.params["title"], notice.params["level"]) == (
+        invoice.number,
+        project.title,
+        "1",
+    )
+    subject = render(notice)[0]
+    assert [m.subject for m in mail.outbox if m.to == [people.owner.user.email]].count(subject) == 1
 
 
 def test_letter_task_run_twice_sends_one_email(coop, people, project):

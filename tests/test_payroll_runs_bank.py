@@ -15,6 +15,7 @@ from invoicing.models import BankEntry
 from payroll.models import PayoutItem, PayoutItemEvent, PayoutRun, PayoutRunItem
 from payroll.services.runs import (
     payout_deadline_alarms,
+    payout_deadline_warnings,
     payout_run_mark_sent,
     payout_run_start,
     payout_run_status_report_import,
@@ -94,9 +95,13 @@ def test_camt_debits_pay_attempts_and_confirm_the_run(world, django_capture_on_c
         BankEntry.Status.BOOKED_ELSEWHERE
     }
 
+    paid = Notification.objects.for_cooperative(w.coop).filter(kind="payout.paid")
+    assert sorted(n.recipient_id for n in paid) == sorted([w.owner.user_id, w.payee.user_id])  # each payee
+
     # The same statement again: entries are duplicates, nothing is booked twice.
     _import(w, _debit(w.e2e["fee"], "100.00", "D1"), _debit(w.e2e["salary"], "250.50", "D2"))
     assert _bank(w) == Decimal("-350.50")
+    assert Notification.objects.for_cooperative(w.coop).filter(kind="payout.paid").count() == 2
 
 
 def test_camt_debit_with_other_amount_is_left_for_a_person(world):
@@ -134,7 +139,9 @@ def test_camt_return_reopens_paid_item_books_money_back_and_notifies_finance(wor
     payable = account_get(cooperative=w.coop, type="payouts_payable", payee=w.owner)
     assert account_balance(cooperative=w.coop, account=payable) == Decimal("-100.00")  # owed again
     notes = Notification.objects.for_cooperative(w.coop).filter(kind="payout.returned")
-    assert [n.recipient_id for n in notes] == [w.finance.user_id]
+    assert sorted(n.recipient_id for n in notes) == sorted(
+        [w.finance.user_id, w.owner.user_id]
+    )  # + the payee
 
     # The next run pays it with a new EndToEndId.
     again = payout_run_start(cooperative=w.coop, actor=w.finance, until=date(2026, 12, 31))
@@ -191,7 +198,9 @@ def test_pain002_rejection_reopens_item_with_reason_code(world):
     event = PayoutItemEvent.objects.for_cooperative(w.coop).filter(item=item).order_by("-id").first()
     assert "AC04" in event.reason
     assert _fresh(w.salary).status == "sent"
-    assert Notification.objects.for_cooperative(w.coop).filter(kind="payout.rejected").count() == 1
+    assert (
+        Notification.objects.for_cooperative(w.coop).filter(kind="payout.rejected").count() == 2
+    )  # finance, payee
     assert _bank(w) == Decimal("0.00")
 
 
@@ -232,12 +241,29 @@ def test_deadline_alarm_once_per_item_per_day(coop, make_member):
     assert payout_deadline_alarms(cooperative=coop, today=date(2026, 12, 1)) == 1
     assert payout_deadline_alarms(cooperative=coop, today=date(2026, 12, 1)) == 0
     notes = Notification.objects.for_cooperative(coop).filter(kind="payout.deadline_missed")
-    assert [(n.recipient_id, n.event) for n in notes] == [
-        (finance.user_id, f"payout.deadline_missed:{late.pk}:2026-12-01")
-    ]
+    assert sorted((n.recipient_id, n.event) for n in notes) == sorted(
+        (user_id, f"payout.deadline_missed:{late.pk}:2026-12-01")
+        for user_id in (finance.user_id, owner.user_id)
+    )
     assert _fresh(late).last_alarm_on == date(2026, 12, 1)
     assert payout_deadline_alarms(cooperative=coop, today=date(2026, 12, 2)) == 1  # next day: again
-    assert Notification.objects.for_cooperative(coop).filter(kind="payout.deadline_missed").count() == 2
+    assert Notification.objects.for_cooperative(coop).filter(kind="payout.deadline_missed").count() == 4
+
+
+def test_deadline_warning_once_per_item_before_the_deadline(coop, make_member):
+    owner, advisor = make_member(coop), make_member(coop, "advisor")
+    finance = make_member(coop, "finance")
+    project = approved_project(coop, owner, advisor)
+    near = payout_item(coop, project, owner, "10.00", deadline=date(2026, 12, 3))
+    payout_item(coop, project, owner, "20.00", deadline=date(2026, 12, 10))  # not yet near
+    payout_item(coop, project, owner, "30.00", deadline=date(2026, 11, 30))  # late: the alarm's business
+
+    assert payout_deadline_warnings(cooperative=coop, today=date(2026, 12, 1)) == 2  # finance and the payee
+    assert payout_deadline_warnings(cooperative=coop, today=date(2026, 12, 2)) == 0  # once per item
+    notes = Notification.objects.for_cooperative(coop).filter(kind="payout.deadline_at_risk")
+    assert sorted((n.recipient_id, n.event) for n in notes) == sorted(
+        (user_id, f"payout.deadline_at_risk:{near.pk}") for user_id in (finance.user_id, owner.user_id)
+    )
 
 
 def test_alarm_skips_items_in_a_sent_run(world):

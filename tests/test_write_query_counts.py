@@ -22,11 +22,15 @@ from tests.projects_helpers import approved_project, fund, png_upload
 pytestmark = pytest.mark.django_db
 
 SIZES = [1, 20]
-ISSUE = 34  # incl. the lines and the exemption note read again to build the EN 16931 XML before commit
-PAYMENT = 18  # incl. the latest sent dunning letter and what earlier payments paid of its charges
+ISSUE = 38  # + the lines and exemption note read again for the EN 16931 XML before commit, + the owner's
+# notification: their user, and notify()'s count, insert, count
+PAYMENT = 22  # + the owner's notification (4); incl. the latest sent dunning letter and what earlier
+# payments paid of its charges
 CREDIT_NOTE = 30  # incl. the project lock, the budget check and the lines read for the EN 16931 check
 PARTIAL_CREDIT_NOTE = 31  # + the VAT rates the typed lines name
-EXPENSE_APPROVE = 17  # incl. the payee's payouts-payable sub-account, + the payout item and its event
+# + the submitter's notification (user, project, notify's 3); incl. the payee's payouts-payable
+# sub-account, + the payout item and its event
+EXPENSE_APPROVE = 22
 REPLAY = 5
 
 

@@ -23,6 +23,7 @@ from invoicing.dunning.letters import DUNNING_LETTER, dunning_letter_context
 from invoicing.dunning.policy import dunning_policy
 from invoicing.lib.interest import InterestSegment
 from invoicing.models import DunningLevel, DunningNotice, Invoice
+from invoicing.notifications import notify_invoice_owner
 from invoicing.services import OPEN_STATUSES
 from invoicing.task_queue import NOTIFY_DUNNING_ADVISOR, SEND_DUNNING_LETTER, queue_on_commit
 from smartprod.core.audit import audit_log
@@ -252,6 +253,13 @@ def _advance(
         },
     )
     queue_on_commit(SEND_DUNNING_LETTER, cooperative_id=cooperative.pk, notice_id=notice.pk)
+    notify_invoice_owner(
+        cooperative=cooperative,
+        invoice=invoice,
+        kind="invoice.dunning",
+        event_id=notice.pk,
+        level=str(level.level),
+    )
     if handed:
         queue_on_commit(NOTIFY_DUNNING_ADVISOR, cooperative_id=cooperative.pk, notice_id=notice.pk)
     return _Outcome(notice=notice, handed=handed)

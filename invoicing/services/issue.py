@@ -15,6 +15,7 @@ from invoicing.models import (
     Invoice,
     InvoiceLine,
 )
+from invoicing.notifications import notify_invoice_owner
 from invoicing.services._common import (
     _check_document_builds,
     _check_same,
@@ -119,5 +120,6 @@ def invoice_issue(
         obj=invoice,
         data={"number": invoice.number, "gross": str(invoice.gross_total)},
     )
+    notify_invoice_owner(cooperative=cooperative, invoice=invoice, kind="invoice.issued", event_id=invoice.pk)
     render_invoice_document_task.delay_on_commit(cooperative_id=cooperative.pk, invoice_id=invoice.pk)
     return invoice

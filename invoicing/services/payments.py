@@ -18,6 +18,7 @@ from invoicing.models import (
     Invoice,
     Payment,
 )
+from invoicing.notifications import notify_invoice_owner
 from invoicing.services._common import (
     OPEN_STATUSES,
     _check_same,
@@ -246,6 +247,14 @@ def payment_record(
             "interest": str(interest),
         },
     )
+    if principal > 0 and invoice.status in (Invoice.Status.PAID, Invoice.Status.PARTIALLY_PAID):
+        notify_invoice_owner(
+            cooperative=cooperative,
+            invoice=invoice,
+            kind="invoice.paid" if invoice.status == Invoice.Status.PAID else "invoice.partially_paid",
+            event_id=payment.pk,
+            payment=amount,
+        )
     return payment
 
 

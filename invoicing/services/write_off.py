@@ -12,6 +12,7 @@ from invoicing.models import (
     Invoice,
     WriteOff,
 )
+from invoicing.notifications import notify_invoice_owner
 from invoicing.services._common import (
     OPEN_STATUSES,
     _check_same,
@@ -108,5 +109,12 @@ def invoice_write_off(
         event="invoice.written_off",
         obj=invoice,
         data={"gross": str(gross), "net": str(net_part), "vat": str(vat_part), "reason": reason},
+    )
+    notify_invoice_owner(
+        cooperative=cooperative,
+        invoice=invoice,
+        kind="invoice.written_off",
+        event_id=write_off.pk,
+        amount=gross,
     )
     return write_off

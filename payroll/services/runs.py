@@ -12,7 +12,7 @@ import os
 import signal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -509,6 +509,19 @@ def _pay_attempt(
     item.status = PayoutItem.Status.PAID
     item.paid_at = on
     item.save(update_fields=["status", "paid_at"])
+    payee = Membership.objects.for_cooperative(cooperative).select_related("user").get(pk=item.payee_id)
+    notify(
+        cooperative=cooperative,
+        kind="payout.paid",
+        event=f"payout.paid:{attempt.end_to_end_id}",
+        recipients=[payee.user],
+        params={
+            "amount": format_money(attempt.amount, attempt.run.currency, cooperative.language),
+            "description": item.description,
+            "date": format_date(on, cooperative.language),
+        },
+        link="/payout-details/",
+    )
 
 
 def _close_if_done(cooperative: Cooperative, run: PayoutRun, on: date | None = None) -> None:
@@ -632,7 +645,8 @@ def _reopen(
         cooperative=cooperative,
         kind=kind,
         event=f"{kind}:{attempt.end_to_end_id}",
-        recipients=_finance_users(cooperative),
+        # The payee hears of it too: their money did not arrive (issue 13).
+        recipients=[*_finance_users(cooperative), item.payee.user],
         params={
             "end_to_end_id": attempt.end_to_end_id,
             "amount": format_money(attempt.amount, attempt.run.currency, cooperative.language),
@@ -844,7 +858,7 @@ def payout_deadline_alarms(*, cooperative: Cooperative, today: date | None = Non
             cooperative=cooperative,
             kind="payout.deadline_missed",
             event=f"payout.deadline_missed:{item.pk}:{today.isoformat()}",
-            recipients=finance,
+            recipients=[*finance, item.payee.user],
             params={
                 "payee": str(item.payee),
                 "amount": format_money(item.amount, item.currency, cooperative.language),
@@ -857,3 +871,44 @@ def payout_deadline_alarms(*, cooperative: Cooperative, today: date | None = Non
         last_alarm_on=today
     )
     return len(late)
+
+
+DEADLINE_WARNING_DAYS = 2  # calendar days before the guarantee deadline: time left for finance to pay it
+
+
+def payout_deadline_warnings(*, cooperative: Cooperative, today: date | None = None) -> int:
+    """Warn finance and the payee once per item whose guarantee deadline is today or within the next
+    DEADLINE_WARNING_DAYS days and that is not yet sent to the bank; returns how many warnings are new.
+
+    The item is in the event key, so a second scan (that day or the next) adds nothing.
+    """
+    today = today or timezone.localdate()
+    due_soon = list(
+        PayoutItem.objects.for_cooperative(cooperative)
+        .filter(
+            status__in=[PayoutItem.Status.APPROVED, PayoutItem.Status.IN_RUN],
+            guarantee_deadline__gte=today,
+            guarantee_deadline__lte=today + timedelta(days=DEADLINE_WARNING_DAYS),
+        )
+        .select_related("payee__user")
+        .order_by("pk")
+    )
+    if not due_soon:
+        return 0
+    finance = _finance_users(cooperative)
+    created = 0
+    for item in due_soon:
+        created += notify(
+            cooperative=cooperative,
+            kind="payout.deadline_at_risk",
+            event=f"payout.deadline_at_risk:{item.pk}",
+            recipients=[*finance, item.payee.user],
+            params={
+                "payee": str(item.payee),
+                "amount": format_money(item.amount, item.currency, cooperative.language),
+                "deadline": format_date(item.guarantee_deadline, cooperative.language),
+                "description": item.description,
+            },
+            link=f"/admin/payroll/payoutitem/{item.pk}/change/",
+        )
+    return created

@@ -8,7 +8,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from smartprod.core import tasks  # noqa: F401  (registers the task names queued by name)
+        from celery.schedules import crontab
+
+        from smartprod.core import security_events, tasks  # noqa: F401  (task names; allauth signal receivers)
         from smartprod.core.registry import BeatEntry, beat_schedule
 
         beat_schedule.register(BeatEntry("notifications-sweep", "core.sweep_notifications", 300.0))
+        beat_schedule.register(
+            BeatEntry("notification-digests", "core.send_notification_digests", crontab(hour=6, minute=45))
+        )
+        security_events.register()

@@ -193,6 +193,23 @@ class AuditEvent(TenantModel):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.event} {self.object_type}#{self.object_id}"
 
 
+class EmailStatus(models.TextChoices):
+    """Where a notification's e-mail stands: the recipient's choice for its kind decides at sending time."""
+
+    PENDING = "pending", _("to be sent")
+    SENT = "sent", _("sent")
+    DIGEST = "digest", _("waiting for the daily digest")
+    SKIPPED = "skipped", _("not sent (turned off)")
+
+
+class EmailChoice(models.TextChoices):
+    """How a person wants to be mailed about one kind of notification."""
+
+    IMMEDIATELY = "immediately", _("Immediately")
+    DIGEST = "digest", _("Daily digest")
+    OFF = "off", _("Off")
+
+
 class Notification(TenantModel):
     """One business event for one person: shown in-app and mailed once after commit.
 
@@ -211,6 +228,9 @@ class Notification(TenantModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    email_status = models.CharField(
+        _("e-mail status"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
 
     class Meta:
         verbose_name = _("notification")
@@ -228,10 +248,37 @@ class Notification(TenantModel):
                 name="notification_unmailed",
                 condition=models.Q(emailed_at__isnull=True),
             ),
+            models.Index(
+                fields=["cooperative", "recipient"],
+                name="notification_digest",
+                condition=models.Q(email_status="digest"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_id} ({self.event})"
+
+
+class NotificationPreference(TenantModel):
+    """A person's e-mail choice for one notification kind in one cooperative; no row: immediately."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=60)
+    email = models.CharField(_("e-mail"), max_length=12, choices=EmailChoice.choices)
+
+    class Meta:
+        verbose_name = _("notification setting")
+        verbose_name_plural = _("notification settings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "user", "kind"], name="notification_preference_once_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.email}"
 
 
 class IdempotencyRecord(TenantModel):
@@ -305,3 +352,27 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}…"
+
+
+class KnownDevice(models.Model):
+    """A browser a person has signed in from (a hash of its device cookie): a sign-in from a device not
+    listed here is reported to the person (security notification). Not tenant-owned: a sign-in is the
+    person's, whichever cooperative they then act in."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    fingerprint = models.CharField(_("device fingerprint"), max_length=64)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    first_seen_at = models.DateTimeField(_("first seen at"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("known device")
+        verbose_name_plural = _("known devices")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "fingerprint"], name="known_device_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.user_agent[:40]}"

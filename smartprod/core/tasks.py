@@ -5,7 +5,11 @@ from __future__ import annotations
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 
-from smartprod.core.notifications import notification_events_unmailed, notification_send_emails
+from smartprod.core.notifications import (
+    notification_events_unmailed,
+    notification_send_digests,
+    notification_send_emails,
+)
 
 
 @shared_task(
@@ -29,3 +33,9 @@ def sweep_notifications_task() -> int:
     for cooperative_id, event in events:
         send_notification_emails_task.delay(cooperative_id=cooperative_id, event=event)
     return len(events)
+
+
+@shared_task(name="core.send_notification_digests", acks_late=True)
+def send_notification_digests_task() -> int:
+    """Daily (beat): each person's one digest e-mail; safe to run twice or concurrently."""
+    return notification_send_digests()

@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "smartprod.tenancy.middleware.tenant_context",
+                "smartprod.core.notification_views.notification_bell",
             ],
         },
     },
