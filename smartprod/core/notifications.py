@@ -23,6 +23,7 @@ from django.utils.translation import override
 from smartprod.core.errors import ApplicationError
 from smartprod.core.models import Notification
 from smartprod.core.registry import Registry
+from smartprod.core.rls import platform_scope
 from smartprod.core.task_queue import queue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -130,12 +131,13 @@ def notification_send_emails(*, cooperative_id: int, event: str) -> int:
 def notification_events_unmailed(*, older_than: timedelta = timedelta(minutes=2)) -> list[tuple[int, str]]:
     """(cooperative id, event) of notifications whose mail task was lost: for the periodic sweep."""
     cutoff = timezone.now() - older_than
-    rows = (
-        Notification.objects.all_cooperatives()
-        .filter(emailed_at__isnull=True, created_at__lt=cutoff)
-        .values_list("cooperative_id", "event")
-        .distinct()
-    )
+    with platform_scope("notification sweep: unmailed events of every cooperative"):
+        rows = list(
+            Notification.objects.all_cooperatives()
+            .filter(emailed_at__isnull=True, created_at__lt=cutoff)
+            .values_list("cooperative_id", "event")
+            .distinct()
+        )
     return [(int(cooperative_id), str(event)) for cooperative_id, event in rows]
 
 
