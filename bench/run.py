@@ -37,6 +37,8 @@ import django
 
 django.setup()
 
+from smartprod.core.rls import owner_connection, platform_scope  # noqa: E402
+
 from django.db import connection  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment, teardown_test_environment  # noqa: E402
 
@@ -106,15 +108,23 @@ def main() -> None:
     import weasyprint
 
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
+    # The owner creates and drops the database; the benchmarks run as the app role, under row-level security,
+    # in the platform scope like the test suite (README "Security").
+    with owner_connection():
+        old_name = connection.creation.create_test_db(verbosity=0)
     try:
-        with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+        with (
+            tempfile.TemporaryDirectory() as media,
+            override_settings(MEDIA_ROOT=media),
+            platform_scope("benchmarks"),
+        ):
             a = bench_invoice_document()
             dunning = bench_dunning_scan()
             payouts = bench_payout_run()
             budget = bench_budget_at_scale()
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        with owner_connection():
+            connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
 
     print(

@@ -52,5 +52,7 @@ def payout_deadline_alarms_task() -> dict[str, int]:
     alarms: dict[str, int] = {}
     for cooperative in active_cooperatives(Cooperative, "payout deadline alarms"):
         with tenant_scope(cooperative):
-            alarms[cooperative.slug] = payout_deadline_alarms(cooperative=cooperative, today=timezone.localdate())
+            alarms[cooperative.slug] = payout_deadline_alarms(
+                cooperative=cooperative, today=timezone.localdate()
+            )
     return alarms

@@ -15,11 +15,11 @@ from smartprod.core import rls
 from smartprod.tenancy.models import Cooperative, Membership
 from tests.factories import CooperativeFactory, MembershipFactory, enable_totp
 
-# Row-level security is on in the suite, under the app role (README "Security"). Code outside any scope — the
-# tests themselves, their fixtures and factories, the threads they start — runs in the platform scope, so a test
-# may build and inspect two cooperatives. Requests, Celery tasks and commands enter their own scope as in
-# production; tests of the isolation itself use `rls.no_scope()` / `rls.tenant_scope(...)`. Subprocesses (a
-# real worker, gunicorn, the embedded PostgreSQL tests) keep the production default: no scope.
+# Row-level security is on in the suite, under the app role (README "Security"). Code outside any scope —
+# the tests themselves, their fixtures and factories, the threads they start — runs in the platform scope,
+# so a test may build and inspect two cooperatives. Requests, Celery tasks and commands enter their own
+# scope as in production; tests of the isolation itself use `rls.no_scope()` / `rls.tenant_scope(...)`.
+# Subprocesses (a real worker, gunicorn, the embedded PostgreSQL tests) keep the production default: none.
 rls.set_process_default(rls.PLATFORM)
 
 

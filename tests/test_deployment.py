@@ -517,3 +517,15 @@ def test_embedded_postgresql_starts_from_nothing(embedded_pg_dir):
     }
     assert {"members_cooperative", "members_membership"} <= members_tables
     assert members_tables <= tables, f"missing: {sorted(members_tables - tables)}"
+
+    # The engine made the app role (migrate ran as the owner `postgres`); the shell connects as the app role.
+    who = manage(
+        "shell",
+        "-c",
+        "from django.db import connection; c = connection.cursor(); c.execute("
+        "'SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user'); "
+        "print(*c.fetchone())",
+        env=env,
+    )
+    assert who.returncode == 0, who.stderr
+    assert who.stdout.split() == ["smartprod_app", "False", "False"]

@@ -43,10 +43,12 @@ def _visible_cooperatives(table: str = "members_membership") -> set[int]:
 
 @pytest.fixture
 def two(db: Any) -> tuple[Membership, Membership]:
-    return MembershipFactory(cooperative=CooperativeFactory()), MembershipFactory(cooperative=CooperativeFactory())
+    return MembershipFactory(cooperative=CooperativeFactory()), MembershipFactory(
+        cooperative=CooperativeFactory()
+    )
 
 
-# --- the guard: every tenant table, also those added later ---------------------------------------------------
+# --- the guard: every tenant table, also those added later --------------------------------------------------
 
 
 def _tables_without_forced_rls() -> list[str]:
@@ -63,7 +65,9 @@ def _tables_without_forced_rls() -> list[str]:
     )
     assert len(tables) >= 30
     policy = f"{rls.VISIBLE_FUNCTION}(cooperative_id) / {rls.VISIBLE_FUNCTION}(cooperative_id)"
-    return sorted(name for name, enabled, forced, policies in tables if not (enabled and forced and policies == policy))
+    return sorted(
+        name for name, enabled, forced, policies in tables if not (enabled and forced and policies == policy)
+    )
 
 
 def test_every_table_with_a_cooperative_id_has_forced_rls_and_the_tenant_policy(db: Any) -> None:
@@ -73,7 +77,8 @@ def test_every_table_with_a_cooperative_id_has_forced_rls_and_the_tenant_policy(
         "smartprod.core.rls.EnableTenantRLS('<table>') to the migration that creates them"
     )
     [(enabled, forced, policy)] = _rows(
-        """SELECT relrowsecurity, relforcerowsecurity, (SELECT qual FROM pg_policies WHERE tablename = relname)
+        """SELECT relrowsecurity, relforcerowsecurity,
+                  (SELECT qual FROM pg_policies WHERE tablename = relname)
              FROM pg_class WHERE relname = 'members_cooperative'"""
     )
     assert (enabled, forced, policy) == (True, True, f"{rls.VISIBLE_FUNCTION}(id)")
@@ -90,7 +95,7 @@ def test_the_guard_notices_a_table_without_rls(transactional_db: Any) -> None:
             _rows("DROP TABLE rls_guard_probe")
 
 
-# --- the app role ---------------------------------------------------------------------------------------------
+# --- the app role -------------------------------------------------------------------------------------------
 
 
 def test_the_app_role_is_no_superuser_cannot_bypass_rls_and_owns_nothing(db: Any) -> None:
@@ -99,7 +104,13 @@ def test_the_app_role_is_no_superuser_cannot_bypass_rls_and_owns_nothing(db: Any
     )
     assert user == connection.settings_dict["APP_USER"]
     assert (superuser, bypass) == (False, False)
-    assert _rows("SELECT relname FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)") == []
+    assert (
+        _rows(
+            "SELECT relname FROM pg_class"
+            " WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)"
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -123,23 +134,26 @@ def test_the_app_role_is_no_superuser_cannot_bypass_rls_and_owns_nothing(db: Any
     ],
 )
 def test_the_app_role_cannot(db: Any, statement: str) -> None:
-    with pytest.raises(DatabaseError, match="permission denied|must be owner|must be superuser"):
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement)
+    with (
+        pytest.raises(DatabaseError, match=r"permission denied|must be owner|must be superuser"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
 
 
 def test_row_security_off_refuses_instead_of_showing_everything(db: Any) -> None:
-    with rls.no_scope(), pytest.raises(DatabaseError, match="row-level security"):
-        with transaction.atomic():
-            _rows("SET LOCAL row_security = off")
-            _rows("SELECT count(*) FROM projects_client")
+    with rls.no_scope(), pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+        _rows("SET LOCAL row_security = off")
+        _rows("SELECT count(*) FROM projects_client")
 
 
-# --- the policy -----------------------------------------------------------------------------------------------
+# --- the policy ---------------------------------------------------------------------------------------------
 
 
-def test_a_query_without_a_cooperative_filter_returns_no_foreign_rows(two: tuple[Membership, Membership]) -> None:
+def test_a_query_without_a_cooperative_filter_returns_no_foreign_rows(
+    two: tuple[Membership, Membership],
+) -> None:
     a, b = two
     assert _visible_cooperatives() >= {a.cooperative_id, b.cooperative_id}  # the platform scope: both
     with rls.tenant_scope(a.cooperative):
@@ -167,17 +181,23 @@ def test_without_a_scope_nothing_is_visible(two: tuple[Membership, Membership]) 
 
 def test_rows_of_another_cooperative_cannot_be_written(two: tuple[Membership, Membership]) -> None:
     a, b = two
-    with rls.tenant_scope(a.cooperative), pytest.raises(DatabaseError, match="row-level security"):
-        with transaction.atomic():
-            _rows(
-                "UPDATE members_membership SET cooperative_id = %s WHERE id = %s", [b.cooperative_id, a.pk]
-            )
-    with rls.tenant_scope(a.cooperative), pytest.raises(DatabaseError, match="row-level security"):
-        with transaction.atomic():
-            MembershipFactory(cooperative=b.cooperative)
+    with (
+        rls.tenant_scope(a.cooperative),
+        pytest.raises(DatabaseError, match="row-level security"),
+        transaction.atomic(),
+    ):
+        _rows("UPDATE members_membership SET cooperative_id = %s WHERE id = %s", [b.cooperative_id, a.pk])
+    with (
+        rls.tenant_scope(a.cooperative),
+        pytest.raises(DatabaseError, match="row-level security"),
+        transaction.atomic(),
+    ):
+        MembershipFactory(cooperative=b.cooperative)
 
 
-def test_a_rolled_back_savepoint_cannot_leave_a_wider_scope_behind(two: tuple[Membership, Membership]) -> None:
+def test_a_rolled_back_savepoint_cannot_leave_a_wider_scope_behind(
+    two: tuple[Membership, Membership],
+) -> None:
     """PostgreSQL undoes a SET made inside a rolled-back savepoint: the wrapper must apply the scope again."""
     a, _ = two
     with rls.tenant_scope(a.cooperative):
@@ -196,11 +216,13 @@ def test_platform_scope_is_logged_with_its_reason(caplog: pytest.LogCaptureFixtu
     assert "platform scope: a test's reason" in caplog.text
 
 
-# --- requests: the scope is set at the start and reset at the end, on a reused connection too -------------------
+# --- requests: the scope is set at the start and reset at the end, on a reused connection too ---------------
 
 
 def _probe(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"pid": _rows("SELECT pg_backend_pid()")[0][0], "visible": sorted(_visible_cooperatives())})
+    return JsonResponse(
+        {"pid": _rows("SELECT pg_backend_pid()")[0][0], "visible": sorted(_visible_cooperatives())}
+    )
 
 
 def _failing_probe(request: HttpRequest) -> JsonResponse:
@@ -267,7 +289,7 @@ def test_a_reused_connection_never_carries_the_previous_requests_cooperative(per
     assert (pid, value) == (first["pid"], "")  # reset after the error too
 
 
-# --- Celery tasks ---------------------------------------------------------------------------------------------
+# --- Celery tasks -------------------------------------------------------------------------------------------
 
 
 @shared_task(name="tests.rls_probe")
@@ -289,14 +311,22 @@ def test_a_task_sees_only_the_cooperative_it_was_given(two: tuple[Membership, Me
     assert rls_probe_unscoped_task.apply().get() == []  # a beat job must enter the platform scope itself
 
 
-# --- processes and commands -----------------------------------------------------------------------------------
+# --- processes and commands ---------------------------------------------------------------------------------
 
 
 def test_manage_py_shell_connects_as_the_app_role(db: Any) -> None:
-    code = "from django.db import connection; c = connection.cursor(); c.execute('SELECT current_user'); print(c.fetchone()[0])"
+    code = (
+        "from django.db import connection; c = connection.cursor(); "
+        "c.execute('SELECT current_user'); print(c.fetchone()[0])"
+    )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "smartprod.settings.test"}
     out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == connection.settings_dict["APP_USER"]

@@ -55,7 +55,10 @@ class Scope:
     platform: bool = False
 
     def settings(self) -> tuple[str, str]:
-        return (str(self.cooperative_id) if self.cooperative_id is not None else "", "on" if self.platform else "")
+        return (
+            str(self.cooperative_id) if self.cooperative_id is not None else "",
+            "on" if self.platform else "",
+        )
 
 
 NO_SCOPE = Scope()
@@ -121,8 +124,8 @@ def switch_tenant(cooperative: Any | None) -> None:
 def active_cooperatives(cooperative_model: Any, reason: str) -> list[Any]:
     """The active cooperatives, read in the platform scope, for a job that then works in each one's scope:
 
-        for cooperative in active_cooperatives(Cooperative, "daily payout runs"):
-            with tenant_scope(cooperative): ...
+    for cooperative in active_cooperatives(Cooperative, "daily payout runs"):
+        with tenant_scope(cooperative): ...
     """
     with platform_scope(f"{reason}: the list of active cooperatives"):
         return list(cooperative_model.objects.filter(is_active=True).order_by("pk"))
@@ -130,7 +133,9 @@ def active_cooperatives(cooperative_model: Any, reason: str) -> list[Any]:
 
 # --- applying the scope to a connection (called by smartprod.core.db.base.DatabaseWrapper) ----------------
 
-_APPLY_SQL = f"SELECT set_config('{COOPERATIVE_SETTING}', %s, false), set_config('{PLATFORM_SETTING}', %s, false)"
+_APPLY_SQL = (
+    f"SELECT set_config('{COOPERATIVE_SETTING}', %s, false), set_config('{PLATFORM_SETTING}', %s, false)"
+)
 
 
 def apply_scope(connection: BaseDatabaseWrapper) -> None:
@@ -247,7 +252,11 @@ class EnableTenantRLS(migrations.operations.base.Operation):
         pass
 
     def database_forwards(
-        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
     ) -> None:
         table, column = _quote(self.table), _quote(self.column)
         schema_editor.execute(_VISIBLE_FUNCTION_SQL)
@@ -260,7 +269,11 @@ class EnableTenantRLS(migrations.operations.base.Operation):
         )
 
     def database_backwards(
-        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
     ) -> None:
         table = _quote(self.table)
         schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")
@@ -277,7 +290,8 @@ class EnableTenantRLS(migrations.operations.base.Operation):
 
 class GrantAppPrivileges(migrations.operations.base.Operation):
     """The app role reads and writes the tables the owner has and will create (default privileges), nothing
-    more: no TRUNCATE, REFERENCES or TRIGGER, no DDL (it owns nothing). A no-op when one role does everything."""
+    more: no TRUNCATE, REFERENCES or TRIGGER, no DDL (it owns nothing). A no-op when one role does
+    everything."""
 
     reversible = True
     reduces_to_sql = False
@@ -289,7 +303,11 @@ class GrantAppPrivileges(migrations.operations.base.Operation):
         pass
 
     def database_forwards(
-        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
     ) -> None:
         app = app_role(schema_editor.connection)
         if app is None:
@@ -299,13 +317,18 @@ class GrantAppPrivileges(migrations.operations.base.Operation):
             f"GRANT USAGE ON SCHEMA public TO {role}",
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
-            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public"
+            f" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {role}",
         ):
             schema_editor.execute(statement)
 
     def database_backwards(
-        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
     ) -> None:
         pass
 
@@ -330,7 +353,11 @@ class RevokeAppWrites(migrations.operations.base.Operation):
         pass
 
     def database_forwards(
-        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
     ) -> None:
         app = app_role(schema_editor.connection)
         if app is None:
@@ -339,7 +366,11 @@ class RevokeAppWrites(migrations.operations.base.Operation):
             schema_editor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {_quote(table)} FROM {_quote(app)}")
 
     def database_backwards(
-        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
     ) -> None:
         app = app_role(schema_editor.connection)
         if app is None:

@@ -314,14 +314,13 @@ def ensure_app_role(server: Server, name: str) -> None:
     ) as connection:
         exists = connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone()
         if exists is None:
-            try:
+            # Another process may create it at the same moment.
+            with contextlib.suppress(psycopg.errors.DuplicateObject):
                 connection.execute(
                     sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE").format(
                         sql.Identifier(name)
                     )
                 )
-            except psycopg.errors.DuplicateObject:
-                pass  # another process created it at the same moment
     _roles_checked.add((server.data_dir, name))
 
 

@@ -25,14 +25,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.rls_applied = None
         super().init_connection_state()
 
-    def _close(self) -> None:
-        self.rls_applied = None
-        super()._close()
-
-    def _rollback(self) -> None:
-        super()._rollback()
+    def close(self) -> None:
+        super().close()
         self.rls_applied = None
 
-    def _savepoint_rollback(self, sid: str) -> None:
-        super()._savepoint_rollback(sid)  # its statement must run before the scope is applied again
+    def rollback(self) -> None:
+        super().rollback()
+        self.rls_applied = None
+
+    def savepoint_rollback(self, sid: str) -> None:
+        super().savepoint_rollback(sid)  # its statement must run before the scope is applied again
         self.rls_applied = None
