@@ -37,14 +37,13 @@ import django
 
 django.setup()
 
-from smartprod.core.rls import owner_connection, platform_scope  # noqa: E402
-
 from django.db import connection  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment, teardown_test_environment  # noqa: E402
 
 from bench.budget_bench import bench_budget_at_scale  # noqa: E402
 from bench.dunning_bench import bench_dunning_scan  # noqa: E402
 from bench.payout_bench import bench_payout_run  # noqa: E402
+from smartprod.core.rls import owner_connection, platform_scope  # noqa: E402
 
 N = 10
 WARMUPS = 2

@@ -138,7 +138,7 @@ _APPLY_SQL = (
 )
 
 
-def apply_scope(connection: BaseDatabaseWrapper) -> None:
+def apply_scope(connection: Any) -> None:
     """Bring the connection's settings in line with the current scope (one statement, only when they differ).
 
     Runs on the driver's connection, beside Django's cursors: it is no query of the code under test
@@ -151,10 +151,10 @@ def apply_scope(connection: BaseDatabaseWrapper) -> None:
         return  # an aborted transaction: only its rollback can run, and that undoes this transaction's SETs
     with connection.wrap_database_errors, raw.cursor() as cursor:
         cursor.execute(_APPLY_SQL, scope.settings())
-    connection.rls_applied = scope  # type: ignore[attr-defined]
+    connection.rls_applied = scope
 
 
-def scope_execute_wrapper(connection: BaseDatabaseWrapper) -> Callable[..., Any]:
+def scope_execute_wrapper(connection: Any) -> Callable[..., Any]:
     def wrapper(execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: Any) -> Any:
         apply_scope(connection)
         return execute(sql, params, many, context)
@@ -164,6 +164,7 @@ def scope_execute_wrapper(connection: BaseDatabaseWrapper) -> Callable[..., Any]
 
 def reset_connections() -> None:
     """Apply the current scope (after the outermost one: none) to this thread's open connections now."""
+    connection: Any
     for connection in connections.all(initialized_only=True):
         if connection.connection is None or getattr(connection, "rls_applied", None) is None:
             continue
@@ -172,7 +173,7 @@ def reset_connections() -> None:
         except DatabaseError:
             # An aborted transaction: its rollback undoes this session's SETs of the transaction, and the
             # wrapper re-applies before the next query. Outside a transaction the connection is broken.
-            connection.rls_applied = None  # type: ignore[attr-defined]
+            connection.rls_applied = None
             if not connection.in_atomic_block:
                 connection.close()
 
