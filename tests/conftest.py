@@ -57,6 +57,13 @@ def django_db_setup(django_db_setup: None) -> Iterator[None]:
     _owner_role.on()  # pytest-django drops the test database next
 
 
+@pytest.fixture
+def as_owner(transactional_db: Any) -> Iterator[None]:
+    """The test runs as the owner role: for tests that migrate backwards and forwards (DDL is the owner's)."""
+    with rls.owner_connection():
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     cache.clear()  # rate-limit counters and used TOTP codes must not leak between tests

@@ -366,7 +366,7 @@ def test_whole_cents_in_any_notation_are_posted(books):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_migration_backfills_the_lines_hash_of_existing_entries():
+def test_migration_backfills_the_lines_hash_of_existing_entries(as_owner):
     from django.db.migrations.executor import MigrationExecutor
 
     coop = CooperativeFactory()
