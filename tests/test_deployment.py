@@ -561,4 +561,4 @@ def test_embedded_postgresql_starts_from_nothing(embedded_pg_dir):
         env=env,
     )
     assert who.returncode == 0, who.stderr
-    assert who.stdout.split() == ["smartprod_app", "False", "False"]
+    assert who.stdout.strip().splitlines()[-1].split() == ["smartprod_app", "False", "False"]
