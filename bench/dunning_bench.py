@@ -31,6 +31,7 @@ from invoicing.models import DunningNotice, Invoice
 from members.models import User
 from projects.models import Client, Project
 from smartprod.core.models import AuditEvent
+from smartprod.core.rls import owner_connection
 from smartprod.tenancy.models import Cooperative, Membership
 
 AS_OF = date(2026, 6, 30)
@@ -130,7 +131,8 @@ def _setup(rows: int, overdue_share: float) -> tuple[Cooperative, int]:
 def _reset(cooperative: Cooperative) -> None:
     """A fresh copy for the next run: no notices, every invoice back at level 0."""
     DunningNotice.objects.for_cooperative(cooperative).delete()
-    AuditEvent.objects.for_cooperative(cooperative).filter(event="dunning.notice_created").delete()
+    with owner_connection():  # the audit log is append-only for the app role
+        AuditEvent.objects.for_cooperative(cooperative).filter(event="dunning.notice_created").delete()
     Invoice.objects.for_cooperative(cooperative).filter(dunning_level__gt=0).update(dunning_level=0)
 
 

@@ -47,6 +47,7 @@ from bench.budget_bench import bench_budget_at_scale  # noqa: E402
 from bench.dunning_bench import bench_dunning_scan  # noqa: E402
 from bench.payout_bench import bench_payout_run  # noqa: E402
 from bench.payroll_bench import bench_payroll_run  # noqa: E402
+from smartprod.core.rls import owner_connection, platform_scope  # noqa: E402
 
 N = 10
 WARMUPS = 2
@@ -110,16 +111,24 @@ def main() -> None:
     import weasyprint
 
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
+    # The owner creates and drops the database; the benchmarks run as the app role, under row-level security,
+    # in the platform scope like the test suite (README "Security").
+    with owner_connection():
+        old_name = connection.creation.create_test_db(verbosity=0)
     try:
-        with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+        with (
+            tempfile.TemporaryDirectory() as media,
+            override_settings(MEDIA_ROOT=media),
+            platform_scope("benchmarks"),
+        ):
             a = bench_invoice_document()
             dunning = bench_dunning_scan()
             payouts = bench_payout_run()
             budget = bench_budget_at_scale()
             payroll = bench_payroll_run()
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        with owner_connection():
+            connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
 
     print(

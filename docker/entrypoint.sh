@@ -6,8 +6,13 @@
 set -eu
 
 if [ "${DJANGO_MIGRATE_ON_START:-0}" = "1" ]; then
-    python manage.py migrate --noinput
+    python manage.py migrate --noinput  # as the owner role (DATABASE_OWNER_URL)
 fi
+# Everything else connects as the app role only: the owner's credentials reach no other command.
+case " $* " in
+    *" migrate "*) ;;
+    *) unset DATABASE_OWNER_URL ;;
+esac
 
 # exec: the command replaces this shell, so it gets the SIGTERM of `docker stop` itself.
 exec "$@"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -16,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from members.adapters import login_attempts_key
+from smartprod.core import rls
 from smartprod.core.capabilities import TWO_FACTOR_ROLES
 from smartprod.core.models import ApiToken
 from smartprod.core.tokens import api_token_create, api_token_list, api_token_revoke
@@ -95,13 +97,16 @@ class TokenObtainApi(APIView):
 
 
 def _is_staff_anywhere(user: Any) -> bool:
-    """A superuser, or staff (advisor, finance, admin) in any cooperative."""
-    return bool(
-        user.is_superuser
-        or Membership.objects.all_cooperatives()
-        .filter(user=user, status=Membership.Status.ACTIVE, role__in=TWO_FACTOR_ROLES)
-        .exists()
-    )
+    """A superuser, or staff (advisor, finance, admin) in any cooperative (read on the platform path:
+    row-level security would show only the host's cooperative)."""
+    if user.is_superuser:
+        return True
+    with rls.platform_scope("token endpoint: is the person staff anywhere", level=logging.DEBUG):
+        return (
+            Membership.objects.all_cooperatives()
+            .filter(user=user, status=Membership.Status.ACTIVE, role__in=TWO_FACTOR_ROLES)
+            .exists()
+        )
 
 
 class MeApi(APIView):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from payroll.documents import fee_note_documents_sweep, fee_note_render_document, fee_note_send_email
 from payroll.services.runs import payout_deadline_alarms, payout_deadline_warnings, payout_run_daily
 from smartprod.core.documents import DOCUMENT_TASK_OPTIONS
+from smartprod.core.rls import active_cooperatives, tenant_scope
 from smartprod.tenancy.models import Cooperative
 
 
@@ -38,8 +39,9 @@ def sweep_fee_note_documents_task() -> dict[str, int]:
 def run_payouts_daily_task() -> dict[str, Any]:
     """Each active cooperative's daily run (deadlines up to today + its horizon); returns the run numbers."""
     started: dict[str, Any] = {}
-    for cooperative in Cooperative.objects.filter(is_active=True).order_by("pk"):
-        run = payout_run_daily(cooperative=cooperative, today=timezone.localdate())
+    for cooperative in active_cooperatives(Cooperative, "daily payout runs"):
+        with tenant_scope(cooperative):
+            run = payout_run_daily(cooperative=cooperative, today=timezone.localdate())
         started[cooperative.slug] = run.number if run is not None else None
     return started
 
@@ -47,10 +49,13 @@ def run_payouts_daily_task() -> dict[str, Any]:
 @shared_task(name="payroll.payout_deadline_alarms", base=DjangoTask, acks_late=True, time_limit=3000)
 def payout_deadline_alarms_task() -> dict[str, int]:
     """The missed-deadline alarm scan over all cooperatives: one e-mail per late item and day."""
-    return {
-        cooperative.slug: payout_deadline_alarms(cooperative=cooperative, today=timezone.localdate())
-        for cooperative in Cooperative.objects.filter(is_active=True).order_by("pk")
-    }
+    alarms: dict[str, int] = {}
+    for cooperative in active_cooperatives(Cooperative, "payout deadline alarms"):
+        with tenant_scope(cooperative):
+            alarms[cooperative.slug] = payout_deadline_alarms(
+                cooperative=cooperative, today=timezone.localdate()
+            )
+    return alarms
 
 
 # --- payroll run (payslips) ---
@@ -84,7 +89,10 @@ def sweep_payslip_documents_task() -> dict[str, int]:
 @shared_task(name="payroll.payout_deadline_warnings", base=DjangoTask, acks_late=True, time_limit=3000)
 def payout_deadline_warnings_task() -> dict[str, int]:
     """Daily: warn finance and payees once per item whose guarantee deadline is near (safe to run twice)."""
-    return {
-        cooperative.slug: payout_deadline_warnings(cooperative=cooperative, today=timezone.localdate())
-        for cooperative in Cooperative.objects.filter(is_active=True).order_by("pk")
-    }
+    warnings: dict[str, int] = {}
+    for cooperative in active_cooperatives(Cooperative, "payout deadline warnings"):
+        with tenant_scope(cooperative):
+            warnings[cooperative.slug] = payout_deadline_warnings(
+                cooperative=cooperative, today=timezone.localdate()
+            )
+    return warnings

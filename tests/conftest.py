@@ -11,8 +11,57 @@ from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from smartprod.core import rls
 from smartprod.tenancy.models import Cooperative, Membership
 from tests.factories import CooperativeFactory, MembershipFactory, enable_totp
+
+# Row-level security is on in the suite, under the app role (README "Security"). Code outside any scope —
+# the tests themselves, their fixtures and factories, the threads they start — runs in the platform scope,
+# so a test may build and inspect two cooperatives. Requests, Celery tasks and commands enter their own
+# scope as in production; tests of the isolation itself use `rls.no_scope()` / `rls.tenant_scope(...)`.
+# Subprocesses (a real worker, gunicorn, the embedded PostgreSQL tests) keep the production default: none.
+rls.set_process_default(rls.PLATFORM)
+
+
+class _OwnerRole:
+    """The test database is created, migrated and dropped by the owner role; the tests run as the app role."""
+
+    def __init__(self) -> None:
+        self._active: Any = None
+
+    def on(self) -> None:
+        if self._active is None:
+            self._active = rls.owner_connection()
+            self._active.__enter__()
+
+    def off(self) -> None:
+        if self._active is not None:
+            active, self._active = self._active, None
+            active.__exit__(None, None, None)
+
+
+_owner_role = _OwnerRole()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> Iterator[None]:
+    _owner_role.on()  # before pytest-django's django_db_setup creates and migrates the test database
+    yield
+    _owner_role.off()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None) -> Iterator[None]:
+    _owner_role.off()  # set up: from here on the app role
+    yield
+    _owner_role.on()  # pytest-django drops the test database next
+
+
+@pytest.fixture
+def as_owner(transactional_db: Any) -> Iterator[None]:
+    """The test runs as the owner role: for tests that migrate backwards and forwards (DDL is the owner's)."""
+    with rls.owner_connection():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -370,6 +370,39 @@ def test_entrypoint_migrates_only_when_asked_then_runs_the_command(tmp_path):
     assert calls.read_text() == "manage.py migrate --noinput\n"
 
 
+def test_app_services_connect_as_the_app_role_and_only_web_knows_the_owner():
+    """README "Security": the app role for every process, the owner's URL only where migrate runs."""
+    for name in APP_SERVICES:
+        assert urllib.parse.urlsplit(environment(name)["DATABASE_URL"]).username == "smartprod_app"
+    owner = urllib.parse.urlsplit(environment("web")["DATABASE_OWNER_URL"])
+    assert (owner.username, owner.hostname) == (
+        service("postgres")["environment"]["POSTGRES_USER"],
+        "postgres",
+    )
+    assert "DATABASE_OWNER_URL" not in environment("worker")
+    assert "DATABASE_OWNER_URL" not in environment("beat")
+    init = ROOT / "docker" / "postgres-init" / "10-app-role.sh"
+    assert "./docker/postgres-init:/docker-entrypoint-initdb.d:ro" in service("postgres")["volumes"]
+    assert os.access(init, os.X_OK)
+    assert "CREATE ROLE smartprod_app LOGIN NOSUPERUSER NOBYPASSRLS" in init.read_text()
+
+
+def test_entrypoint_hands_the_owner_url_to_migrate_only(tmp_path):
+    script = str(ROOT / "docker" / "entrypoint.sh")
+    env = {"PATH": os.environ["PATH"], "DATABASE_OWNER_URL": "postgres://owner@db/x"}
+    shown = subprocess.run(
+        [script, "sh", "-c", 'echo "${DATABASE_OWNER_URL:-none}"'], env=env, capture_output=True, text=True
+    )
+    assert shown.stdout == "none\n"
+    kept = subprocess.run(
+        [script, "sh", "-c", 'echo "${DATABASE_OWNER_URL:-none}"', "x", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert kept.stdout == "postgres://owner@db/x\n"
+
+
 def test_healthchecks_exist_and_web_matches_the_image():
     assert "pg_isready" in " ".join(service("postgres")["healthcheck"]["test"])
     assert "redis-cli ping" in " ".join(service("redis")["healthcheck"]["test"])
@@ -517,3 +550,15 @@ def test_embedded_postgresql_starts_from_nothing(embedded_pg_dir):
     }
     assert {"members_cooperative", "members_membership"} <= members_tables
     assert members_tables <= tables, f"missing: {sorted(members_tables - tables)}"
+
+    # The engine made the app role (migrate ran as the owner `postgres`); the shell connects as the app role.
+    who = manage(
+        "shell",
+        "-c",
+        "from django.db import connection; c = connection.cursor(); c.execute("
+        "'SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user'); "
+        "print(*c.fetchone())",
+        env=env,
+    )
+    assert who.returncode == 0, who.stderr
+    assert who.stdout.strip().splitlines()[-1].split() == ["smartprod_app", "False", "False"]

@@ -50,7 +50,7 @@ def _migrate(targets):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_invoice_counters_continue_after_the_move_to_the_kernel():
+def test_invoice_counters_continue_after_the_move_to_the_kernel(as_owner):
     coop = CooperativeFactory()
     owner = MembershipFactory(cooperative=coop)
     advisor = MembershipFactory(cooperative=coop, role="advisor")

@@ -137,7 +137,7 @@ def _approve_the_old_way(coop, advisor, expense):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_migration_moves_the_pooled_balance_onto_the_payees_by_new_entries():
+def test_migration_moves_the_pooled_balance_onto_the_payees_by_new_entries(as_owner):
     coop, owner, collaborator, advisor, project = _people()
     _approve_the_old_way(coop, advisor, _claim(coop, owner, project, "119.99", "Taxi"))
     _approve_the_old_way(coop, advisor, _claim(coop, collaborator, project, "50.00", "Train"))

@@ -417,7 +417,7 @@ def _migrate(targets):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_data_migration_moves_payee_data_from_membership():
+def test_data_migration_moves_payee_data_from_membership(as_owner):
     coop = CooperativeFactory()
     people = [UserFactory(first_name="Eva", last_name="Egger"), UserFactory(), UserFactory()]
     leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()

@@ -149,6 +149,9 @@ def _run_in_subprocess(coop, actor, crash_at):
         "from datetime import date\n"
         "from smartprod.tenancy.models import Cooperative, Membership\n"
         "from payroll.services.runs import payout_run_start\n"
+        "from smartprod.core.rls import tenant_scope\n"
+        # A process of its own: no scope until it enters its cooperative's (README "Security").
+        f"scope = tenant_scope({coop.pk})\nscope.__enter__()\n"
         f"coop = Cooperative.objects.get(pk={coop.pk})\n"
         f"actor = Membership.objects.for_cooperative(coop).get(pk={actor.pk})\n"
         "payout_run_start(cooperative=coop, actor=actor, until=date(2026, 12, 31))\n"

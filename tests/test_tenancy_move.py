@@ -30,7 +30,7 @@ def _rows():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_database_at_the_old_state_keeps_its_rows_ids_and_content_types():
+def test_a_database_at_the_old_state_keeps_its_rows_ids_and_content_types(as_owner):
     coop = CooperativeFactory()
     MembershipFactory(cooperative=coop, role="admin")
     MembershipFactory(cooperative=coop)

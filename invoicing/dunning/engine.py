@@ -29,6 +29,7 @@ from invoicing.task_queue import NOTIFY_DUNNING_ADVISOR, SEND_DUNNING_LETTER, qu
 from smartprod.core.audit import audit_log
 from smartprod.core.documents import document_sweep
 from smartprod.core.models import AuditEvent
+from smartprod.core.rls import active_cooperatives, tenant_scope
 from smartprod.tenancy.models import Cooperative, Membership
 
 logger = logging.getLogger(__name__)
@@ -123,12 +124,11 @@ def run_dunning(*, as_of: date, cooperative: Cooperative | None = None) -> Dunni
     """
     result = DunningRunResult(as_of=as_of)
     cooperatives = (
-        [cooperative]
-        if cooperative is not None
-        else list(Cooperative.objects.filter(is_active=True).order_by("pk"))
+        [cooperative] if cooperative is not None else active_cooperatives(Cooperative, "dunning run")
     )
     for each in cooperatives:
-        result.add(_run_for(each, as_of))
+        with tenant_scope(each):
+            result.add(_run_for(each, as_of))
     return result
 
 

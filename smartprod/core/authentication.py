@@ -7,6 +7,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.request import Request
 
+from smartprod.core import rls
 from smartprod.core.tokens import api_token_check
 from smartprod.tenancy.context import membership_needs_two_factor, set_request_context
 from smartprod.tenancy.middleware import resolve_tenant
@@ -37,6 +38,7 @@ class TenantTokenAuthentication(TokenAuthentication):
             django_request.user = result[0]
             cooperative, membership = resolve_tenant(django_request)
             set_request_context(django_request, cooperative=cooperative, membership=membership)
+            rls.switch_tenant(cooperative)  # inside the middleware's scope, which restores it at the end
             if membership_needs_two_factor(result[0], membership):
                 raise exceptions.AuthenticationFailed(
                     _("Turn on two-factor authentication (Security page) to use the API with your role.")

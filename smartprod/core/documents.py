@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from smartprod.core.models import TenantModel
 from smartprod.core.registry import Registry
+from smartprod.core.rls import platform_scope
 
 logger = logging.getLogger(__name__)
 
@@ -399,7 +400,8 @@ def document_sweep(
     if cooperative_id is not None:
         pending = pending.filter(cooperative_id=cooperative_id)
     columns = ("cooperative_id", "pk", fields.pdf, fields.sha256 or fields.pdf)
-    rows = list(pending.values_list(*columns)[: kind.sweep_batch])
+    with platform_scope(f"{kind.code} document sweep: due work of every cooperative"):
+        rows = list(pending.values_list(*columns)[: kind.sweep_batch])
     result = SweepResult(render_ids=[], email_ids=[])
     for coop_id, object_id, pdf, sha in rows:
         if (pdf and sha) or kind.render_on_send:

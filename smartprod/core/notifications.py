@@ -30,6 +30,7 @@ from smartprod.core.models import (
     TenantQuerySet,
 )
 from smartprod.core.registry import Registry
+from smartprod.core.rls import platform_scope, tenant_scope
 from smartprod.core.task_queue import queue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -209,14 +210,15 @@ def notification_send_digests() -> int:
     and a later run nothing left: each row is in exactly one digest. A failed send rolls the claim back.
     """
     mailed = 0
-    cooperative_ids = (
-        Notification.objects.all_cooperatives()
-        .filter(email_status=EmailStatus.DIGEST)
-        .values_list("cooperative_id", flat=True)
-        .distinct()
-    )
+    with platform_scope("notification digest: cooperatives with notifications waiting"):
+        cooperative_ids = list(
+            Notification.objects.all_cooperatives()
+            .filter(email_status=EmailStatus.DIGEST)
+            .values_list("cooperative_id", flat=True)
+            .distinct()
+        )
     for cooperative_id in sorted(set(cooperative_ids)):
-        with transaction.atomic():
+        with tenant_scope(cooperative_id), transaction.atomic():
             claimed = list(
                 Notification.objects.for_cooperative(cooperative_id)
                 .filter(email_status=EmailStatus.DIGEST)
@@ -257,12 +259,13 @@ def notification_send_digests() -> int:
 def notification_events_unmailed(*, older_than: timedelta = timedelta(minutes=2)) -> list[tuple[int, str]]:
     """(cooperative id, event) of notifications whose mail task was lost: for the periodic sweep."""
     cutoff = timezone.now() - older_than
-    rows = (
-        Notification.objects.all_cooperatives()
-        .filter(emailed_at__isnull=True, email_status=EmailStatus.PENDING, created_at__lt=cutoff)
-        .values_list("cooperative_id", "event")
-        .distinct()
-    )
+    with platform_scope("notification sweep: unmailed events of every cooperative"):
+        rows = list(
+            Notification.objects.all_cooperatives()
+            .filter(emailed_at__isnull=True, email_status=EmailStatus.PENDING, created_at__lt=cutoff)
+            .values_list("cooperative_id", "event")
+            .distinct()
+        )
     return [(int(cooperative_id), str(event)) for cooperative_id, event in rows]
 
 

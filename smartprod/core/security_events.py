@@ -8,6 +8,7 @@ first sign-in (a hash of the browser's user agent where no response is at hand).
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from smartprod.core.models import KnownDevice
 from smartprod.core.notifications import NotificationKind, notification_kinds, notify
+from smartprod.core.rls import platform_scope, tenant_scope
 
 DEVICE_COOKIE = "sp_device"
 DEVICE_COOKIE_AGE = 60 * 60 * 24 * 400  # the longest lifetime browsers keep (RFC 6265bis: 400 days)
@@ -56,11 +58,12 @@ def _cooperatives(request: HttpRequest | None, user: Any) -> list[Any]:
     cooperative they are active in."""
     from smartprod.tenancy.models import Membership
 
-    memberships = list(
-        Membership.objects.all_cooperatives()
-        .filter(user=user, status=Membership.Status.ACTIVE)
-        .select_related("cooperative")
-    )
+    with platform_scope("security notice: the person's cooperatives", level=logging.DEBUG):
+        memberships = list(
+            Membership.objects.all_cooperatives()
+            .filter(user=user, status=Membership.Status.ACTIVE)
+            .select_related("cooperative")
+        )
     host = request.get_host().split(":")[0].lower() if request is not None else ""
     here = [m.cooperative for m in memberships if host and host in (m.cooperative.hosts or [])]
     return here or [m.cooperative for m in memberships]
@@ -96,14 +99,15 @@ def device_signed_in(*, request: HttpRequest | None, response: Any, user: Any) -
         if not had_devices:
             return True  # the person's first device (their sign-up): nothing to warn about
         for cooperative in _cooperatives(request, user):
-            notify(
-                cooperative=cooperative,
-                kind=NEW_DEVICE.code,
-                event=f"{NEW_DEVICE.code}:{user.pk}:{fingerprint[:32]}",
-                recipients=[user],
-                params={"device": user_agent[:120] or "?", "when": _when()},
-                link="/accounts/2fa/",
-            )
+            with tenant_scope(cooperative):
+                notify(
+                    cooperative=cooperative,
+                    kind=NEW_DEVICE.code,
+                    event=f"{NEW_DEVICE.code}:{user.pk}:{fingerprint[:32]}",
+                    recipients=[user],
+                    params={"device": user_agent[:120] or "?", "when": _when()},
+                    link="/accounts/2fa/",
+                )
     return True
 
 
@@ -111,14 +115,15 @@ def _mfa_changed(kind: NotificationKind, request: HttpRequest | None, user: Any,
     method = str(authenticator.get_type_display()) if hasattr(authenticator, "get_type_display") else "?"
     stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
     for cooperative in _cooperatives(request, user):
-        notify(
-            cooperative=cooperative,
-            kind=kind.code,
-            event=f"{kind.code}:{user.pk}:{authenticator.pk}:{stamp}",
-            recipients=[user],
-            params={"method": method, "when": _when()},
-            link="/accounts/2fa/",
-        )
+        with tenant_scope(cooperative):
+            notify(
+                cooperative=cooperative,
+                kind=kind.code,
+                event=f"{kind.code}:{user.pk}:{authenticator.pk}:{stamp}",
+                recipients=[user],
+                params={"method": method, "when": _when()},
+                link="/accounts/2fa/",
+            )
 
 
 def _on_login(sender: Any, request: HttpRequest, user: Any, response: Any = None, **kwargs: Any) -> None:

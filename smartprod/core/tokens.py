@@ -9,6 +9,7 @@ comparing the token's fingerprint with the person's current one (the stale row i
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from smartprod.core.models import ApiToken
+from smartprod.core.rls import platform_scope
 from smartprod.tenancy.models import Membership
 
 
@@ -26,13 +28,17 @@ def _hash(key: str) -> str:
 
 
 def user_fingerprint(user: Any) -> str:
-    """Changes when the password or any membership's role or status changes."""
-    memberships = sorted(
-        f"{cooperative_id}:{role}:{status}"
-        for cooperative_id, role, status in Membership.objects.all_cooperatives()
-        .filter(user=user)
-        .values_list("cooperative_id", "role", "status")
-    )
+    """Changes when the password or any membership's role or status changes.
+
+    The person's memberships in every cooperative are read on the platform path (row-level security would
+    show only the host's cooperative): a role change anywhere revokes the person's tokens."""
+    with platform_scope("API token fingerprint: the person's memberships", level=logging.DEBUG):
+        memberships = sorted(
+            f"{cooperative_id}:{role}:{status}"
+            for cooperative_id, role, status in Membership.objects.all_cooperatives()
+            .filter(user=user)
+            .values_list("cooperative_id", "role", "status")
+        )
     return _hash(user.get_session_auth_hash() + "|" + ",".join(memberships))
 
 

@@ -48,7 +48,8 @@ class Server:
 
     @property
     def connection(self) -> dict[str, str | int]:
-        return {"HOST": str(self.socket_dir), "PORT": PORT, "USER": "postgres", "PASSWORD": ""}
+        """Where to connect; the role comes from the settings (the app role, or the owner `postgres`)."""
+        return {"HOST": str(self.socket_dir), "PORT": PORT, "PASSWORD": ""}
 
 
 def _bin_path() -> Path:
@@ -295,6 +296,32 @@ def _release(server: Server) -> None:
         _registered.pop(server.data_dir, None)
         if not _live_clients(server.data_dir):
             stop(server.data_dir)
+
+
+_roles_checked: set[tuple[Path, str]] = set()
+
+
+def ensure_app_role(server: Server, name: str) -> None:
+    """The app role (README "Security"): may log in, owns nothing, is no superuser and cannot bypass
+    row-level security. Created by the superuser `postgres` on first use; checked once per process."""
+    if (server.data_dir, name) in _roles_checked:
+        return
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        host=str(server.socket_dir), port=PORT, user="postgres", dbname="postgres", autocommit=True
+    ) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone()
+        if exists is None:
+            # Another process may create it at the same moment.
+            with contextlib.suppress(psycopg.errors.DuplicateObject):
+                connection.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE").format(
+                        sql.Identifier(name)
+                    )
+                )
+    _roles_checked.add((server.data_dir, name))
 
 
 def stop(data_dir: Path) -> bool:

@@ -87,14 +87,31 @@ TEMPLATES = [
 ]
 
 # --- Database: DATABASE_URL, or the embedded PostgreSQL in .data/pg -------------------------------
+# Two roles (README "Security"): DATABASE_URL is the app role every process and command connects as — it owns
+# nothing, is neither superuser nor BYPASSRLS, and PostgreSQL's row-level security binds it to the scope's
+# cooperative (smartprod/core/rls.py). DATABASE_OWNER_URL is the role that owns the tables: only `migrate`
+# (and the test suite's database set-up and flushes) connect as it. Without DATABASE_OWNER_URL one role does
+# both, and nothing but the ORM's filters separates the cooperatives.
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "smartprod.core.db"
+    if env.str("DATABASE_OWNER_URL", default=""):
+        _owner = env.db_url_config(env.str("DATABASE_OWNER_URL"))
+        DATABASES["default"]["OWNER"] = {
+            key: _owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT") if _owner.get(key)
+        }
+        DATABASES["default"]["APP_USER"] = DATABASES["default"]["USER"]
 else:
-    # Started on the first connection (smartprod/embedded_pg), never by importing these settings.
+    # Started on the first connection (smartprod/embedded_pg), never by importing these settings. The
+    # superuser `postgres` owns the tables; the engine creates the app role on its first connection.
     DATABASES = {
         "default": {
             "ENGINE": "smartprod.embedded_pg",
             "NAME": "postgres",
+            "USER": "smartprod_app",
+            "APP_USER": "smartprod_app",
+            "OWNER": {"USER": "postgres"},
             "EMBEDDED_DIR": env.str("EMBEDDED_PG_DIR", default=str(DATA_DIR / "pg")),
         }
     }

@@ -7,7 +7,9 @@ the user's only active membership. The result is the request's typed context
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from smartprod.core import capabilities
+from smartprod.core import capabilities, rls
 from smartprod.core.capabilities import STAFF_ROLES, TWO_FACTOR_ROLES
 from smartprod.tenancy.context import (
     request_context,
@@ -31,7 +33,14 @@ __all__ = ["STAFF_ROLES", "TWO_FACTOR_ROLES", "require_membership", "user_needs_
 
 
 def resolve_tenant(request: HttpRequest) -> tuple[Cooperative | None, Membership | None]:
-    """The cooperative answering on the request's host (else the user's only one) and the membership in it."""
+    """The cooperative answering on the request's host (else the user's only one) and the membership in it.
+
+    Runs before a tenant is known: in the platform scope, for these two reads only."""
+    with rls.platform_scope("tenant resolution", level=logging.DEBUG):
+        return _resolve_tenant(request)
+
+
+def _resolve_tenant(request: HttpRequest) -> tuple[Cooperative | None, Membership | None]:
     host = request.get_host().split(":")[0].lower()
     cooperative = Cooperative.objects.filter(hosts__contains=[host], is_active=True).first()
     user = getattr(request, "user", None)
@@ -55,7 +64,17 @@ class TenantMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         cooperative, membership = resolve_tenant(request)
         set_request_context(request, cooperative=cooperative, membership=membership)
-        return self.get_response(request)
+        with request_scope(request, cooperative):
+            return self.get_response(request)
+
+
+def request_scope(request: HttpRequest, cooperative: Cooperative | None) -> AbstractContextManager[rls.Scope]:
+    """The row-level security scope of a request: its cooperative's rows, none without one, and every
+    cooperative's only for a superuser in the platform backend (logged)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_superuser and request.path.startswith("/admin/"):
+        return rls.platform_scope(f"platform backend: {request.method} {request.path} by user {user.pk}")
+    return rls.tenant_scope(cooperative) if cooperative is not None else rls.no_scope()
 
 
 class CooperativeLanguageMiddleware:

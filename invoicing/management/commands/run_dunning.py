@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from invoicing.dunning import run_dunning
+from smartprod.core.rls import platform_scope
 from smartprod.tenancy.models import Cooperative
 
 
@@ -37,7 +38,8 @@ class Command(BaseCommand):
                 raise CommandError("--date lies in the future; dunning only runs as of today or earlier.")
         cooperative = None
         if options["cooperative"]:
-            cooperative = Cooperative.objects.filter(slug=options["cooperative"]).first()
+            with platform_scope("run_dunning: the cooperative named by its slug"):
+                cooperative = Cooperative.objects.filter(slug=options["cooperative"]).first()
             if cooperative is None:
                 raise CommandError(f"No cooperative with the slug {options['cooperative']!r}.")
         result = run_dunning(as_of=as_of, cooperative=cooperative)

@@ -17,6 +17,7 @@ from django.test.utils import override_settings
 
 from members.models import User
 from smartprod.core.capabilities import TWO_FACTOR_ROLES
+from smartprod.core.rls import platform_scope
 from smartprod.tenancy.models import Cooperative, Membership
 
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # demo data only; the README names it
@@ -90,7 +91,10 @@ class Command(BaseCommand):
         # The demo's invoices, reminders and notifications would be mailed to made-up addresses — or, with
         # the development console backend, printed as thousands of lines of base64 PDF. Keep them in memory.
         held_before = len(getattr(mail, "outbox", []))
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            platform_scope("seed_demo: creates the demo cooperatives"),
+        ):
             self._seed(options["password"])
             held = len(getattr(mail, "outbox", [])) - held_before
         self._summary(options["password"], str(options["port"]), held)

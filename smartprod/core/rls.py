@@ -1,0 +1,383 @@
+"""PostgreSQL row-level security: which cooperative's rows the current code may see, enforced by the database.
+
+Every table with a `cooperative_id` has RLS enabled and FORCEd (the owner is bound too) with one policy:
+a row is visible and writable only when its `cooperative_id` equals the session setting `app.cooperative`,
+or when `app.platform` is `on`. Unset or empty, nothing matches: the database fails closed. The app
+connects as a role that owns nothing and is neither superuser nor BYPASSRLS (README "Security"), so even a
+query that forgot its `.for_cooperative(...)` cannot return another cooperative's rows.
+
+The *scope* of the running code lives in a context variable, never in connection state alone:
+
+- `tenant_scope(cooperative)`: one cooperative. Entered by the kernel for each request
+  (`smartprod.tenancy.middleware.TenantMiddleware`), each Celery task that takes a `cooperative_id`
+  (`smartprod.celery`), and by management commands per cooperative they work on.
+- `platform_scope(reason)`: every cooperative. The one narrow, logged path for work before a tenant is known
+  or across tenants. Who may use it: the tenant resolution of a request (host → cooperative, the person's
+  memberships), the superuser platform backend (`/admin/` for `is_superuser`), beat sweeps that *list* due
+  work over all cooperatives (the work itself then runs per cooperative), `migrate`, `seed_demo`, and tests.
+  Every entry is logged on the `smartprod.platform` logger with its reason.
+- no scope (the default of a process): nothing tenant-owned is visible.
+
+The database wrapper (`smartprod.core.db`) applies the current scope to its connection before a query runs
+whenever the two differ, again after every rollback (a rolled-back SET is undone by PostgreSQL) and on
+every new connection; leaving the outermost scope resets the connection at once. A persistent connection
+reused by the next request therefore never carries the previous request's cooperative.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import DatabaseError, connections, migrations
+from psycopg import pq
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+    from django.db.migrations.state import ProjectState
+
+logger = logging.getLogger("smartprod.platform")
+
+COOPERATIVE_SETTING = "app.cooperative"
+PLATFORM_SETTING = "app.platform"
+POLICY_NAME = "tenant_isolation"
+VISIBLE_FUNCTION = "smartprod_tenant_visible"
+
+
+@dataclass(frozen=True)
+class Scope:
+    cooperative_id: int | None = None
+    platform: bool = False
+
+    def settings(self) -> tuple[str, str]:
+        return (
+            str(self.cooperative_id) if self.cooperative_id is not None else "",
+            "on" if self.platform else "",
+        )
+
+
+NO_SCOPE = Scope()
+PLATFORM = Scope(platform=True)
+
+_scope: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("smartprod_rls_scope", default=None)
+# What code outside any scope sees. NO_SCOPE in every real process; the test suite sets PLATFORM for its own
+# process (tests/conftest.py), so fixtures may build two cooperatives and threads of a test see them.
+_process_default: Scope = NO_SCOPE
+
+
+def current_scope() -> Scope:
+    scope = _scope.get()
+    return _process_default if scope is None else scope
+
+
+def set_process_default(scope: Scope) -> None:
+    """Only for the test suite: the scope of code outside any scope (requests and tasks set their own)."""
+    global _process_default
+    _process_default = scope
+
+
+def _id(cooperative: Any) -> int:
+    return int(getattr(cooperative, "pk", cooperative))
+
+
+@contextlib.contextmanager
+def _entered(scope: Scope) -> Iterator[Scope]:
+    token = _scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _scope.reset(token)
+        if _scope.get() is None:
+            reset_connections()  # leaving the outermost scope: nothing stays set on a pooled connection
+
+
+def tenant_scope(cooperative: Any) -> contextlib.AbstractContextManager[Scope]:
+    """Only `cooperative`'s rows (a Cooperative or its id) until the block ends."""
+    return _entered(Scope(cooperative_id=_id(cooperative)))
+
+
+def no_scope() -> contextlib.AbstractContextManager[Scope]:
+    """Nothing tenant-owned until the block ends (what a process without a scope sees)."""
+    return _entered(NO_SCOPE)
+
+
+def platform_scope(reason: str, *, level: int = logging.INFO) -> contextlib.AbstractContextManager[Scope]:
+    """Every cooperative's rows until the block ends: the narrow, logged platform path (see the module)."""
+    logger.log(level, "platform scope: %s", reason)
+    return _entered(PLATFORM)
+
+
+def switch_tenant(cooperative: Any | None) -> None:
+    """Inside an entered scope, move to another cooperative (or none); the enclosing scope's end restores.
+
+    For the one place that learns the tenant late: token authentication, inside the request's scope."""
+    if _scope.get() is None:
+        return  # no enclosing scope (a view called without the middleware): the process default holds
+    _scope.set(Scope(cooperative_id=_id(cooperative)) if cooperative is not None else NO_SCOPE)
+
+
+def active_cooperatives(cooperative_model: Any, reason: str) -> list[Any]:
+    """The active cooperatives, read in the platform scope, for a job that then works in each one's scope:
+
+    for cooperative in active_cooperatives(Cooperative, "daily payout runs"):
+        with tenant_scope(cooperative): ...
+    """
+    with platform_scope(f"{reason}: the list of active cooperatives"):
+        return list(cooperative_model.objects.filter(is_active=True).order_by("pk"))
+
+
+# --- applying the scope to a connection (called by smartprod.core.db.base.DatabaseWrapper) ----------------
+
+_APPLY_SQL = (
+    f"SELECT set_config('{COOPERATIVE_SETTING}', %s, false), set_config('{PLATFORM_SETTING}', %s, false)"
+)
+
+
+def apply_scope(connection: Any) -> None:
+    """Bring the connection's settings in line with the current scope (one statement, only when they differ).
+
+    Runs on the driver's connection, beside Django's cursors: it is no query of the code under test
+    (query counts stay exact) and cannot recurse."""
+    scope = current_scope()
+    if getattr(connection, "rls_applied", None) == scope:
+        return
+    raw = connection.connection
+    if raw is None or raw.info.transaction_status == pq.TransactionStatus.INERROR:
+        return  # an aborted transaction: only its rollback can run, and that undoes this transaction's SETs
+    with connection.wrap_database_errors, raw.cursor() as cursor:
+        cursor.execute(_APPLY_SQL, scope.settings())
+    connection.rls_applied = scope
+
+
+def scope_execute_wrapper(connection: Any) -> Callable[..., Any]:
+    def wrapper(execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: Any) -> Any:
+        apply_scope(connection)
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
+def reset_connections() -> None:
+    """Apply the current scope (after the outermost one: none) to this thread's open connections now."""
+    connection: Any
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is None or getattr(connection, "rls_applied", None) is None:
+            continue
+        try:
+            apply_scope(connection)
+        except DatabaseError:
+            # An aborted transaction: its rollback undoes this session's SETs of the transaction, and the
+            # wrapper re-applies before the next query. Outside a transaction the connection is broken.
+            connection.rls_applied = None
+            if not connection.in_atomic_block:
+                connection.close()
+
+
+# --- roles --------------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def owner_connection(alias: str = "default") -> Iterator[None]:
+    """Connect as the owner role (DATABASE_OWNER_URL) for the block: migrations and test-database flushes.
+
+    Without a separate owner configured the connection's own role is used. The switch closes the connection
+    before and after, so the app role's persistent connection is never used as the owner's, nor the other way.
+    """
+    connection = connections[alias]
+    owner = connection.settings_dict.get("OWNER")
+    if not owner or connection.settings_dict.get("AS_OWNER"):
+        yield
+        return
+    if connection.in_atomic_block:
+        raise RuntimeError("owner_connection() cannot switch roles inside a transaction")
+    saved = {key: connection.settings_dict.get(key) for key in owner}
+    connection.close()
+    connection.settings_dict.update(owner)
+    connection.settings_dict["AS_OWNER"] = True
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)
+        connection.settings_dict.pop("AS_OWNER", None)
+
+
+def app_role(connection: BaseDatabaseWrapper) -> str | None:
+    """The app role's name when a separate owner runs migrations; None when one role does everything."""
+    settings_dict = connection.settings_dict
+    if not settings_dict.get("OWNER"):
+        return None
+    return str(settings_dict.get("APP_USER") or "") or None
+
+
+# --- migration operations -----------------------------------------------------------------------------------
+
+_VISIBLE_FUNCTION_SQL = f"""
+CREATE OR REPLACE FUNCTION {VISIBLE_FUNCTION}(row_cooperative bigint) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT row_cooperative = NULLIF(current_setting('{COOPERATIVE_SETTING}', true), '')::bigint
+      OR COALESCE(current_setting('{PLATFORM_SETTING}', true), '') = 'on'
+$$
+"""
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class EnableTenantRLS(migrations.operations.base.Operation):
+    """Row-level security, FORCEd, with the tenant policy on one table: put it in the migration that creates
+    a table with a `cooperative_id` (or pass `column` for a table whose own id is the tenant).
+
+        operations = [migrations.CreateModel(...), EnableTenantRLS("payroll_salary")]
+
+    tests/test_row_level_security.py fails for any table with a `cooperative_id` that lacks it."""
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, table: str, column: str = "cooperative_id") -> None:
+        self.table = table
+        self.column = column
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        kwargs = {"column": self.column} if self.column != "cooperative_id" else {}
+        return (f"{__name__}.{type(self).__name__}", [self.table], kwargs)
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        pass
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        table, column = _quote(self.table), _quote(self.column)
+        schema_editor.execute(_VISIBLE_FUNCTION_SQL)
+        schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")
+        schema_editor.execute(
+            f"CREATE POLICY {POLICY_NAME} ON {table} USING ({VISIBLE_FUNCTION}({column})) "
+            f"WITH CHECK ({VISIBLE_FUNCTION}({column}))"
+        )
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        table = _quote(self.table)
+        schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")
+        schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+        schema_editor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+    def describe(self) -> str:
+        return f"Forced row-level security on {self.table} by {self.column}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"rls_{self.table}"
+
+
+class GrantAppPrivileges(migrations.operations.base.Operation):
+    """The app role reads and writes the tables the owner has and will create (default privileges), nothing
+    more: no TRUNCATE, REFERENCES or TRIGGER, no DDL (it owns nothing). A no-op when one role does
+    everything."""
+
+    reversible = True
+    reduces_to_sql = False
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return (f"{__name__}.{type(self).__name__}", [], {})
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        pass
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        app = app_role(schema_editor.connection)
+        if app is None:
+            return
+        role = _quote(app)
+        for statement in (
+            f"GRANT USAGE ON SCHEMA public TO {role}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public"
+            f" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {role}",
+        ):
+            schema_editor.execute(statement)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        pass
+
+    def describe(self) -> str:
+        return "Privileges of the app role on the owner's tables"
+
+
+class RevokeAppWrites(migrations.operations.base.Operation):
+    """Append-only tables (the ledger, the audit log): the app role may INSERT and SELECT, never UPDATE or
+    DELETE — not even through a bug, whatever triggers exist. A no-op when one role does everything."""
+
+    reversible = True
+    reduces_to_sql = False
+
+    def __init__(self, *tables: str) -> None:
+        self.tables = tables
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return (f"{__name__}.{type(self).__name__}", list(self.tables), {})
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        pass
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        app = app_role(schema_editor.connection)
+        if app is None:
+            return
+        for table in self.tables:
+            schema_editor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {_quote(table)} FROM {_quote(app)}")
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        app = app_role(schema_editor.connection)
+        if app is None:
+            return
+        for table in self.tables:
+            schema_editor.execute(f"GRANT UPDATE, DELETE ON {_quote(table)} TO {_quote(app)}")
+
+    def describe(self) -> str:
+        return f"Append-only for the app role: {', '.join(self.tables)}"
