@@ -28,7 +28,8 @@ from tests.projects_helpers import approved_project, make_project
 
 
 def _lines_sum(account: Account) -> Decimal:
-    total = JournalLine.objects.for_cooperative(account.cooperative_id).filter(account=account).aggregate(s=Sum(F("credit") - F("debit")))["s"]
+    lines = JournalLine.objects.for_cooperative(account.cooperative_id).filter(account=account)
+    total = lines.aggregate(s=Sum(F("credit") - F("debit")))["s"]
     return total or Decimal("0.00")
 
 
@@ -68,9 +69,7 @@ class StoredBalancePropertyTest(TestCase):
                 ]
                 net = sum((p.debit - p.credit for p in postings), Decimal(0))
                 if net:
-                    postings.append(
-                        Posting(bank, debit=-net) if net < 0 else Posting(bank, credit=net)
-                    )
+                    postings.append(Posting(bank, debit=-net) if net < 0 else Posting(bank, credit=net))
                 if len(postings) < 2:
                     continue
                 entry, _ = journal_post(
@@ -103,10 +102,8 @@ def test_the_balance_cannot_be_written_except_by_posting():
     bulk_budget_lines(coop, project, 5)
     budget = Account.objects.for_cooperative(coop).get(project=project)
     assert _stored(budget) == expected_balances(5)[-1]
-    for write in (
-        lambda: BudgetBalance.objects.for_cooperative(coop).filter(account=budget).update(balance=Decimal("1000000.00")),
-        lambda: BudgetBalance.objects.for_cooperative(coop).filter(account=budget).delete(),
-    ):
+    row = BudgetBalance.objects.for_cooperative(coop).filter(account=budget)
+    for write in (lambda: row.update(balance=Decimal("1000000.00")), lambda: row.delete()):
         with pytest.raises(IntegrityError, match="kept by the ledger"), transaction.atomic():
             write()
     other = make_project(coop, owner)
@@ -154,7 +151,7 @@ def test_two_concurrent_postings_to_one_budget_both_count():
                 first_posted.set()
                 second_started.wait(10)
                 threading.Event().wait(0.5)  # the second is blocked on the balance row meanwhile
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
@@ -166,7 +163,7 @@ def test_two_concurrent_postings_to_one_budget_both_count():
             with transaction.atomic():
                 post("second", "0.50")
                 second_waited.append(not first_thread.is_alive())
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
