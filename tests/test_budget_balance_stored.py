@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -133,7 +135,7 @@ def test_two_concurrent_postings_to_one_budget_both_count():
     )
     first_posted, second_started = threading.Event(), threading.Event()
     errors: list[BaseException] = []
-    second_waited: list[bool] = []
+    second_waited: list[float] = []
 
     def post(key: str, amount: str) -> None:
         journal_post(
@@ -160,9 +162,10 @@ def test_two_concurrent_postings_to_one_budget_both_count():
         try:
             first_posted.wait(10)
             second_started.set()
+            begin = time.monotonic()
             with transaction.atomic():
                 post("second", "0.50")
-                second_waited.append(not first_thread.is_alive())
+                second_waited.append(time.monotonic() - begin)
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -174,7 +177,8 @@ def test_two_concurrent_postings_to_one_budget_both_count():
     first_thread.join(30)
     second_thread.join(30)
     assert not errors, errors
-    assert second_waited == [True]  # it could post only after the first committed
+    # It could post only after the first committed, which held its transaction 0.5 s after it started.
+    assert len(second_waited) == 1 and second_waited[0] >= 0.4
     assert _stored(budget) == _lines_sum(budget) == Decimal("110.75")
     assert project_budget(cooperative=coop, project=project).balance == Decimal("110.75")
 
@@ -186,7 +190,7 @@ def _journal_rows_read(sql: str) -> int:
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
 
-    def walk(node: dict) -> int:
+    def walk(node: dict[str, Any]) -> int:
         own = 0
         if node.get("Relation Name") == "projects_journalline":
             own = node["Actual Rows"] * node.get("Actual Loops", 1)

@@ -65,12 +65,13 @@ def stylesheet_from_string(css: str) -> weasyprint.CSS:
 COMPACT_UA = "pdf/document-ua.css"
 
 
-class _CompactUaHTML(weasyprint.HTML):
-    """WeasyPrint asks the document for its user-agent stylesheets (`HTML._ua_stylesheets`, WeasyPrint
-    pinned by uv.lock; the invoice PDF tests check the printed result): answer the compact one."""
+def _compact_ua_stylesheets(self: object, forms: bool = False) -> list[weasyprint.CSS]:
+    return [stylesheet(COMPACT_UA)]
 
-    def _ua_stylesheets(self, forms: bool = False) -> list[weasyprint.CSS]:
-        return [stylesheet(COMPACT_UA)]
+
+# WeasyPrint asks the document for its user-agent stylesheets (`HTML._ua_stylesheets`, WeasyPrint pinned by
+# uv.lock; the invoice PDF tests check the printed result): this subclass answers the compact one.
+_CompactUaHTML = type("_CompactUaHTML", (weasyprint.HTML,), {"_ua_stylesheets": _compact_ua_stylesheets})
 
 
 def html_to_pdf(
