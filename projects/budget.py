@@ -30,7 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, JSONObject
 
 from projects.ledger import journal_line_text
-from projects.models import Account, Expense, JournalLine, Project
+from projects.models import Account, BudgetBalance, Expense, JournalLine, Project
 from smartprod.core.money import ZERO, quantize_money
 from smartprod.core.registry import Registry
 from smartprod.tenancy.models import Cooperative
@@ -68,13 +68,10 @@ def _budget_account_id() -> Subquery:
 
 
 def budget_balance_sql() -> Expression:
-    sub = (
-        JournalLine.objects.filter(account_id=_budget_account_id())
-        .order_by()
-        .values("account")
-        .annotate(total=Sum(F("credit") - F("debit")))
-    )
-    return _money(sub, "total")
+    """The stored balance of the project's budget account (`BudgetBalance`, kept by the ledger's trigger):
+    one row read by primary key, however many lines the account has. No row yet: no line posted, zero."""
+    sub = BudgetBalance.objects.filter(cooperative=OuterRef("cooperative"), project=OuterRef("pk")).order_by()
+    return _money(sub, "balance")
 
 
 def receivable_sql() -> Expression:

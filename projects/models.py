@@ -505,3 +505,33 @@ class JournalLine(TenantModel):
         """Signed amount from the point of view of a credit-normal account such as a project budget."""
         result: Decimal = self.credit - self.debit
         return result
+
+
+class BudgetBalance(TenantModel):
+    """The stored balance of a project's budget account (credits − debits, as the budget shows it).
+
+    Written only by the database: a statement trigger on journal lines (migration 0013) adds the amounts
+    of each posted budget line in the posting's own transaction, as an upsert that takes this row's lock
+    until commit, so concurrent postings to one budget are serialized and the figure always equals the
+    sum of the account's lines (posted lines are immutable). Any other INSERT, UPDATE or DELETE is refused.
+    The budget reads it instead of summing all lines, so its cost does not grow with their number.
+    """
+
+    account = models.OneToOneField(
+        Account,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="stored_balance",
+        verbose_name=_("account"),
+    )
+    project = models.OneToOneField(
+        Project, on_delete=models.PROTECT, related_name="+", verbose_name=_("project")
+    )
+    balance = money_field(_("balance"), default=Decimal("0.00"))
+
+    class Meta:
+        verbose_name = _("budget balance")
+        verbose_name_plural = _("budget balances")
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.balance}"

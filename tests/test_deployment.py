@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import environ
 import pytest
 import yaml
 from celery import Celery
@@ -38,7 +39,7 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-SERVICES = {"postgres", "redis", "web", "worker", "beat"}
+SERVICES = {"postgres", "redis", "minio", "minio-setup", "web", "worker", "beat"}
 APP_SERVICES = ("web", "worker", "beat")
 PRODUCTION = "smartprod.settings.production"
 # What production.py asks for today; the tests read the file itself so that a new requirement is caught too.
@@ -247,7 +248,7 @@ def embedded_env(env: dict[str, str], pg_dir: Path) -> dict[str, str]:
 # --- (a) the compose file -----------------------------------------------------------------------------
 
 
-def test_compose_has_the_five_services():
+def test_compose_has_the_seven_services():
     assert set(compose()["services"]) == SERVICES
 
 
@@ -333,6 +334,41 @@ def test_private_files_live_on_a_named_volume(name):
     assert target in mounts, f"{name}: nothing mounted at PRIVATE_MEDIA_ROOT={target}"
     assert mounts[target] in compose()["volumes"]
     assert dockerfile_env()["PRIVATE_MEDIA_ROOT"] == target
+
+
+def compose_default(value: str) -> str:
+    """`${NAME:-default}` as compose expands it when NAME is not set."""
+    match = re.fullmatch(r"\$\{[A-Z0-9_]+:-(.*)\}", value)
+    return match.group(1) if match else value
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_services_keep_files_in_the_private_minio_bucket(name, monkeypatch):
+    from smartprod.settings.storage import default_storage_from_env
+
+    env = environment(name)
+    assert compose_default(env["STORAGE_BACKEND"]) == "s3"
+    assert urllib.parse.urlsplit(compose_default(env["AWS_S3_ENDPOINT_URL"])).hostname == "minio"
+    assert env["AWS_S3_SECRET_ACCESS_KEY"].startswith("${MINIO_ROOT_PASSWORD:?")  # never in the file
+    bucket = compose_default(env["AWS_STORAGE_BUCKET_NAME"])
+    # The one-shot setup creates that bucket without anonymous access, and the app waits for it.
+    setup = service("minio-setup")
+    assert compose_default(setup["environment"]["BUCKET"]) == bucket
+    script = " ".join(setup["entrypoint"])
+    assert 'mc mb --ignore-existing "store/$$BUCKET"' in script
+    assert 'mc anonymous set none "store/$$BUCKET"' in script
+    assert service(name)["depends_on"]["minio-setup"]["condition"] == "service_completed_successfully"
+    assert service("minio")["healthcheck"]["test"] and "ports" not in service("minio")
+    # What the settings make of these variables: a private bucket, signed short-lived URLs only.
+    for key, value in env.items():
+        monkeypatch.setenv(key, compose_default(value) if "${" in value else value)
+    monkeypatch.setenv("AWS_S3_SECRET_ACCESS_KEY", "secret")
+    storage = default_storage_from_env(environ.Env())
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = storage["OPTIONS"]
+    assert options["bucket_name"] == bucket and options["endpoint_url"] == "http://minio:9000"
+    assert options["default_acl"] == "private" and options["querystring_auth"] is True
+    assert options["querystring_expire"] <= 600 and options["file_overwrite"] is False
 
 
 def test_web_migrates_before_it_starts_and_the_others_do_not():

@@ -10,6 +10,12 @@ payout) holds the project lock, because that is the lock the budget checks ("doe
 still cover this?") rely on. A write-off does not touch the budget (the cooperative's guarantee) and
 needs only the invoice lock.
 
+Last comes a lock nobody takes by name: posting a journal line to a project's budget account updates its
+stored balance (`projects.BudgetBalance`, by a database trigger), which holds that row until commit. So
+every posting to a budget is serialized per budget even where a caller does not hold the project lock;
+post to a budget only after taking the named locks you need, never lock a project after posting to its
+budget.
+
 Rows of the same rank are locked in ascending primary key (`lock_many`), so two runs claiming
 overlapping items wait instead of deadlocking.
 

@@ -8,6 +8,8 @@ import django_stubs_ext
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from smartprod.settings.storage import default_storage_from_env
+
 # Admin, form and field classes are generic in the type stubs; this lets app code subscript them
 # (`admin.ModelAdmin[Invoice]`) at run time too, instead of silencing mypy.
 django_stubs_ext.monkeypatch()
@@ -168,8 +170,8 @@ WHITENOISE_USE_FINDERS = True  # serve from the app folders when collectstatic h
 MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(DATA_DIR / "private"))
 STORAGES = {
     # Uploaded documents and rendered PDFs are private: no MEDIA_URL is served; downloads go through
-    # access-checked views. Swap "default" for an S3 backend by configuration.
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"base_url": None}},
+    # access-checked views. STORAGE_BACKEND=s3 puts them in a private S3-compatible bucket (storage.py).
+    "default": default_storage_from_env(env),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
