@@ -404,14 +404,16 @@ def test_task_path_renders_and_mails_after_commit(world, django_capture_on_commi
     services.invoice_submit(cooperative=coop, actor=owner, invoice=invoice)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.invoice_issue(cooperative=coop, actor=advisor, invoice=invoice, on=ISSUE_DAY)
-    assert len(callbacks) == 2  # the render, which queued the e-mail
+    assert len(callbacks) == 3  # the render (which queued the e-mail) and the owner's notification mail
     invoice.refresh_from_db()
     assert invoice.pdf_sha256 and invoice.email_sent_at is not None
-    assert [m.subject for m in mail.outbox] == ["Smart Coop Austria eGen: invoice 2026-00001"]
+    to_client = [m.subject for m in mail.outbox if m.to == [invoice.client.email]]
+    assert to_client == ["Smart Coop Austria eGen: invoice 2026-00001"]
+    sent = len(mail.outbox)
     # a second delivery of the same task (acks_late, two beats) changes nothing
     with django_capture_on_commit_callbacks(execute=True):
         render_invoice_document_task.delay(cooperative_id=coop.pk, invoice_id=invoice.pk)
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == sent
 
 
 def test_task_of_another_cooperative_finds_nothing(world, other_coop):

@@ -7,6 +7,7 @@ admin reach /admin/ only with two-factor authentication (the tenancy middleware)
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -39,11 +40,30 @@ def _actor(request: HttpRequest) -> Membership:
     return membership
 
 
+MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])", re.ASCII)
+
+
+class MonthField(forms.CharField):
+    """A month typed as "2026-03" (a browser month picker): cleaned to the month's first day."""
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            if not MONTH.fullmatch(text):
+                raise ValueError(text)
+            return date.fromisoformat(f"{text}-01")
+        except ValueError:
+            raise forms.ValidationError(
+                gettext_lazy("Enter the month as YYYY-MM, e.g. 2026-03."), code="invalid"
+            ) from None
+
+
 class MonthForm(forms.Form):
-    month = forms.DateField(
+    month = MonthField(
         label=gettext_lazy("month"),
-        input_formats=["%Y-%m"],
-        widget=forms.TextInput(attrs={"type": "month"}),
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-03", "maxlength": 7}),
         help_text=gettext_lazy("Every approved salary of this month without a payslip gets one."),
     )
 

@@ -36,7 +36,7 @@ from smartprod.core.api import (
 from smartprod.core.errors import ApplicationError
 from smartprod.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from smartprod.core.idempotency import IdempotentRequest, idempotency_key_parse
-from smartprod.core.serializers import AsciiDecimalField, BusinessDateField, MoneyField
+from smartprod.core.serializers import AsciiDecimalField, BusinessDateField, MoneyField, MonthOutputField
 from smartprod.tenancy.models import Membership
 
 
@@ -104,7 +104,7 @@ class SalaryOutputSerializer(serializers.Serializer[Salary]):
     id = serializers.IntegerField()
     employment = serializers.IntegerField(source="employment_id")
     payee = serializers.IntegerField(source="payee_id")
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthOutputField()
     currency = serializers.CharField()
     gross = MoneyField()
     employee_social_insurance = MoneyField()

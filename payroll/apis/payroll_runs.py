@@ -33,7 +33,7 @@ from smartprod.core.api import (
     parse,
     require_permission,
 )
-from smartprod.core.serializers import MoneyField
+from smartprod.core.serializers import MoneyField, MonthOutputField
 
 TAGS = ["payroll"]
 
@@ -52,7 +52,7 @@ class MonthInputSerializer(serializers.Serializer[Any]):
     month = MonthField(help_text='the month, "2026-03"')
 
 
-class ReasonInputSerializer(serializers.Serializer[Any]):
+class PayslipReverseInputSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=300)
 
 
@@ -64,7 +64,7 @@ class PayslipOutputSerializer(serializers.Serializer[Payslip]):
     employment = serializers.IntegerField(source="employment_id")
     payee = serializers.IntegerField(source="payee_id")
     project = serializers.IntegerField(source="project_id")
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthOutputField()
     run = serializers.IntegerField(source="run_id", allow_null=True)
     currency = serializers.CharField()
     payroll_days = serializers.IntegerField()
@@ -95,9 +95,9 @@ class PayslipOutputSerializer(serializers.Serializer[Payslip]):
         return bool(obj.pdf and obj.pdf_sha256)
 
 
-class RunOutputSerializer(serializers.Serializer[Any]):
+class PayrollRunOutputSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(allow_null=True)
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthOutputField()
     created = serializers.IntegerField(help_text="payslips created by this run")
     existing = serializers.IntegerField(help_text="payslips of the month there were before")
     payslips = PayslipOutputSerializer(many=True)
@@ -106,7 +106,7 @@ class RunOutputSerializer(serializers.Serializer[Any]):
 
 class PayrollRunListSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthOutputField()
     payslip_count = serializers.IntegerField()
     employer_cost_total = MoneyField()
     created_by = serializers.IntegerField(source="created_by_id")
@@ -133,8 +133,8 @@ class PayrollRunListCreateApi(APIView, CooperativeMixin):
         tags=TAGS,
         request=MonthInputSerializer,
         responses={
-            201: RunOutputSerializer,
-            200: OpenApiResponse(RunOutputSerializer, description="nothing new: every payslip exists"),
+            201: PayrollRunOutputSerializer,
+            200: OpenApiResponse(PayrollRunOutputSerializer, description="nothing new: every payslip exists"),
             403: OpenApiResponse(description="not finance/admin"),
         },
         description="Finance and admin. Run the payroll for a month: every approved salary of the month "
@@ -153,7 +153,7 @@ class PayrollRunListCreateApi(APIView, CooperativeMixin):
             "skipped": result.skipped,
         }
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(RunOutputSerializer(body).data, status=code)
+        return Response(PayrollRunOutputSerializer(body).data, status=code)
 
 
 class PayslipApi(APIView, CooperativeMixin):
@@ -215,7 +215,7 @@ class PayslipReverseApi(APIView, CooperativeMixin):
 
     @extend_schema(
         tags=TAGS,
-        request=ReasonInputSerializer,
+        request=PayslipReverseInputSerializer,
         responses={
             201: PayslipOutputSerializer,
             409: OpenApiResponse(description="already paid or reversed"),
@@ -223,8 +223,9 @@ class PayslipReverseApi(APIView, CooperativeMixin):
         description="Finance and admin. Correct a payslip by a reversal payslip (never an edit).",
     )
     def post(self, request: Request, payslip_id: int) -> Response:
-        reason = parse(ReasonInputSerializer, request.data)["reason"]
+        # The payslip first: another cooperative's id answers 404 before the body is looked at.
         payslip = payslip_get(cooperative=self.cooperative, viewer=self.membership, payslip_id=payslip_id)
+        reason = parse(PayslipReverseInputSerializer, request.data)["reason"]
         reversal = payslip_reverse(
             cooperative=self.cooperative, actor=self.membership, payslip=payslip, reason=reason
         )

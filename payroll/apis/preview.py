@@ -40,7 +40,7 @@ class PreviewInputSerializer(serializers.Serializer[Any]):
         return month
 
 
-class PreviewOutputSerializer(serializers.Serializer[Any]):
+class PayrollPreviewOutputSerializer(serializers.Serializer[Any]):
     month = serializers.CharField()
     federal_state = serializers.CharField()
     gross = MoneyField()
@@ -102,7 +102,7 @@ class PayrollPreviewApi(APIView, CooperativeMixin):
                 description='"Wien" for Vienna; default: outside Vienna (the cooperative\'s state)',
             ),
         ],
-        responses=PreviewOutputSerializer,
+        responses=PayrollPreviewOutputSerializer,
         description="Who: any person of the cooperative. Gross → net and the employer's total cost of a "
         "whole month under the rules of the cooperative's country, nothing saved. 400 for a malformed gross "
         "or month, or a month whose year has no payroll rules.",
@@ -119,4 +119,4 @@ class PayrollPreviewApi(APIView, CooperativeMixin):
         except NoPayrollRules as exc:
             message = exc.messages[0]
             raise ApplicationError(message, details={"month": [message]}) from None
-        return Response(PreviewOutputSerializer(_present(preview)).data)
+        return Response(PayrollPreviewOutputSerializer(_present(preview)).data)

@@ -72,3 +72,11 @@ class BusinessDateField(serializers.DateField):
         if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
             self.fail("invalid")
         return super().to_internal_value(value)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$", "example": "2026-03"})
+class MonthOutputField(serializers.DateField):
+    """A month in an answer: "2026-03" (the schema says so — it is not a full date)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m", **kwargs)

@@ -2,25 +2,26 @@
 the payroll in the backend → the member sees the payslip (and downloads it) → finance's next payout run pays
 the net (SALA) → the member sees it paid.
 
-The salary request page is another helper's work (payemp): the employment and the approved salary are
-written directly here, with their figures from `payroll.calc`, as the salary service would store them.
+The employment is written directly (staff create it; their form has its own page tests); the member requests
+the salary on the project page, where it is approved at once within the budget.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from lxml import etree
 from playwright.sync_api import Browser, Page, expect
 
 from members.management.commands.seed_demo import DEMO_TOTP_SECRET
-from payroll.models import PayoutItem, Payslip
+from payroll.models import PayoutItem, Payslip, Salary
 from projects.models import Project
 from smartprod.tenancy.models import Cooperative, Membership
 from tests.browser.conftest import DESKTOP, NAVIGATION_TIMEOUT_MS
-from tests.payroll_payslip_helpers import employment, payroll_rules, salary
+from tests.payroll_payslip_helpers import employment, payroll_rules
 
 pytestmark = pytest.mark.browser
 
@@ -46,9 +47,20 @@ def test_salary_payroll_run_payslip_visible_then_paid(
     project = Project.objects.for_cooperative(smart_at).get(title=PROJECT)
     member = Membership.objects.for_cooperative(smart_at).get(user__email=MEMBER)
     payroll_rules(MONTH.year)
-    approved = salary(
-        smart_at, employment(smart_at, project, member, start=MONTH, end=date(2027, 2, 28)), MONTH, "2100.00"
-    )
+    job = employment(smart_at, project, member, start=MONTH, end=date(2027, 2, 28))
+
+    # --- the member requests December's salary on the project page ---
+    login(page, MEMBER)
+    page.goto(f"/projects/{project.pk}/")
+    form = page.locator("#salary-request")
+    form.locator("select[name='employment']").select_option(str(job.pk))
+    form.locator("input[name='month']").fill("2026-12")
+    form.locator("input[name='gross']").fill("2100.00")
+    with page.expect_navigation():
+        form.locator("button[data-action='request-salary']").click()
+    approved = Salary.objects.for_cooperative(smart_at).get(employment=job, month=MONTH)
+    assert (approved.status, approved.gross) == ("approved", Decimal("2100.00"))
+    screenshot(page, "payroll-flow-0-salary-requested")
 
     context = browser.new_context(
         base_url=live_server.url, viewport=DESKTOP, locale="de-AT", accept_downloads=True
@@ -74,7 +86,6 @@ def test_salary_payroll_run_payslip_visible_then_paid(
         )
 
         # --- the member sees the payslip in their list and on the project, and downloads it ---
-        login(page, MEMBER)
         page.goto("/payslips/")
         row = page.locator(f"tr[data-payslip='{payslip.pk}']")
         expect(row).to_be_visible()
