@@ -48,7 +48,7 @@ from tests.projects_helpers import approved_project, fund, png_upload
 pytestmark = pytest.mark.django_db
 
 SIZES = [10, 1_000]
-REQUEST = 2  # the host's cooperative; the membership with its user, through the token
+REQUEST = 4  # the host's cooperative; the token with its user; their memberships (fingerprint); membership
 CLIENTS = REQUEST + 2  # count, page
 PROJECTS = REQUEST + 3  # count, page (client, owner, advisor joined), collaborators of the page
 DOCUMENTS = REQUEST + 3  # the project, count, page
@@ -272,8 +272,9 @@ def test_lean_rows_equal_the_serializers(coop, people, make_member):
 
 # --- portal pages: one page of rows, the same queries for 10 and 1,000 ---------------------------------
 
-CLIENTS_PAGE_QUERIES = 6  # session, user, cooperative, membership; count, page
-PROJECT_PAGE_QUERIES = 19  # the whole page; the invoices panel: count, page, payments, notices, open total
+CLIENTS_PAGE_QUERIES = 7  # session, user, cooperative, membership, the bell's unread count; count, page
+PROJECT_PAGE_QUERIES = 23  # the whole page (+ the bell, the employments, salaries and payslips panels);
+# the invoices panel: count, page, payments, notices, open total
 
 
 @pytest.mark.parametrize("n", SIZES)

@@ -9,8 +9,9 @@ from rest_framework.request import Request
 
 from smartprod.core import rls
 from smartprod.core.tokens import api_token_check
-from smartprod.tenancy.context import membership_needs_two_factor, set_request_context
+from smartprod.tenancy.context import membership_needs_two_factor, request_context, set_request_context
 from smartprod.tenancy.middleware import resolve_tenant
+from smartprod.tenancy.models import Membership
 
 
 class TenantTokenAuthentication(TokenAuthentication):
@@ -36,7 +37,17 @@ class TenantTokenAuthentication(TokenAuthentication):
         if result is not None:
             django_request = request._request
             django_request.user = result[0]
-            cooperative, membership = resolve_tenant(django_request)
+            cooperative = request_context(django_request).cooperative
+            if (
+                cooperative is not None
+            ):  # the host's cooperative, found by the middleware: only the membership
+                membership = (
+                    Membership.objects.for_cooperative(cooperative)
+                    .filter(user=result[0], status=Membership.Status.ACTIVE)
+                    .first()
+                )
+            else:
+                cooperative, membership = resolve_tenant(django_request)
             set_request_context(django_request, cooperative=cooperative, membership=membership)
             rls.switch_tenant(cooperative)  # inside the middleware's scope, which restores it at the end
             if membership_needs_two_factor(result[0], membership):

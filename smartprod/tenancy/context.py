@@ -94,4 +94,12 @@ def membership_needs_two_factor(user: Any, membership: Membership | None) -> boo
     from allauth.mfa.utils import is_mfa_enabled
 
     privileged = user.is_superuser or (membership is not None and membership.role in TWO_FACTOR_ROLES)
-    return bool(privileged and not is_mfa_enabled(user))
+    if not privileged:
+        return False
+    # Asked by the token authentication and again by the permission check: one query per request (the
+    # user object lives as long as the request).
+    enabled = getattr(user, "_smartprod_mfa_enabled", None)
+    if enabled is None:
+        enabled = is_mfa_enabled(user)
+        user._smartprod_mfa_enabled = enabled
+    return not enabled
