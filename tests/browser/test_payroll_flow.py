@@ -55,6 +55,7 @@ def test_salary_payroll_run_payslip_visible_then_paid(
     form = page.locator("#salary-request")
     form.locator("select[name='employment']").select_option(str(job.pk))
     form.locator("input[name='month']").fill("2026-12")
+    form.locator("input[name='use_max']").set_checked(False)  # a gross amount, not "as much as possible"
     form.locator("input[name='gross']").fill("2100.00")
     with page.expect_navigation():
         form.locator("button[data-action='request-salary']").click()
