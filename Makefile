@@ -12,7 +12,7 @@ TEST_DEBS := $(RUN_DEBS) chromium libzbar0 poppler-utils
 # wrk drives the HTTP benchmark (bench/http_bench.py).
 BENCH_DEBS := $(RUN_DEBS) wrk
 
-.PHONY: help run test install install-test sysdeps sysdeps-test schemas-test migrate seed worker beat shell fmt lint types \
+.PHONY: help run test install install-test sysdeps sysdeps-test migrate seed worker beat shell fmt lint types \
         pytest check-migrations messages bench clean
 
 help: ## list the targets
@@ -32,10 +32,6 @@ sysdeps:
 
 sysdeps-test:
 	@bash scripts/ensure-debs.sh $(TEST_DEBS)
-
-# The ebInterface 6.1 XSD has no licence to commit it under: fetched (pinned, checksummed) for the tests.
-schemas-test:
-	@bash scripts/ensure-ebinterface-xsd.sh
 
 messages: .venv/.synced
 	@if ! ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then echo "no translation catalogues"; \
@@ -74,7 +70,7 @@ types: .venv/.synced
 check-migrations: .venv/.synced
 	DJANGO_SETTINGS_MODULE=smartprod.settings.test $(PY) manage.py makemigrations --check --dry-run
 
-pytest: install sysdeps-test schemas-test
+pytest: install sysdeps-test
 	DJANGO_ALLOW_ASYNC_UNSAFE=true DJANGO_SETTINGS_MODULE=smartprod.settings.test .venv/bin/pytest -q $(PYTEST_ARGS)
 
 test: install sysdeps-test lint types check-migrations pytest ## what CI runs: lint, types, migrations check, the whole suite

@@ -4,9 +4,8 @@ ebInterface 6.1 XSD.
 The XRechnung schematron (KoSIT, Apache-2.0, release v2.5.0 for XRechnung 3.0.x) and SchXslt (MIT,
 v1.9.5), the Schematron-to-XSLT compiler KoSIT builds it with, are vendored in tests/vendor/ with their
 licences; Saxon-HE (the ``saxonche`` wheel) runs both, so no Java and no network are needed. The
-ebInterface 6.1 XSD is published by AUSTRIAPRO without a licence, so it is not committed:
-``scripts/ensure-ebinterface-xsd.sh`` (run by ``make pytest``) takes it from the machine's cache
-(~/.cache/smartprod/) or downloads it, into .data/schemas/, and checks its SHA-256.
+ebInterface 6.1 XSD (AUSTRIAPRO's schema, byte for byte) is vendored from phax/ph-ebinterface, which
+redistributes it under Apache-2.0.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ VENDOR = Path(__file__).resolve().parent / "vendor"
 XRECHNUNG_CII_SCH = VENDOR / "xrechnung-schematron" / "cii" / "XRechnung-CII-validation.sch"
 SCHXSLT_PIPELINE = VENDOR / "schxslt" / "2.0" / "pipeline-for-svrl.xsl"
 EN16931_CII_XSLT = VENDOR / "en16931-schematron" / "EN16931-CII-validation.xslt"
-EBINTERFACE_XSD = ROOT / ".data" / "schemas" / "ebinterface-6.1.xsd"
+EBINTERFACE_XSD = VENDOR / "ebinterface" / "ebinterface-6.1.xsd"
 SVRL = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
 
 
@@ -106,10 +105,6 @@ def xrechnung_errors(xml: bytes) -> list[str]:
 
 @functools.cache
 def _ebinterface_schema() -> etree.XMLSchema:
-    if not EBINTERFACE_XSD.exists():
-        raise AssertionError(
-            f"{EBINTERFACE_XSD} is missing: run `bash scripts/ensure-ebinterface-xsd.sh` (make pytest does)."
-        )
     return etree.XMLSchema(etree.parse(str(EBINTERFACE_XSD)))
 
 

@@ -9,13 +9,14 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.test import RequestFactory
 
 from invoicing import services as invoicing_services
 from projects import services as project_services
 from projects.notifications import notify_project_transition
 from smartprod.core.errors import ApplicationError
+from smartprod.core.locks import try_job_lock
 from smartprod.core.models import EmailStatus, KnownDevice, Notification
 from smartprod.core.notifications import notification_preferences_set, notification_send_digests, notify
 from smartprod.core.security_events import DEVICE_COOKIE, device_signed_in
@@ -205,6 +206,47 @@ def test_two_concurrent_digest_runs_mail_once(coop, make_member):
     assert sorted(results) == [0, 1]
     assert len(mail.outbox) == 1
     assert Notification.objects.for_cooperative(coop).filter(email_status="sent").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_digest_run_skips_a_cooperative_another_run_is_mailing(coop, make_member):
+    """The split SKIP LOCKED allowed: while one run holds the cooperative's digest, a second claims none of
+    its rows (not the ones the first has not locked yet), and they stay for the next run."""
+    person = make_member(coop)
+    notification_preferences_set(
+        cooperative=coop, user=person.user, choices={"invoice.written_off": "digest"}
+    )
+    for event in ("a", "b"):
+        notify(
+            cooperative=coop,
+            kind="invoice.written_off",
+            event=event,
+            recipients=[person.user],
+            params={"number": event, "title": "T", "amount": "1", "client": "C", "open": "0"},
+        )
+    mail.outbox.clear()
+    held, release = threading.Event(), threading.Event()
+
+    def first_run() -> None:
+        try:
+            with transaction.atomic():
+                assert try_job_lock("notification digest", coop.pk)
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=first_run)
+    holder.start()
+    assert held.wait(timeout=30)
+    try:
+        assert notification_send_digests() == 0
+        assert Notification.objects.for_cooperative(coop).filter(email_status="digest").count() == 2
+    finally:
+        release.set()
+        holder.join()
+    assert notification_send_digests() == 1
+    assert len(mail.outbox) == 1
 
 
 # --- business events ------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext as _
 
 from smartprod.core.errors import ApplicationError
@@ -153,3 +153,17 @@ def lock_project_and_child(
             conflict=True,
         )
     return project, child
+
+
+def try_job_lock(job: str, cooperative_id: int) -> bool:
+    """Try to take a transaction-scoped advisory lock for one cooperative's run of a periodic job; True
+    if this transaction now holds it, False if another run holds it (then skip: that run does the work).
+
+    For jobs whose result must be whole per cooperative (one digest mail per person, not two halves
+    split by `SKIP LOCKED`). It is released at commit or rollback; it takes no row lock, so it stands
+    outside the order above. Needs an open transaction.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s), %s)", [job, int(cooperative_id)])
+        row = cursor.fetchone()
+    return bool(row and row[0])

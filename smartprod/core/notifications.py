@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, override
 
 from smartprod.core.errors import ApplicationError
+from smartprod.core.locks import try_job_lock
 from smartprod.core.models import (
     EmailChoice,
     EmailStatus,
@@ -207,7 +208,9 @@ def notification_send_digests() -> int:
 
     The rows are claimed with FOR UPDATE SKIP LOCKED and marked sent in the same transaction as the
     mailing, so a second run at the same time (two beat processes, a retried task) finds nothing to claim
-    and a later run nothing left: each row is in exactly one digest. A failed send rolls the claim back.
+    and a later run nothing left: each row is in exactly one digest. A transaction-scoped advisory lock
+    per cooperative keeps a second run from claiming the half of the rows the first has not locked yet
+    (SKIP LOCKED alone split one person's digest into two mails). A failed send rolls the claim back.
     """
     mailed = 0
     with platform_scope("notification digest: cooperatives with notifications waiting"):
@@ -219,6 +222,10 @@ def notification_send_digests() -> int:
         )
     for cooperative_id in sorted(set(cooperative_ids)):
         with tenant_scope(cooperative_id), transaction.atomic():
+            # One run per cooperative at a time: with SKIP LOCKED alone two runs could each claim part of
+            # a person's rows and mail them two half digests.
+            if not try_job_lock("notification digest", cooperative_id):
+                continue
             claimed = list(
                 Notification.objects.for_cooperative(cooperative_id)
                 .filter(email_status=EmailStatus.DIGEST)
