@@ -49,6 +49,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment, teardown_test_environment  # noqa: E402
 
+from smartprod.core.rls import owner_connection, platform_scope  # noqa: E402
+
 HOST = "bench.localhost"
 PASSWORD = "bench-password-not-secret"
 PROJECTS = 200
@@ -199,11 +201,18 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk (make bench installs it)")
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
+    # The owner creates and drops the database (the app role may not); the data is built and served as the
+    # app role, under row-level security (bench/run.py does the same).
+    with owner_connection():
+        old_name = connection.creation.create_test_db(verbosity=0)
     log = Path(tempfile.gettempdir()) / f"smartprod-http-bench-{os.getpid()}.log"
     server: subprocess.Popen[bytes] | None = None
     try:
-        with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+        with (
+            tempfile.TemporaryDirectory() as media,
+            override_settings(MEDIA_ROOT=media),
+            platform_scope("HTTP benchmark data"),
+        ):
             print("HTTP benchmark: building the data…", file=sys.stderr)
             world = build_world()
         connection.close()
@@ -230,7 +239,8 @@ def main() -> None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
         connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        with owner_connection():
+            connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
         log.unlink(missing_ok=True)
 
