@@ -85,3 +85,15 @@ def test_the_stuck_list_needs_a_login(coop):
     from django.test import Client
 
     assert Client(HTTP_HOST="at.localhost").get("/staff/documents/stuck/").status_code == 404
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_admin_opens_the_stuck_list_in_both_languages(coop, make_member, client_for, language):
+    mine = _stuck_invoice(coop, make_member, age=timedelta(hours=1))
+    client = client_for(make_member(coop, role="admin"))
+    client.cookies["django_language"] = language
+    page = client.get("/staff/documents/stuck/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'<html lang="{language}">' in html
+    assert f"/admin/invoicing/invoice/{mine.pk}/change/" in html
