@@ -12,7 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from smartprod.core.documents_area import DocumentSource
 
 T = TypeVar("T")
 
@@ -87,6 +90,7 @@ class BankEntryInfo:
 bank_entry_matchers: Registry[Callable[..., str | None]] = Registry("bank entry matchers")
 # Staff work queue: callables (cooperative, membership) -> list of items needing that person's action.
 work_queue_items: Registry[Callable[..., list[Any]]] = Registry("work queue items")
-# A person's documents area: callables (cooperative, membership) -> list of documents they may open.
-documents: Registry[Callable[..., list[Any]]] = Registry("documents")
+# A person's documents area: each app's DocumentSource (smartprod.core.documents_area) answers one query of
+# the person's documents for the filters; the kernel unions them and reads one page.
+documents: Registry[DocumentSource] = Registry("documents")
 finance_figures: Registry[FinanceFigure] = Registry("finance cockpit figures")
