@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from invoicing.models import DunningNotice, Invoice
 from projects.documents_area import projects_of
-from smartprod.core.documents_area import DocumentFilters, DocumentSource, document_rows
+from smartprod.core.documents_area import DocumentFilters, document_rows
+from smartprod.core.registry import DocumentSource, documents
 from smartprod.tenancy.models import Cooperative, Membership
 
 INVOICE_KINDS: tuple[tuple[str, Any], ...] = (
@@ -94,7 +95,5 @@ DUNNING_LETTERS = DocumentSource(
 
 
 def register() -> None:
-    from smartprod.core.registry import documents
-
     documents.register(INVOICES)
     documents.register(DUNNING_LETTERS)

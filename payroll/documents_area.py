@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from payroll.documents import DOCUMENT_STATUSES
 from payroll.models import FeeNote, Payslip
-from smartprod.core.documents_area import DocumentFilters, DocumentSource, document_rows
+from smartprod.core.documents_area import DocumentFilters, document_rows
+from smartprod.core.registry import DocumentSource, documents
 from smartprod.tenancy.models import Cooperative, Membership
 
 FEE_NOTE = "fee_note"
@@ -85,7 +86,5 @@ PAYSLIPS = DocumentSource(
 
 
 def register() -> None:
-    from smartprod.core.registry import documents
-
     documents.register(FEE_NOTES)
     documents.register(PAYSLIPS)

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Collaboration, Document, Project
-from smartprod.core.documents_area import DocumentFilters, DocumentSource, document_rows
+from smartprod.core.documents_area import DocumentFilters, document_rows
+from smartprod.core.registry import DocumentSource, documents
 from smartprod.tenancy.models import Cooperative, Membership
 
 KINDS: tuple[tuple[str, Any], ...] = (
@@ -65,8 +66,6 @@ def document_url(kind: str, object_id: int) -> str:
 
 
 def register() -> None:
-    from smartprod.core.registry import documents
-
     documents.register(SOURCE)
 
 

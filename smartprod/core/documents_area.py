@@ -19,7 +19,7 @@ reach everything else through the backend.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -44,24 +44,6 @@ class DocumentFilters:
     project_id: int | None = None
     kind: str = ""
     q: str = ""
-
-
-@dataclass(frozen=True)
-class DocumentSource:
-    """What an app contributes to the documents area.
-
-    `kinds`: (code, translatable label) of each kind it lists. `rows(cooperative=, membership=, filters=)`
-    returns a query built by `document_rows` (unordered: the kernel orders the union), or None when the
-    filters rule all of its kinds out. `url(kind, object_id)` is the access-checked download of one row.
-    `projects(cooperative=, membership=)`, given by one source (projects), lists the person's projects
-    (id, title) for the project filter.
-    """
-
-    code: str
-    kinds: tuple[tuple[str, Any], ...]
-    rows: Callable[..., QuerySet[Any] | None]
-    url: Callable[[str, int], str]
-    projects: Callable[..., list[tuple[int, str]]] | None = None
 
 
 @dataclass(frozen=True)
