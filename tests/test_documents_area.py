@@ -392,3 +392,17 @@ def test_query_count_is_exact_and_does_not_grow_with_the_rows(world, django_asse
         )
     bulk_payslips(world.coop, world.project, [world.collaborator], 30)
     assert len(_page_with_exact_queries(world.collaborator, django_assert_num_queries)) == 42
+
+
+def test_page_query_count_does_not_grow_with_the_rows(world, client_for):
+    client = client_for(world.collaborator)
+    client.get("/documents/")  # warm up
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/documents/").status_code == 200
+        return len(captured)
+
+    few = count()
+    bulk_payslips(world.coop, world.project, [world.collaborator], 30)
+    assert count() == few
