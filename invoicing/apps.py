@@ -10,3 +10,8 @@ class InvoicingConfig(AppConfig):
         from invoicing import hooks
 
         hooks.register()
+        # --- documents area (branch docs) ---
+        from invoicing import documents_area
+
+        documents_area.register()
+        # --- end documents area ---

@@ -43,6 +43,16 @@ def invoice_get(*, cooperative: Cooperative, membership: Membership, invoice_id:
     return invoice_list_visible(cooperative=cooperative, membership=membership).get(pk=invoice_id)
 
 
+def dunning_notice_get(*, cooperative: Cooperative, membership: Membership, notice_id: int) -> DunningNotice:
+    """A dunning notice of an invoice the person may see; otherwise DoesNotExist (→ 404)."""
+    visible = invoice_list_visible(cooperative=cooperative, membership=membership)
+    return (
+        DunningNotice.objects.for_cooperative(cooperative)
+        .select_related("invoice")
+        .get(pk=notice_id, invoice__in=visible.values("pk"))
+    )
+
+
 def invoice_detail(*, cooperative: Cooperative, membership: Membership, invoice_id: int) -> Invoice:
     """An invoice with its lines, payments, credit notes and dunning notices (each query scoped)."""
     return (

@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "invoices/<int:invoice_id>/portal-upload/", views.invoice_portal_upload, name="invoice_portal_upload"
     ),
+    path("dunning-letters/<int:notice_id>/pdf/", views.dunning_letter_pdf, name="dunning_letter_pdf"),
 ]

@@ -26,6 +26,7 @@ from invoicing.documents import (
     invoice_pdf_bytes,
     invoice_xrechnung_xml,
 )
+from invoicing.dunning.letters import DUNNING_LETTER, dunning_letter_file_name
 from invoicing.forms import (
     EXEMPT,
     REVERSE_CHARGE,
@@ -38,13 +39,14 @@ from invoicing.forms import (
     vat_choices,
 )
 from invoicing.lib.rf import rf_format
-from invoicing.models import Invoice
+from invoicing.models import DunningNotice, Invoice
 from invoicing.serializers import invoice_pdf_file_name
 from projects.forms import add_service_errors
 from projects.models import Project
 from projects.selectors import is_staff, project_get
 from projects.vat import client_vat_situation
 from smartprod.core import capabilities
+from smartprod.core.documents import document_bytes
 from smartprod.core.errors import ApplicationError, status_in_sentence
 from smartprod.core.validators import ISO_DATE
 from smartprod.tenancy.context import require_membership
@@ -323,3 +325,28 @@ def invoice_portal_upload(request: HttpRequest, invoice_id: int) -> HttpResponse
     else:
         messages.success(request, _("Upload date noted.") if uploaded_on else _("Upload date cleared."))
     return redirect("invoice_detail", invoice_id=invoice.pk)
+
+
+@login_required
+@require_http_methods(["GET"])
+def dunning_letter_pdf(request: HttpRequest, notice_id: int) -> HttpResponseBase:
+    """A dunning letter as sent, for whoever may see its invoice (the documents area links here)."""
+    cooperative, membership = require_membership(request)
+    try:
+        notice = selectors.dunning_notice_get(
+            cooperative=cooperative, membership=membership, notice_id=notice_id
+        )
+        content = document_bytes(DUNNING_LETTER, notice)
+    except (DunningNotice.DoesNotExist, FileNotFoundError) as exc:
+        raise Http404 from exc
+    if content is None:  # not sent yet: there is no letter
+        raise Http404
+    response = FileResponse(
+        io.BytesIO(content),
+        as_attachment=True,
+        filename=dunning_letter_file_name(notice),
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -47,3 +47,8 @@ class PayrollConfig(AppConfig):
 
         payroll_hooks.register()
         # --- end payroll run ---
+        # --- documents area (branch docs) ---
+        from payroll import documents_area
+
+        documents_area.register()
+        # --- end documents area ---

@@ -16,3 +16,8 @@ class ProjectsConfig(AppConfig):
         demo_data.register(seed_projects)
         dashboard_parts.register(projects_dashboard)
         notifications.register()
+        # --- documents area (branch docs) ---
+        from projects import documents_area
+
+        documents_area.register()
+        # --- end documents area ---

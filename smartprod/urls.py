@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from smartprod.core import notification_urls
+from smartprod.core import documents_area_views, notification_urls
 from smartprod.core import views as core_views
 from smartprod.core.permissions import ApiDocsPermission
 
@@ -18,6 +18,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("invoicing.api_urls")),
     path("", include("payroll.api_urls")),
     path("", include(notification_urls.api_urlpatterns)),
+    path("documents/", documents_area_views.DocumentListApi.as_view(), name="api-document-list"),
 ]
 
 urlpatterns = [
@@ -31,4 +32,5 @@ urlpatterns = [
     path("", include("invoicing.urls")),
     path("", include("payroll.urls")),
     path("", include(notification_urls.urlpatterns)),
+    path("documents/", documents_area_views.documents_page, name="documents_area"),
 ]

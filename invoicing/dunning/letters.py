@@ -275,8 +275,14 @@ def dunning_letter_pdf(context: dict[str, Any]) -> bytes:
 
 
 def dunning_letter_path(notice: DunningNotice, invoice: Invoice) -> str:
+    return f"coop-{invoice.cooperative_id}/dunning/{dunning_letter_file_name(notice, invoice)}"
+
+
+def dunning_letter_file_name(notice: DunningNotice, invoice: Invoice | None = None) -> str:
+    """2026-00001-2.pdf: the invoice's number and the level (also the name a download gets)."""
+    invoice = invoice or notice.invoice
     safe_number = re.sub(r"[^0-9A-Za-z._-]", "-", invoice.number or f"invoice-{invoice.pk}")
-    return f"coop-{invoice.cooperative_id}/dunning/{safe_number}-{notice.level}.pdf"
+    return f"{safe_number}-{notice.level}.pdf"
 
 
 def _reason_not_to_send(invoice: Invoice) -> str:

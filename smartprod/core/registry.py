@@ -12,7 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 T = TypeVar("T")
 
@@ -57,6 +60,25 @@ class FinanceFigure:
     compute: Callable[..., dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class DocumentSource:
+    """What an app contributes to the documents area.
+
+    `kinds`: (code, translatable label) of each kind it lists. `rows(cooperative=, membership=, filters=)`
+    returns a query built by `smartprod.core.documents_area.document_rows` (unordered: the kernel orders
+    the union), or None when the filters rule all of its kinds out. `url(kind, object_id)` is the
+    access-checked download of one row.
+    `projects(cooperative=, membership=)`, given by one source (projects), lists the person's projects
+    (id, title) for the project filter.
+    """
+
+    code: str
+    kinds: tuple[tuple[str, Any], ...]
+    rows: Callable[..., QuerySet[Any] | None]
+    url: Callable[[str, int], str]
+    projects: Callable[..., list[tuple[int, str]]] | None = None
+
+
 # --- the kernel's registries -------------------------------------------------------------------------
 beat_schedule: Registry[BeatEntry] = Registry("beat schedule")
 
@@ -87,6 +109,7 @@ class BankEntryInfo:
 bank_entry_matchers: Registry[Callable[..., str | None]] = Registry("bank entry matchers")
 # Staff work queue: callables (cooperative, membership) -> list of items needing that person's action.
 work_queue_items: Registry[Callable[..., list[Any]]] = Registry("work queue items")
-# A person's documents area: callables (cooperative, membership) -> list of documents they may open.
-documents: Registry[Callable[..., list[Any]]] = Registry("documents")
+# A person's documents area (smartprod.core.documents_area): each app's DocumentSource answers one query of
+# the person's documents for the filters; the kernel unions them and reads one page.
+documents: Registry[DocumentSource] = Registry("documents")
 finance_figures: Registry[FinanceFigure] = Registry("finance cockpit figures")
