@@ -177,7 +177,9 @@ def world(coop, other_coop, make_member) -> World:
 
 
 def test_every_figure_is_registered_by_its_app():
-    assert [figure.key for figure in finance_figures] == [
+    keys = [figure.key for figure in finance_figures]
+    assert len(keys) == len(set(keys))
+    assert {
         "invoices.aging",
         "invoices.written_off",
         "payouts.exposure",
@@ -185,7 +187,7 @@ def test_every_figure_is_registered_by_its_app():
         "payouts.runs",
         "payouts.on_time",
         "payroll.liabilities",
-    ]
+    } <= set(keys)
 
 
 def test_receivables_aging_by_hand(world):
