@@ -10,7 +10,7 @@ from django.conf import settings
 def register() -> None:
     # The task modules register their tasks by name, which the document kinds and the dunning run queue
     # (invoicing.task_queue): imported here so web processes know them too, not only workers.
-    from invoicing import dunning_tasks, notifications, tasks  # noqa: F401
+    from invoicing import dunning_tasks, finance_figures, notifications, tasks  # noqa: F401
     from invoicing.demo import seed_invoices
     from invoicing.documents import INVOICE_DOCUMENT
     from invoicing.dunning import DUNNING_LETTER
@@ -26,6 +26,7 @@ def register() -> None:
     document_kinds.register(INVOICE_DOCUMENT)
     document_kinds.register(DUNNING_LETTER)
     notifications.register()
+    finance_figures.register()
     beat_schedule.register(BeatEntry("dunning-daily", RUN_DUNNING, crontab(hour=6, minute=0)))
     beat_schedule.register(
         BeatEntry(

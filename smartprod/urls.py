@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from smartprod.core import documents_area_views, notification_urls
 from smartprod.core import views as core_views
+from smartprod.core.finance_cockpit import finance_cockpit_page
 from smartprod.core.permissions import ApiDocsPermission
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/documents/stuck/", core_views.documents_stuck_page, name="documents_stuck"),
+    path("finance/", finance_cockpit_page, name="finance_cockpit"),
     path("api/", include(api_urlpatterns)),
     path("", include("members.urls")),
     path("", include("projects.urls")),

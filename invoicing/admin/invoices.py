@@ -87,6 +87,7 @@ class QueueFilter(admin.SimpleListFilter):
             ("open", _("Open (issued, not paid)")),
             ("overdue", _("Overdue")),
             ("document", _("Document not made or not sent")),
+            ("written_off_this_year", _("Written off this year")),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
@@ -98,6 +99,8 @@ class QueueFilter(admin.SimpleListFilter):
             return open_
         if self.value() == "overdue":
             return open_.filter(due_date__lt=today)
+        if self.value() == "written_off_this_year":  # the finance cockpit's defaults figure
+            return queryset.filter(write_off__date__year=today.year)
         if self.value() == "document":
             return queryset.exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.SUBMITTED]).filter(
                 email_sent_at__isnull=True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from payroll.figures import ExposureFilter
 from payroll.models import PayoutItem, PayoutItemEvent
 from smartprod.core.admin import ReadOnlyTenantAdmin, TenantTabularInline
 
@@ -32,7 +33,7 @@ class PayoutItemAdmin(ReadOnlyTenantAdmin):
         "run",
         "paid_at",
     )
-    list_filter = ("status", "kind", "guarantee_deadline")
+    list_filter = ("status", "kind", "guarantee_deadline", ExposureFilter)
     search_fields = ("description", "project__title", "payee__user__email")
     list_select_related = ("project", "payee__user", "run")
     date_hierarchy = "guarantee_deadline"

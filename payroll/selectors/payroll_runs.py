@@ -34,9 +34,11 @@ def payslip_get(*, cooperative: Cooperative, viewer: Membership, payslip_id: int
     return payslip_list(cooperative=cooperative, viewer=viewer).get(pk=payslip_id)
 
 
-def liabilities_by_month(*, cooperative: Cooperative, month: date | None = None) -> list[dict[str, Any]]:
+def liabilities_by_month(
+    *, cooperative: Cooperative, month: date | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
     """Per month and creditor (ÖGK, tax office, each municipality): the total owed, what of it is paid, the
-    due date (the 15th of the following month)."""
+    due date (the 15th of the following month); newest month first, at most `limit` rows."""
     rows = EmployerLiability.objects.for_cooperative(cooperative)
     if month is not None:
         rows = rows.filter(month=month.replace(day=1))
@@ -45,6 +47,8 @@ def liabilities_by_month(*, cooperative: Cooperative, month: date | None = None)
         .annotate(total=Sum("amount"), paid_total=Sum("amount", filter=Q(paid_at__isnull=False)))
         .order_by("-month", "creditor", "municipality")
     )
+    if limit is not None:
+        grouped = grouped[:limit]
     labels = dict(EmployerLiability.Creditor.choices)
     result = []
     for row in grouped:
@@ -68,4 +72,5 @@ def liabilities_due(cooperative: Cooperative) -> dict[str, Any]:
     open_rows = EmployerLiability.objects.for_cooperative(cooperative).filter(payout_run__isnull=True)
     total = open_rows.aggregate(total=Sum("amount"))["total"] or ZERO
     first = open_rows.order_by("due_date").values_list("due_date", flat=True).first()
-    return {"total": total, "next_due": first, "months": liabilities_by_month(cooperative=cooperative)[:12]}
+    months = liabilities_by_month(cooperative=cooperative, limit=12)
+    return {"total": total, "next_due": first, "months": months}
