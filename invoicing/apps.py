@@ -10,3 +10,8 @@ class InvoicingConfig(AppConfig):
         from invoicing import hooks
 
         hooks.register()
+
+        from invoicing.work_queue import invoicing_work_queue
+        from smartprod.core.registry import work_queue_items
+
+        work_queue_items.register(invoicing_work_queue)

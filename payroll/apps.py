@@ -47,3 +47,10 @@ class PayrollConfig(AppConfig):
 
         payroll_hooks.register()
         # --- end payroll run ---
+
+        # --- staff work queue (branch queue) ---
+        from payroll.work_queue import payroll_work_queue
+        from smartprod.core.registry import work_queue_items
+
+        work_queue_items.register(payroll_work_queue)
+        # --- end staff work queue ---

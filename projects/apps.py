@@ -16,3 +16,8 @@ class ProjectsConfig(AppConfig):
         demo_data.register(seed_projects)
         dashboard_parts.register(projects_dashboard)
         notifications.register()
+
+        from projects.work_queue import projects_work_queue
+        from smartprod.core.registry import work_queue_items
+
+        work_queue_items.register(projects_work_queue)
