@@ -378,3 +378,24 @@ def test_staff_see_their_count_in_the_navigation_of_other_pages(coop, make_membe
     pending_of_each_kind(coop, make_member)
     html = client_for(make_member(coop, role="advisor")).get("/notifications/").content.decode()
     assert re.search(r'id="nav-work-queue">[^<]+<span class="badge nav-count" aria-hidden="true">2<', html)
+
+
+def test_payouts_due_within_three_working_days_or_late_are_listed(coop, make_member):
+    from smartprod.core.workdays import add_working_days
+
+    owner, advisor = make_member(coop), make_member(coop, role="advisor")
+    project = funded_project(coop, owner, advisor, amount="5000.00")
+    today = timezone.localdate()
+    late = payout_item(coop, project, owner, deadline=today - timedelta(days=3))
+    near = payout_item(coop, project, owner, deadline=add_working_days(today, 3, coop.country))
+    payout_item(coop, project, owner, deadline=add_working_days(today, 4, coop.country))
+    (group,) = [
+        g
+        for g in work_queue(cooperative=coop, membership=make_member(coop, role="finance"))
+        if g.kind == "payout.deadline"
+    ]
+    assert group.count == 2
+    assert [item.url for item in group.items] == [
+        reverse("admin:payroll_payoutitem_change", args=[late.pk]),
+        reverse("admin:payroll_payoutitem_change", args=[near.pk]),
+    ]

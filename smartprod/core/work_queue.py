@@ -13,16 +13,16 @@ for staff, and lazily (a page that does not show it queries nothing).
 
 Which roles see which kinds (the page and README say the same):
 
-| kind                         | advisor | finance | admin |
-|------------------------------|:-------:|:-------:|:-----:|
-| projects waiting for review  |    ✓    |         |   ✓   |
-| expenses waiting for approval|    ✓    |         |   ✓   |
-| invoices waiting to be issued|         |    ✓    |   ✓   |
-| unmatched bank entries       |         |    ✓    |   ✓   |
-| fee notes waiting for approval|        |    ✓    |   ✓   |
-| payout runs for 2nd approval |         |    ✓    |   ✓   |
-| invoices handed over (dunning)|        |    ✓    |   ✓   |
-| payouts near/past deadline   |         |    ✓    |   ✓   |
+| kind (code)                                    | advisor | finance | admin |
+|------------------------------------------------|:-------:|:-------:|:-----:|
+| projects waiting for review (project.review)   |    ✓    |         |   ✓   |
+| expenses to approve (expense.approval)         |    ✓    |         |   ✓   |
+| invoices to issue (invoice.issue)              |         |    ✓    |   ✓   |
+| unmatched bank entries (bank_entry.unmatched)  |         |    ✓    |   ✓   |
+| fee notes to approve (fee_note.approval)       |         |    ✓    |   ✓   |
+| runs for a 2nd approval (payout_run.approval)  |         |    ✓    |   ✓   |
+| handed-over invoices (invoice.handed_over)     |         |    ✓    |   ✓   |
+| payouts near/past deadline (payout.deadline)   |         |    ✓    |   ✓   |
 
 Four eyes: nobody is shown an item they may not decide themselves (their own project, expense, fee).
 """
