@@ -24,7 +24,10 @@ INVOICE_HANDED_OVER = "invoice.handed_over"
 
 
 def _invoice_title(invoice: Invoice) -> str:
-    return f"{invoice} · {invoice.project.title}"
+    """An issued invoice by its number; one waiting to be issued has none yet: its kind and project."""
+    if invoice.number:
+        return f"{invoice.number} · {invoice.project.title}"
+    return f"{invoice.get_kind_display()} · {invoice.project.title}"
 
 
 def _days_since(today: date, moment: datetime | None) -> int | None:

@@ -51,7 +51,7 @@ def payroll_work_queue(*, cooperative: Any, membership: Any, limit: int) -> list
     def fee_item(fee_note: FeeNote) -> WorkQueueItem:
         return WorkQueueItem(
             kind=FEE_NOTE_APPROVAL,
-            title=f"{fee_note} · {fee_note.project.title}",
+            title=f"{fee_note.project.title}: {fee_note.description[:80]}",
             subtitle=_name(fee_note.payee),
             url=reverse("admin:payroll_feenote_change", args=[fee_note.pk]),
             age_days=(today - timezone.localdate(fee_note.requested_at)).days,

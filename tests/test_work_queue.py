@@ -399,3 +399,15 @@ def test_payouts_due_within_three_working_days_or_late_are_listed(coop, make_mem
         reverse("admin:payroll_payoutitem_change", args=[late.pk]),
         reverse("admin:payroll_payoutitem_change", args=[near.pk]),
     ]
+
+
+def test_rows_name_the_project_and_document_not_a_draft_number(coop, make_member):
+    pending_of_each_kind(coop, make_member)
+    titles = {
+        g.kind: g.items[0].title
+        for g in work_queue(cooperative=coop, membership=make_member(coop, role="admin"))
+    }
+    handed = Invoice.objects.for_cooperative(coop).exclude(handed_to_advisor_at=None).get()
+    assert titles["invoice.issue"] == "Invoice · Stage design"
+    assert titles["invoice.handed_over"] == f"{handed.number} · Stage design"
+    assert titles["fee_note.approval"] == "Stage design: Stage design, May"
