@@ -10,8 +10,11 @@ class InvoicingConfig(AppConfig):
         from invoicing import hooks
 
         hooks.register()
-        # --- documents area (branch docs) ---
         from invoicing import documents_area
 
         documents_area.register()
-        # --- end documents area ---
+
+        from invoicing.work_queue import invoicing_work_queue
+        from smartprod.core.registry import work_queue_items
+
+        work_queue_items.register(invoicing_work_queue)

@@ -5,16 +5,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from members import selectors, services
 from members.forms import MembershipApplicationForm
 from members.models import Invitation, User
+from smartprod.core import capabilities
 from smartprod.core.errors import ApplicationError
 from smartprod.core.models import ApiToken
 from smartprod.core.tokens import api_token_list, api_token_revoke
-from smartprod.tenancy.context import current_cooperative, request_context
+from smartprod.core.work_queue import ROWS_PER_KIND, work_queue, work_queue_total
+from smartprod.tenancy.context import current_cooperative, request_context, require_membership
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -29,6 +32,15 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The start page: staff (advisor, finance, admin) get their work queue, members their dashboard."""
+    if capabilities.is_staff(request_context(request).membership):
+        return work_queue_page(request)
+    return my_projects(request)
+
+
+@login_required
+def my_projects(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The member dashboard, at a stable address also for staff who have projects of their own."""
     membership = request_context(request).membership
     if membership is None:
         cooperative = request_context(request).cooperative
@@ -41,6 +53,27 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     from members.dashboard import dashboard_context
 
     return render(request, "members/home.html", dashboard_context(request, membership))
+
+
+@login_required
+def work_queue_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """What waits for this staff person's action, grouped by kind; members and outsiders get 404."""
+    cooperative, membership = require_membership(request)
+    if not capabilities.is_staff(membership):
+        raise Http404
+    groups = work_queue(cooperative=cooperative, membership=membership, limit=ROWS_PER_KIND)
+    total = work_queue_total(groups)
+    return render(
+        request,
+        "members/work_queue.html",
+        {
+            "groups": groups,
+            "total": total,
+            "work_queue_count": total,  # the navigation's count: already known, not counted again
+            "rows_per_kind": ROWS_PER_KIND,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required

@@ -47,8 +47,11 @@ class PayrollConfig(AppConfig):
 
         payroll_hooks.register()
         # --- end payroll run ---
-        # --- documents area (branch docs) ---
         from payroll import documents_area
 
         documents_area.register()
-        # --- end documents area ---
+
+        from payroll.work_queue import payroll_work_queue
+        from smartprod.core.registry import work_queue_items
+
+        work_queue_items.register(payroll_work_queue)

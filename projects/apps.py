@@ -16,8 +16,11 @@ class ProjectsConfig(AppConfig):
         demo_data.register(seed_projects)
         dashboard_parts.register(projects_dashboard)
         notifications.register()
-        # --- documents area (branch docs) ---
         from projects import documents_area
 
         documents_area.register()
-        # --- end documents area ---
+
+        from projects.work_queue import projects_work_queue
+        from smartprod.core.registry import work_queue_items
+
+        work_queue_items.register(projects_work_queue)

@@ -107,7 +107,8 @@ class BankEntryInfo:
 # Invoicing imports statements and books client payments; payouts confirm their transfers by EndToEndId
 # here, without importing invoicing.
 bank_entry_matchers: Registry[Callable[..., str | None]] = Registry("bank entry matchers")
-# Staff work queue: callables (cooperative, membership) -> list of items needing that person's action.
+# Staff work queue: callables (cooperative=, membership=, limit=) -> a list of smartprod.core.work_queue.
+# WorkQueueGroup, one per kind that person's role handles (its count and at most `limit` items).
 work_queue_items: Registry[Callable[..., list[Any]]] = Registry("work queue items")
 # A person's documents area (smartprod.core.documents_area): each app's DocumentSource answers one query of
 # the person's documents for the filters; the kernel unions them and reads one page.

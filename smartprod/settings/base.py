@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "smartprod.tenancy.middleware.tenant_context",
                 "smartprod.core.notification_views.notification_bell",
+                "smartprod.core.work_queue.work_queue_nav",
             ],
         },
     },

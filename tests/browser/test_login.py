@@ -27,6 +27,15 @@ def _assert_member_home(page: Page, first_name: str) -> None:
     expect(page).to_have_title(re.compile(r"Smart Austria"))
 
 
+def _assert_staff_home(page: Page) -> None:
+    """Staff start at their work queue (issue 13), with the pending count's link in the navigation."""
+    expect(page).to_have_url(HOME)
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.locator("h1")).to_have_text(re.compile(r"^\s*(Arbeitsvorrat|Work queue)\s*$"))
+    expect(page.locator("#nav-work-queue")).to_have_count(1)
+    expect(page.locator("#my-projects-link")).to_be_visible()
+
+
 def _assert_no_sideways_scrolling(page: Page) -> None:
     widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], f"the page is {widths[0]}px wide on a {widths[1]}px screen"
@@ -92,4 +101,4 @@ def test_finance_user_must_enter_the_totp_code_after_the_password(page, demo_dat
     expect(page.locator("form:has(input[name='code']) .errorlist")).to_be_visible()
 
     login.submit_code(page, login.code(DEMO_TOTP_SECRET))
-    _assert_member_home(page, "Franz")
+    _assert_staff_home(page)
