@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -306,9 +307,20 @@ class Invoice(DocumentState, TenantModel):
         ]
 
     def __str__(self) -> str:
-        return self.number or _("%(kind)s, draft no. %(id)s") % {
+        """The number once issued; before, the kind and where it stands ("Invoice, submitted 29.11.2026"),
+        not a database id that means nothing to the reader (the backend adds the client, invoicing.admin)."""
+        if self.number:
+            return self.number
+        if self.status == self.Status.SUBMITTED and self.submitted_at is not None:
+            return _("%(kind)s, submitted %(date)s") % {
+                "kind": self.get_kind_display(),
+                "date": date_format(timezone.localtime(self.submitted_at).date(), "SHORT_DATE_FORMAT"),
+            }
+        return _("%(kind)s, draft of %(date)s") % {
             "kind": self.get_kind_display(),
-            "id": self.pk,
+            "date": date_format(timezone.localtime(self.created_at).date(), "SHORT_DATE_FORMAT")
+            if self.created_at
+            else "–",
         }
 
     @property

@@ -117,6 +117,9 @@ class ReviewForm(forms.Form):
             ("request_changes", _("Ask for changes")),
             ("reject", _("Reject")),
         ],
+        # No answer chosen in advance: an advisor who saves without reading has to pick one.
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a decision: approve, ask for changes or reject.")},
     )
     comment = forms.CharField(
         label=_("Comment"),

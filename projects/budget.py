@@ -13,8 +13,10 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
+    Case,
     CharField,
     DecimalField,
     Expression,
@@ -25,12 +27,16 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
     Window,
 )
 from django.db.models.functions import Cast, Coalesce, JSONObject
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from projects.ledger import journal_line_text
 from projects.models import Account, BudgetBalance, Expense, JournalLine, Project
+from smartprod.core.formatting import format_percent
 from smartprod.core.money import ZERO, quantize_money
 from smartprod.core.registry import Registry
 from smartprod.tenancy.models import Cooperative
@@ -58,6 +64,18 @@ def pending_expenses_sql() -> Expression:
 
 
 pending_payouts.register(pending_expenses_sql)
+
+RATE_FIELD = DecimalField(max_digits=5, decimal_places=2)
+LineSource = Callable[[], Subquery]
+# Callables returning a Subquery on a journal line (OuterRef("cooperative"), ("project"), ("event"),
+# ("reference")): the contribution rate in percent stored on the document the line was posted for (an
+# invoice keeps the rate of its issue day), or null. The budget shows a contribution line with that rate,
+# never today's setting, which may have changed since.
+contribution_rates: Registry[LineSource] = Registry("contribution rates of budget lines")
+# Callables returning a Subquery on a receivable line: the number of the invoice the line settles when
+# it is not the line's own reference (a credit note: its original invoice's number), or null. The
+# project's client events count what is still open per invoice with it.
+settled_invoices: Registry[LineSource] = Registry("invoices settled by receivable lines")
 
 
 def _budget_account_id() -> Subquery:
@@ -123,6 +141,53 @@ class BudgetLine:
     description: str
     amount: Decimal
     balance: Decimal
+    # A contribution line's rate in percent, as stored on its document (None: not known, e.g. no event).
+    rate: Decimal | None = None
+
+    @property
+    def label(self) -> str:
+        """The line's kind for a reader, in the active language: "7,5 % Kostenbeitrag" with the line's own
+        rate (not today's setting), "Einnahme (netto)" for income, which the budget books without VAT."""
+        if self.kind == JournalLine.Kind.CONTRIBUTION and self.rate is not None:
+            rate = format_percent(self.rate, get_language() or settings.LANGUAGE_CODE)
+            return _("%(rate)s contribution") % {"rate": rate}
+        if self.kind == JournalLine.Kind.INCOME:
+            return _("Income (net)")
+        return self.kind_label
+
+
+@dataclass(frozen=True)
+class ClientEvent:
+    """What happened on the project's receivables (the client's side): an invoice issued, a payment in or
+    returned, a credit note, a write-off. None of them changes the budget except the invoice and credit
+    note (through their own budget lines): the cooperative guarantees the money from the issue on.
+
+    `amount` is gross, positive for what the client owes more (invoice, returned payment), negative for
+    what settles it; `open_after` is what is still open on the invoice after this event.
+    """
+
+    date: date
+    event: str
+    reference: str
+    invoice: str
+    amount: Decimal
+    open_after: Decimal
+
+    @property
+    def kind(self) -> str:
+        """invoice, credit_note, payment, partial_payment, payment_returned, write_off (template keys)."""
+        if self.event == JournalLine.Event.PAYMENT:
+            if self.amount > 0:
+                return "payment_returned"
+            return "partial_payment" if self.open_after > 0 else "payment"
+        return self.event
+
+    @property
+    def gross(self) -> Decimal:
+        return abs(self.amount)
+
+
+CLIENT_EVENTS = 50  # the newest events shown beside the budget
 
 
 BUDGET_PAGE_SIZE = 100
@@ -143,21 +208,81 @@ class Budget:
     older_offset: int | None = None
     offset: int = 0
     limit: int = BUDGET_PAGE_SIZE
+    # The client's side (newest first), read only when asked for (the project page, not the API).
+    events: list[ClientEvent] | None = None
 
 
 def project_budget_figures(*, cooperative: Cooperative, project: Project) -> ProjectWithBudget:
     return with_budget_figures(Project.objects.for_cooperative(cooperative).filter(pk=project.pk)).get()
 
 
+def _rate_sql() -> Expression:
+    """A contribution line's stored rate (null for other lines), from the apps that keep the documents."""
+    sources = [source() for source in contribution_rates]
+    if not sources:
+        return Value(None, output_field=RATE_FIELD)
+    rate = sources[0] if len(sources) == 1 else Coalesce(*sources, output_field=RATE_FIELD)
+    return Case(When(kind=JournalLine.Kind.CONTRIBUTION, then=rate), default=None, output_field=RATE_FIELD)
+
+
+CLIENT_EVENT_KINDS = (
+    JournalLine.Event.INVOICE,
+    JournalLine.Event.CREDIT_NOTE,
+    JournalLine.Event.PAYMENT,
+    JournalLine.Event.WRITE_OFF,
+)
+
+
+def _client_events_sql() -> ArraySubquery:
+    """The newest receivable lines of the project (OuterRef: the Project row) with what is still open on
+    their invoice after each (a running sum per invoice, oldest first, before the LIMIT)."""
+    text = CharField()
+    settled = [source() for source in settled_invoices]
+    invoice: Coalesce | F = (
+        Coalesce(*settled, F("reference"), output_field=text) if settled else F("reference")
+    )
+    oldest_first = [F("date").asc(), F("entry_id").asc(), F("id").asc()]
+    events = (
+        JournalLine.objects.filter(
+            cooperative=OuterRef("cooperative"),
+            project=OuterRef("pk"),
+            account__type=Account.Type.RECEIVABLE,
+            event__in=CLIENT_EVENT_KINDS,
+        )
+        .annotate(
+            invoice=invoice,
+            open_after=Window(Sum(F("debit") - F("credit")), partition_by=[invoice], order_by=oldest_first),
+        )
+        .order_by(F("date").desc(), F("entry_id").desc(), F("id").desc())
+        .values(
+            row=JSONObject(
+                date=F("date"),
+                event=F("event"),
+                reference=F("reference"),
+                invoice=F("invoice"),
+                amount=Cast(F("debit") - F("credit"), text),
+                open_after=Cast(F("open_after"), text),
+            )
+        )[:CLIENT_EVENTS]
+    )
+    return ArraySubquery(events)
+
+
 def project_budget(
-    *, cooperative: Cooperative, project: Project, limit: int = BUDGET_PAGE_SIZE, offset: int = 0
+    *,
+    cooperative: Cooperative,
+    project: Project,
+    limit: int = BUDGET_PAGE_SIZE,
+    offset: int = 0,
+    with_events: bool = False,
 ) -> Budget:
     """The budget's figures and a page of its newest lines in one query, whatever the number of lines.
 
     One statement (one snapshot): the project's balance, receivable and pending, and the page as an array
     read newest first along the index (account, date, entry, id), stopping after offset + limit + 1 rows.
     Each line's balance is the account's balance minus the lines after it (a running sum in that order,
-    which PostgreSQL computes while it reads, before the LIMIT).
+    which PostgreSQL computes while it reads, before the LIMIT). A contribution line carries the rate
+    stored on its document. `with_events`: the client's events too (`Budget.events`), in the same statement.
     """
     if not 1 <= limit <= MAX_BUDGET_PAGE_SIZE or offset < 0:
         raise ValueError("limit must be 1..500 and offset ≥ 0")
@@ -181,9 +306,11 @@ def project_budget(
                 description=F("description"),
                 amount=Cast(F("credit") - F("debit"), text),  # as text: JSON numbers would be floats
                 newer=Cast(F("newer"), text),
+                rate=Cast(_rate_sql(), text),
             )
         )[offset : offset + limit + 1]
     )
+    extra: dict[str, ArraySubquery] = {"events": _client_events_sql()} if with_events else {}
     figures = (
         Project.objects.for_cooperative(cooperative)
         .filter(pk=project.pk)
@@ -192,8 +319,9 @@ def project_budget(
             budget_receivable=receivable_sql(),
             budget_pending=pending_sql(),
             page=ArraySubquery(page),
+            **extra,
         )
-        .values("budget_balance", "budget_receivable", "budget_pending", "page")
+        .values("budget_balance", "budget_receivable", "budget_pending", "page", *extra)
         .get()
     )
     balance = quantize_money(figures["budget_balance"])
@@ -213,9 +341,25 @@ def project_budget(
             ),
             amount=quantize_money(Decimal(row["amount"])),
             balance=quantize_money(balance - Decimal(row["newer"] or 0)),
+            rate=Decimal(row["rate"]) if row.get("rate") is not None else None,
         )
         for row in reversed(rows[:limit])
     ]
+    events = (
+        [
+            ClientEvent(
+                date=date.fromisoformat(row["date"]),
+                event=row["event"],
+                reference=row["reference"],
+                invoice=row["invoice"],
+                amount=quantize_money(Decimal(row["amount"])),
+                open_after=quantize_money(Decimal(row["open_after"] or 0)),
+            )
+            for row in figures["events"]
+        ]
+        if with_events
+        else None
+    )
     return Budget(
         currency=cooperative.currency,
         balance=balance,
@@ -226,4 +370,5 @@ def project_budget(
         older_offset=offset + limit if len(rows) > limit else None,
         offset=offset,
         limit=limit,
+        events=events,
     )

@@ -237,7 +237,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     # The newest page of budget lines; "older bookings" links to ?lines=<offset> (a bad value: the newest).
     raw = request.GET.get("lines", "")
     offset = int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= MAX_OFFSET else 0
-    budget = project_budget(cooperative=cooperative, project=project, offset=offset)
+    budget = project_budget(cooperative=cooperative, project=project, offset=offset, with_events=True)
     chart = balance_chart(
         [(line.date, line.balance) for line in budget.lines],
         until=timezone.localdate() if project.status != Status.CLOSED else None,

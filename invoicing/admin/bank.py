@@ -12,7 +12,6 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from invoicing import selectors
@@ -34,7 +33,7 @@ from invoicing.models import (
     BankStatement,
     Invoice,
 )
-from smartprod.core.admin import ReadOnlyTenantAdmin
+from smartprod.core.admin import ReadOnlyTenantAdmin, money_display
 from smartprod.core.errors import ApplicationError
 from smartprod.tenancy.context import current_cooperative, request_context
 
@@ -229,8 +228,7 @@ class BankEntryAdmin(ReadOnlyTenantAdmin):
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj: BankEntry) -> str:
-        sign = "" if obj.is_credit else "−"
-        return f"{sign}{number_format(obj.amount, decimal_pos=2, use_l10n=True)} {obj.currency}"
+        return money_display(obj.amount if obj.is_credit else -obj.amount, obj.currency)
 
     @admin.display(description=_("payer / payee"))
     def counterparty(self, obj: BankEntry) -> str:

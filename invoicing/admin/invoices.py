@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +36,7 @@ from invoicing.models import (
     Payment,
     WriteOff,
 )
-from smartprod.core.admin import TenantAdmin, TenantTabularInline
+from smartprod.core.admin import TenantAdmin, TenantTabularInline, money_display
 from smartprod.core.forms import AsciiDecimalField, DateInput
 from smartprod.core.idempotency import IdempotentRequest
 from smartprod.core.validators import validate_business_date
@@ -106,6 +106,26 @@ class QueueFilter(admin.SimpleListFilter):
                 email_sent_at__isnull=True
             )
         return queryset
+
+
+def invoice_label(invoice: Invoice) -> str:
+    """How the backend names an invoice: its number (and "credit note") once issued; before that, whom it
+    is for and where it stands — "Invoice to Wiener Festwochen, submitted 29.11.2026", never "draft #17"."""
+    client = invoice.client_name or invoice.client.name
+    if invoice.number:
+        return (
+            f"{invoice.number} ({_('credit note')})"
+            if invoice.kind == Invoice.Kind.CREDIT_NOTE
+            else invoice.number
+        )
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE:
+        label = _("Credit note to %(client)s") % {"client": client}
+    else:
+        label = _("Invoice to %(client)s") % {"client": client}
+    if invoice.status == Invoice.Status.SUBMITTED and invoice.submitted_at is not None:
+        when = date_format(timezone.localtime(invoice.submitted_at).date(), "SHORT_DATE_FORMAT")
+        return str(_("%(label)s, submitted %(date)s") % {"label": label, "date": when})
+    return str(_("%(label)s (draft)") % {"label": label})
 
 
 class ReadOnlyInline(TenantTabularInline):
@@ -284,7 +304,8 @@ class InvoiceAdmin(TenantAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         names = [f.name for f in Invoice._meta.concrete_fields if f.name not in ("id", "cooperative", "pdf")]
-        return [*names, "open_display", "pdf_link", "vat_warnings_display"]
+        # Amounts shown as '1.234,56 €' (`<field>__money`, smartprod.core.admin).
+        return self._money_names([*names, "open_display", "pdf_link", "vat_warnings_display"])
 
     @admin.display(description=_("VAT warnings"))
     def vat_warnings_display(self, obj: Invoice) -> str:
@@ -302,10 +323,8 @@ class InvoiceAdmin(TenantAdmin):
 
     @admin.display(description=_("number"), ordering="number")
     def number_or_draft(self, obj: Invoice) -> str:
-        label = obj.number or str(_("draft #%(id)s") % {"id": obj.pk})
-        if obj.kind == Invoice.Kind.CREDIT_NOTE:
-            return f"{label} ({_('credit note')})"
-        return label
+        """The number once issued; before, what the invoice is: "Invoice to <client>, submitted <date>"."""
+        return invoice_label(obj)
 
     @admin.display(description=_("dunning"), ordering="dunning_level")
     def dunning_display(self, obj: Invoice) -> str:
@@ -323,7 +342,7 @@ class InvoiceAdmin(TenantAdmin):
 
     @admin.display(description=_("open"))
     def open_display(self, obj: Invoice) -> str:
-        return number_format(obj.open_amount, decimal_pos=2, use_l10n=True)
+        return money_display(obj.open_amount, obj.currency)
 
     @admin.display(description=_("document"))
     def document_state(self, obj: Invoice) -> str:

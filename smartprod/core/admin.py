@@ -6,6 +6,9 @@ Logging in always goes through allauth (rate limits, two-factor), never the admi
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
@@ -15,6 +18,7 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest
+from django.utils.translation import get_language
 
 from smartprod.core.admin_site import staff_role
 
@@ -22,6 +26,7 @@ if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
 from smartprod.core.audit import audit_log
 from smartprod.core.capabilities import STAFF_ROLES
+from smartprod.core.formatting import format_money_symbol
 from smartprod.core.models import AuditEvent, TenantModel
 from smartprod.tenancy.context import current_cooperative, request_context
 from smartprod.tenancy.models import Cooperative
@@ -66,6 +71,42 @@ def _to_tenant_model(field: Any) -> bool:
 admin.FieldListFilter.register(_to_tenant_model, TenantRelatedFieldListFilter, take_priority=True)
 
 
+# The currency of the cooperative whose backend page is being rendered, for amounts on rows that do not
+# store their own; set from the request before a list or an object is shown (a display function gets only
+# the row).
+_page_currency: contextvars.ContextVar[str] = contextvars.ContextVar("admin_page_currency", default="EUR")
+MONEY_SUFFIX = "__money"
+
+
+def is_money_field(field: Any) -> bool:
+    """Money columns: `money_field`s (Decimal(20, 2)) and payroll's Decimal(12 or 14, 2) amounts; rates are
+    Decimal(5, 2) and stay numbers."""
+    return (
+        isinstance(field, models.DecimalField) and field.decimal_places == 2 and (field.max_digits or 0) >= 10
+    )
+
+
+def money_display(value: Decimal | None, currency: str) -> str:
+    """An amount as the backend shows it, in the page's language: '1.234,56 €' (de), '€1,234.56' (en)."""
+    if value is None:
+        return "–"
+    return format_money_symbol(value, currency, get_language() or "en")
+
+
+def row_currency(obj: Any) -> str:
+    return str(getattr(obj, "currency", "") or _page_currency.get())
+
+
+def _money_column(field: Any) -> Callable[[Any], str]:
+    def show(obj: Any) -> str:
+        return money_display(getattr(obj, field.name), row_currency(obj))
+
+    show.short_description = field.verbose_name  # type: ignore[attr-defined]
+    show.admin_order_field = field.name  # type: ignore[attr-defined]
+    show.__name__ = f"{field.name}{MONEY_SUFFIX}"
+    return show
+
+
 class TenantScopedMixin(BaseModelAdmin[Any]):
     """Scopes the change list, the object lookup and every tenant foreign-key choice to the cooperative."""
 
@@ -76,6 +117,49 @@ class TenantScopedMixin(BaseModelAdmin[Any]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return _scope(super().get_queryset(request), request)
+
+    # Amounts with thousands separators and the currency ('1.234,56 €'), in lists and read-only fields:
+    # each money column is shown through a display function named `<field>__money` (Django's own display
+    # writes 1234,56 without the currency).
+    def _money_fields(self) -> dict[str, Any]:
+        return {f.name: f for f in self.model._meta.concrete_fields if is_money_field(f)}
+
+    def _remember_currency(self, request: HttpRequest) -> None:
+        cooperative = request_context(request).cooperative
+        _page_currency.set(cooperative.currency if cooperative is not None else "EUR")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.endswith(MONEY_SUFFIX):
+            field = self._money_fields().get(name.removesuffix(MONEY_SUFFIX))
+            if field is not None:
+                return _money_column(field)
+        raise AttributeError(name)
+
+    def _money_names(self, names: Sequence[Any], keep: Sequence[str] = ()) -> list[Any]:
+        money = self._money_fields()
+        return [
+            f"{name}{MONEY_SUFFIX}" if isinstance(name, str) and name in money and name not in keep else name
+            for name in names
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        self._remember_currency(request)
+        return self._money_names(list(super().get_readonly_fields(request, obj)))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = set(self.get_readonly_fields(request, obj))
+        money = self._money_fields()
+
+        def shown(name: Any) -> Any:
+            if isinstance(name, (list, tuple)):
+                return tuple(shown(n) for n in name)
+            alias = f"{name}{MONEY_SUFFIX}"
+            return alias if isinstance(name, str) and name in money and alias in readonly else name
+
+        return [
+            (title, {**options, "fields": [shown(n) for n in options.get("fields", ())]})
+            for title, options in super().get_fieldsets(request, obj)
+        ]
 
     def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
         # Another cooperative's object does not exist here: 404, as everywhere else (not the admin's
@@ -116,6 +200,10 @@ class TenantScopedMixin(BaseModelAdmin[Any]):
 
 
 class TenantAdmin(TenantScopedMixin, admin.ModelAdmin[Any]):
+    def get_list_display(self, request: HttpRequest) -> Any:
+        self._remember_currency(request)
+        return self._money_names(list(super().get_list_display(request)), keep=self.list_editable)
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change and not getattr(obj, "cooperative_id", None):
             obj.cooperative = current_cooperative(request)

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from smartprod.core.capabilities import STAFF_ROLES
 from smartprod.tenancy.context import request_context
@@ -24,7 +25,18 @@ def staff_role(request: HttpRequest) -> str | None:
 class CooperativeAdminSite(admin.AdminSite):
     site_header = "SmartProduction"
     site_title = "SmartProduction"
-    index_title = "Backend"
+    index_title = gettext_lazy("Backend")
+
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        """Branded with the request's cooperative: its name in the header and the browser tab, so staff
+        working for two cooperatives see at once whose backend they are in. Without one (the platform's
+        superuser on a bare host), the product's name."""
+        context = super().each_context(request)
+        cooperative = request_context(request).cooperative
+        if cooperative is not None:
+            context["site_header"] = cooperative.name
+            context["site_title"] = _("%(cooperative)s backend") % {"cooperative": cooperative.name}
+        return context
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

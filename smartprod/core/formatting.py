@@ -57,6 +57,21 @@ def format_money(amount: Decimal, currency: str, language: str, *, currency_firs
     return f"{sign}{currency} {text}" if currency_first else f"{sign}{text} {currency}"
 
 
+CURRENCY_SYMBOLS = {"EUR": "€"}
+
+
+def format_money_symbol(amount: Decimal, currency: str, language: str) -> str:
+    """An amount as pages and the backend show it, with the currency's sign where it has one (CLDR):
+    '1.234,56 €' / '-1.234,56 €' (de), '€1,234.56' / '-€1,234.56' (en); 'CHF 1,234.56' without a sign."""
+    value = quantize_money(amount)
+    text = format_amount(abs(value), language)
+    sign = "-" if value < 0 else ""
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    if _is_german(language):
+        return f"{sign}{text} {symbol or currency}"
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{currency} {text}"
+
+
 def format_percent(rate: Decimal, language: str, *, places: int | None = None) -> str:
     """A rate with its percent sign: '20 %', '10,73 %' (de, places=2)."""
     return f"{format_decimal(rate, language, places=places)} %"

@@ -135,7 +135,7 @@ def test_member_brings_in_a_project_and_an_advisor_approves_it(
     login(desktop_page, ADVISOR, otp_secret=DEMO_TOTP_SECRET)
     desktop_page.goto(f"/admin/projects/project/{project_id}/review/")
     expect(desktop_page.locator("h2")).to_contain_text(TITLE)
-    desktop_page.select_option("select[name='decision']", "approve")
+    desktop_page.check("input[name='decision'][value='approve']")  # a radio: nothing is chosen in advance
     desktop_page.fill("textarea[name='comment']", "Vertrag passt, freigegeben.")
     screenshot(desktop_page, "project-flow-6-review")
     with desktop_page.expect_navigation():

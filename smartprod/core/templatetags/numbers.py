@@ -8,7 +8,7 @@ from django import template
 from django.conf import settings
 from django.utils.translation import get_language
 
-from smartprod.core.formatting import format_decimal
+from smartprod.core.formatting import format_decimal, format_money_symbol
 
 register = template.Library()
 
@@ -26,3 +26,15 @@ def quantity(value: object) -> str:
     except InvalidOperation:
         return str(value)
     return format_decimal(number, get_language() or settings.LANGUAGE_CODE)
+
+
+@register.filter
+def money(value: object, currency: str = "EUR") -> str:
+    """An amount with its currency in the active language: '1.234,56 €' (de), '€1,234.56' (en)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return format_money_symbol(number, currency, get_language() or settings.LANGUAGE_CODE)
