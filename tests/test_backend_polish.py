@@ -172,3 +172,18 @@ def test_backend_is_not_open_to_another_cooperatives_staff(world, other_coop, ma
     html = page(stranger, reverse("admin:invoicing_invoice_changelist"), "de")
     assert other_coop.name in html and "1.234,56 €" not in html
     assert Invoice.objects.for_cooperative(other_coop).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "wrong"),
+    [("de", "Rechnung, eingereicht am", "Entwurf #"), ("en", "Invoice, submitted", "Draft #")],
+)
+def test_member_project_page_names_a_submitted_invoice_by_its_day(
+    world, client_for, language, expected, wrong
+):
+    """The member's invoice panel said "Entwurf #17" too: it names the document the same way."""
+    _coop, owner, _people, project, invoice, submitted, _item = world
+    html = page(client_for(owner), reverse("project_detail", args=[project.pk]), language)
+    assert expected in html and wrong not in html
+    assert invoice.number in html
+    assert f"#{submitted.pk}<" not in html
