@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _lazy
 from django_stubs_ext import StrOrPromise
@@ -317,30 +317,19 @@ def payee_accounts(
         found[account.payee_id] = account
     missing = [pk for pk in wanted if pk not in found]
     if missing:
-        users = {
-            m.pk: m.user
-            for m in Membership.objects.for_cooperative(cooperative)
-            .filter(pk__in=missing)
-            .select_related("user")
-            .only("pk", "user__first_name", "user__last_name", "user__email")
-        }
-        base = _english(kind.name)
-        names = {
-            pk: f"{user.first_name} {user.last_name}".strip() or user.email for pk, user in users.items()
-        }
-        Account.objects.bulk_create(
-            [
-                Account(
-                    cooperative=cooperative,
-                    type=type,
-                    code=f"{kind.code}-{pk}",
-                    name=f"{base}: {names[pk]}"[:200],
-                    payee_id=pk,
-                )
-                for pk in missing
-            ],
-            ignore_conflicts=True,  # opened concurrently by another transaction: read that one below
-        )
+        # One INSERT … SELECT: the names ("<type>: <first> <last>", else the e-mail) are made in the database
+        # from the people's user rows, no model instances. ON CONFLICT: opened concurrently by another
+        # transaction — read that one below. Table names come from the models; values are parameters.
+        name = "regexp_replace(u.first_name || ' ' || u.last_name, '^\\s+|\\s+$', '', 'g')"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Account._meta.db_table} (cooperative_id, type, code, name, payee_id) "  # noqa: S608
+                f"SELECT m.cooperative_id, %s, %s || '-' || m.id, "
+                f"left(%s || ': ' || coalesce(nullif({name}, ''), u.email), 200), m.id "
+                f"FROM {Membership._meta.db_table} m JOIN {User._meta.db_table} u ON u.id = m.user_id "
+                "WHERE m.cooperative_id = %s AND m.id = ANY(%s) ORDER BY m.id ON CONFLICT DO NOTHING",
+                [type, kind.code, _english(kind.name), cooperative.pk, missing],
+            )
         for account in Account.objects.for_cooperative(cooperative).filter(type=type, payee_id__in=missing):
             assert account.payee_id is not None
             found[account.payee_id] = account

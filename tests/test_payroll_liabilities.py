@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from lxml import etree
 
+from payroll.lib.sepa import pain001_errors
 from payroll.models import EmployerLiability, Municipality, PayrollSettings
 from payroll.selectors.payroll_runs import liabilities_by_month
 from payroll.services.payroll_runs import payroll_run_month
@@ -75,6 +76,36 @@ def test_liabilities_paid_once_in_the_next_run_and_booked_on_confirmation() -> N
     for kind in ("wage_tax_payable", "social_insurance_payable", "employer_levies_payable"):
         assert account_balance(cooperative=w.coop, account=account_get(cooperative=w.coop, type=kind)) == ZERO
     payout_run_confirm(cooperative=w.coop, actor=w.finance, run=run)  # twice: nothing more
+
+
+def test_liabilities_carry_their_category_purpose_and_the_file_is_valid() -> None:
+    """ISO 20022 ExternalCategoryPurpose1Code: TAXS to the tax office and the municipality (taxes), GOVT to
+    the ÖGK (contributions to a public body; SSBE is a benefit paid to a person); the salary stays SALA.
+    They went out as SUPP before."""
+    w = payroll_world()
+    _settings(w.coop)
+    salary(w.coop, employment(w.coop, w.project, w.employee), date(2026, 3, 1), "3060.00")
+    payroll_run_month(cooperative=w.coop, actor=w.finance, month=date(2026, 3, 1))
+    run = payout_run_start(cooperative=w.coop, actor=w.finance, until=date(2026, 4, 15))
+    assert run is not None
+    data = bytes(run.sepa_xml)
+    assert pain001_errors(data) == []  # the official pain.001.001.09 XSD sepaxml ships
+    tree = etree.fromstring(data)
+    purposes = {
+        tx.findtext("p:Cdtr/p:Nm", namespaces=NS): info.findtext("p:PmtTpInf/p:CtgyPurp/p:Cd", namespaces=NS)
+        for info in tree.iterfind("p:CstmrCdtTrfInitn/p:PmtInf", NS)
+        for tx in info.iterfind("p:CdtTrfTxInf", NS)
+    }
+    assert purposes.pop("Oesterreichische Gesundheitskasse") == "GOVT"
+    tax_office = next(name for name in purposes if name.startswith("Finanzamt"))
+    assert purposes.pop(tax_office) == "TAXS"
+    town = next(name for name in purposes if "Wien" in name)
+    assert purposes.pop(town) == "TAXS"
+    assert set(purposes.values()) == {"SALA"}
+    infos = tree.iterfind("p:CstmrCdtTrfInitn/p:PmtInf", NS)
+    blocks = [info.findtext("p:PmtInfId", namespaces=NS) for info in infos]
+    assert [b.rsplit("-", 1)[-1] for b in blocks] == ["SALA", "TAXS", "GOVT"]
+    assert "SUPP" not in data.decode()
 
 
 def test_a_creditor_without_an_account_is_held_back_not_the_salaries() -> None:

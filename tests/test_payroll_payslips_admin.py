@@ -38,7 +38,15 @@ def test_finance_runs_exports_and_reverses_in_the_backend(client_for):
     assert [(r["period"], r["social_insurance_number"], r["payroll_days"]) for r in rows] == [
         ("2026-03", "1234 010180", "30")
     ]
-    assert rows[0]["surcharges"] == "Z01 Dienstgeberabgabe"  # Vienna
+    # Beschäftigtengruppe B002 "vollversicherte Angestellte" (ÖGK Tarifsystem); Vienna's U-Bahn levy is a
+    # municipal tax, not a Zuschlag (Z01 is the § 53a ASVG levy on marginal employment), and € 3,060 has
+    # the full unemployment insurance share (no Abschlag).
+    assert (rows[0]["employee_group"], rows[0]["employee_group_name"], rows[0]["deductions"]) == (
+        "B002",
+        "Angestellte",
+        "",
+    )
+    assert "surcharges" not in rows[0] and "Z01" not in mbgm.content.decode()
     l16 = client.get("/admin/payroll/payrollrun/exports/", {"year": "2026"})
     (card,) = csv.DictReader(io.StringIO(l16.content.decode()), delimiter=";")
     assert (card["gross_total"], card["wage_tax"], card["from"], card["to"]) == (

@@ -315,3 +315,27 @@ def test_pain002_bank_shaped_report_with_counts_per_status(world):
     attempt = PayoutRunItem.objects.for_cooperative(w.coop).get(end_to_end_id=w.e2e["fee"])
     assert attempt.outcome == "rejected" and "AC04" in attempt.reason
     assert (_fresh(w.fee).status, _fresh(w.salary).status) == ("approved", "sent")
+
+
+PAIN002_TAXS_BLOCK = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03">
+  <CstmrPmtStsRpt>
+    <GrpHdr><MsgId>STS-20261203-2</MsgId><CreDtTm>2026-12-03T08:00:00</CreDtTm>
+      <InitgPty><Id><OrgId><BICOrBEI>BKAUATWW</BICOrBEI></OrgId></Id></InitgPty></GrpHdr>
+    <OrgnlGrpInfAndSts><OrgnlMsgId>{msg}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId>
+      <GrpSts>PART</GrpSts></OrgnlGrpInfAndSts>
+    <OrgnlPmtInfAndSts><OrgnlPmtInfId>{msg}-TAXS</OrgnlPmtInfId><PmtInfSts>RJCT</PmtInfSts>
+      <StsRsnInf><Rsn><Cd>AC04</Cd></Rsn></StsRsnInf></OrgnlPmtInfAndSts>
+  </CstmrPmtStsRpt>
+</Document>
+"""
+
+
+def test_a_rejected_tax_block_rejects_no_fee_or_salary(world):
+    """Blocks are per category purpose (SALA, SUPP, TAXS, GOVT): a rejected TAXS block (the employer's
+    taxes) is not the fees' SUPP block — before, every block but SALA counted as the fees' one."""
+    w = world
+    data = PAIN002_TAXS_BLOCK.format(msg=w.run.message_id).encode()
+    result = payout_run_status_report_import(cooperative=w.coop, actor=w.finance, run=w.run, data=data)
+    assert result.rejected == []
+    assert (_fresh(w.fee).status, _fresh(w.salary).status) == ("sent", "sent")

@@ -45,7 +45,7 @@ def test_built_file_without_bics_is_valid():
         created_at=datetime(2026, 12, 1, 9, 0),
         execution_date=date(2026, 12, 2),
         debtor=_party(),
-        transfers=[Transfer("E2E-1", Decimal("1.00"), _party("Anna"), "x", salary=False)],
+        transfers=[Transfer("E2E-1", Decimal("1.00"), _party("Anna"), "x", purpose="SUPP")],
     )
     assert pain001_errors(data) == []
     assert b"NOTPROVIDED" in data  # IBAN-only debtor agent
@@ -58,7 +58,7 @@ def test_schema_errors_are_reported():
         created_at=datetime(2026, 12, 1, 9, 0),
         execution_date=date(2026, 12, 2),
         debtor=_party(),
-        transfers=[Transfer("E2E-1", Decimal("1.00"), _party("Anna"), "x", salary=False)],
+        transfers=[Transfer("E2E-1", Decimal("1.00"), _party("Anna"), "x", purpose="SUPP")],
     ).replace(b"<Ctry>AT</Ctry>", b"<Ctry>Austria</Ctry>")
     assert pain001_errors(broken)
 

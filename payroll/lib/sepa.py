@@ -20,6 +20,19 @@ from lxml import etree
 
 PAIN_001_NS = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 
+# Category purposes (PmtTpInf/CtgyPurp/Cd), from the ISO 20022 external code list ExternalCategoryPurpose1Code
+# (https://www.iso20022.org/catalogue-messages/additional-content-messages/external-code-sets; the definitions
+# as reproduced in https://docs.infor.com/locally/2022.x/en-us/lclolh/lclgemsug/wrp1617022456555.html):
+# SALA "SalaryPayment", SUPP "SupplierPayment" (fees, expenses), TAXS "TaxPayment — Transaction is the payment
+# of taxes" (wage tax, DB, DZ to the tax office; Kommunalsteuer and Vienna's Dienstgeberabgabe to the
+# municipality: both are taxes), GOVT "GovernmentPayment — Transaction is a payment to or from a government
+# department" (social insurance contributions to the ÖGK, a public-law body). SSBE ("SocialSecurityBenefit")
+# is a benefit paid *to* people — child benefit, family allowance (Febelfin,
+# https://wiki.xmldation.com/Support/Febelfin/Direct_Debit/CtgyPurp%2F%2FCd) —, not a contribution: not used.
+SALA, SUPP, TAXS, GOVT = "SALA", "SUPP", "TAXS", "GOVT"
+# One PmtInf block per category purpose, in this order.
+PURPOSES = (SALA, SUPP, TAXS, GOVT)
+
 # The SEPA (Latin) character set of the EPC's "SEPA Requirements for an Extended Character Set" (EPC217-08),
 # the set every bank must accept: a-z A-Z 0-9 / - ? : ( ) . , ' + and the space.
 _NOT_SEPA = re.compile(r"[^a-zA-Z0-9/\-?:().,'+ ]")
@@ -96,7 +109,7 @@ class Transfer:
     amount: Decimal
     creditor: Party
     text: str
-    salary: bool  # category purpose SALA, else SUPP
+    purpose: str  # category purpose: SALA, SUPP, TAXS or GOVT (PURPOSES)
 
 
 def _amount(value: Decimal) -> str:
@@ -139,13 +152,17 @@ def build_pain001(
     transfers: list[Transfer],
     currency: str = "EUR",
 ) -> bytes:
-    """One pain.001.001.09 message: a PmtInf block for salaries (SALA) and one for fees/expenses (SUPP).
+    """One pain.001.001.09 message: a PmtInf block per category purpose (PURPOSES) — salaries (SALA),
+    fees/expenses (SUPP), taxes (TAXS), social insurance (GOVT).
 
     NbOfTxs and CtrlSum are written for the file and for each block. Refuses an empty list (the schema
     needs at least one transaction per block).
     """
     if not transfers:
         raise ValueError("A pain.001 file needs at least one transfer.")
+    unknown = {t.purpose for t in transfers} - set(PURPOSES)
+    if unknown:
+        raise ValueError(f"Unknown category purpose: {', '.join(sorted(unknown))}.")
     root = etree.Element(f"{{{PAIN_001_NS}}}Document", nsmap={None: PAIN_001_NS})
     initiation = _sub(root, "CstmrCdtTrfInitn")
     header = _sub(initiation, "GrpHdr")
@@ -154,8 +171,8 @@ def build_pain001(
     _sub(header, "NbOfTxs", str(len(transfers)))
     _sub(header, "CtrlSum", _amount(sum((t.amount for t in transfers), Decimal(0))))
     _sub(_sub(header, "InitgPty"), "Nm", sepa_text(debtor.name, 140))
-    for purpose, salary in (("SALA", True), ("SUPP", False)):
-        block = [t for t in transfers if t.salary == salary]
+    for purpose in PURPOSES:
+        block = [t for t in transfers if t.purpose == purpose]
         if not block:
             continue
         info = _sub(initiation, "PmtInf")

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from payroll.lib.sepa import Address, Party, Transfer
+from payroll.lib.sepa import GOVT, TAXS, Address, Party, Transfer
 from payroll.models import EmployerLiability, Municipality, PayoutRun
 from payroll.services.payroll_runs import payroll_settings
 from projects.ledger import Posting, account_get, journal_post
@@ -37,6 +37,16 @@ class LiabilityTransfer:
     amount: Decimal
     end_to_end_id: str
     ids: tuple[int, ...]
+
+
+# The category purpose per creditor (sources: payroll.lib.sepa): wage tax, DB and DZ (tax office) and
+# Kommunalsteuer and Vienna's Dienstgeberabgabe (municipality) are taxes; social insurance contributions and
+# BV to the ÖGK go to a public-law body (GOVT; SSBE would be a benefit paid to a person).
+CREDITOR_PURPOSE = {
+    EmployerLiability.Creditor.TAX_OFFICE.value: TAXS,
+    EmployerLiability.Creditor.MUNICIPALITY.value: TAXS,
+    EmployerLiability.Creditor.HEALTH_INSURER.value: GOVT,
+}
 
 
 def _group_key(row: EmployerLiability) -> tuple[str, str]:
@@ -123,7 +133,8 @@ def liabilities_claim(
 
 
 def liability_transfers(*, cooperative: Cooperative, run: PayoutRun) -> list[Transfer]:
-    """The run's transfers to the employer's creditors (category purpose SUPP), one per creditor."""
+    """The run's transfers to the employer's creditors, one per creditor, with its category purpose
+    (CREDITOR_PURPOSE: TAXS to the tax office and the municipalities, GOVT to the health insurer)."""
     rows = EmployerLiability.objects.for_cooperative(cooperative).filter(payout_run=run).order_by("pk")
     groups: dict[str, list[EmployerLiability]] = defaultdict(list)
     for row in rows:
@@ -155,7 +166,7 @@ def liability_transfers(*, cooperative: Cooperative, run: PayoutRun) -> list[Tra
                 amount=sum((row.amount for row in members), ZERO),
                 creditor=parties[_group_key(first)],
                 text=f"{reference} {period}".strip(),
-                salary=False,
+                purpose=CREDITOR_PURPOSE[first.creditor],
             )
         )
     return transfers

@@ -27,6 +27,17 @@ from smartprod.core.errors import NotAllowed
 from smartprod.core.money import ZERO
 from smartprod.tenancy.models import Cooperative, Membership
 
+# Beschäftigtengruppen (the tariff group every mBGM names). B001 is "vollversicherte Arbeiter/innen", B002
+# "vollversicherte Angestellte" (LexisNexis, "Besonderheiten in den Standard-Tarifgruppen",
+# https://cert05external-www.360.lexisnexis.at/d/h_94290_001500_94290_71_Besonderheiteni_a7f89e92d1); the
+# cooperative employs white-collar staff (Angestellte: the payroll rules apply the AK/WBF shares of the
+# Angestellte). The code of the group for marginally employed Angestellte was not found in a source we could
+# read, so that row names the group in words and leaves the code to the person transmitting (README).
+EMPLOYEE_GROUPS = {
+    False: ("B002", "Angestellte"),
+    True: ("", "geringfügig beschäftigte Angestellte"),
+}
+
 
 def _require_finance(actor: Membership) -> None:
     if not capabilities.can_run_payouts(actor):
@@ -65,6 +76,21 @@ def _sv_base(p: Payslip) -> Decimal:
     return -base if p.kind == Payslip.Kind.REVERSAL else base
 
 
+def _deductions(p: Payslip) -> Decimal:
+    """The percentage points by which the employee's unemployment insurance share is reduced for low pay
+    (§ 2a AMPFG): an Abschlag of the Tarifsystem ("Einkommensabhängige Minderung des
+    Arbeitslosenversicherungsbeitrages", ÖGK "Tarifsystem", see the module docstring). The employer's AV line
+    carries the full rate; the employee's line the reduced one (none at 0 %)."""
+    rates = {
+        line["side"]: Decimal(line["rate"])
+        for line in p.lines
+        if line["code"] == "sv.av" and line["rate"] is not None
+    }
+    if "employer" not in rates:
+        return ZERO
+    return rates["employer"] - rates.get("employee", ZERO)
+
+
 def mbgm_csv(*, cooperative: Cooperative, actor: Membership, month: date) -> str:
     """Per person of `month` (reversals net out): the rows an mBGM needs."""
     _require_finance(actor)
@@ -79,7 +105,7 @@ def mbgm_csv(*, cooperative: Cooperative, actor: Membership, month: date) -> str
             "special": ZERO,
             "days": 0,
             "marginal": False,
-            "vienna": False,
+            "av_reduction": ZERO,
             "start": None,
         }
     )
@@ -90,14 +116,16 @@ def mbgm_csv(*, cooperative: Cooperative, actor: Membership, month: date) -> str
         if p.kind == Payslip.Kind.REGULAR:
             row["days"] = max(row["days"], p.payroll_days)
         row["marginal"] = row["marginal"] or p.marginal
-        row["vienna"] = row["vienna"] or p.federal_state == "Wien"
+        if p.kind == Payslip.Kind.REGULAR and p.reversed_at is None:
+            row["av_reduction"] = max(row["av_reduction"], _deductions(p))
     header = [
         "period",
         "social_insurance_number",
         "last_name",
         "first_name",
         "employee_group",
-        "surcharges",
+        "employee_group_name",
+        "deductions",
         "payroll_days",
         "contribution_base_regular",
         "contribution_base_special",
@@ -105,15 +133,21 @@ def mbgm_csv(*, cooperative: Cooperative, actor: Membership, month: date) -> str
     rows = []
     for payee_id, row in sorted(totals.items()):
         last, first, sv_number = people[payee_id]
-        group = "geringfügig beschäftigte Angestellte" if row["marginal"] else "Angestellte"
+        code, name = EMPLOYEE_GROUPS[row["marginal"]]
+        # Vienna's U-Bahn levy (Dienstgeberabgabe der Gemeinde Wien) is a municipal tax, not in the mBGM;
+        # the Zuschlag Z01 "Dienstgeberabgabe" is the § 53a ASVG levy on marginal employment (ÖGK
+        # "Tarifsystem"), which the calculator does not charge (README), so no Zuschlag is reported.
+        reduction = row["av_reduction"]
+        deductions = f"Minderung AV um {reduction.normalize():f} %" if reduction else ""
         rows.append(
             [
                 f"{month:%Y-%m}",
                 sv_number,
                 last,
                 first,
-                group,
-                "Z01 Dienstgeberabgabe" if row["vienna"] else "",
+                code,
+                name,
+                deductions,
                 row["days"],
                 row["regular"],
                 row["special"],

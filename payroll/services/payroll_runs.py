@@ -13,6 +13,7 @@ Lock order (smartprod.core.locks): project → salary → payout item.
 from __future__ import annotations
 
 import calendar
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -366,91 +367,31 @@ def payroll_run_month(*, cooperative: Cooperative, actor: Membership, month: dat
     earlier = _gross_since_special(cooperative, month, set(employments)) if agreement_pays else {}
     run = PayrollRun.objects.create(cooperative=cooperative, month=month, created_by=actor)
     result = PayrollRunResult(run=run, existing=existing.count())
-    drafts: list[EntryDraft] = []
-    payslips: list[Payslip] = []
-    for salary in salaries:
-        employment = employments[salary.employment_id]
-        period = calc.period_for(employment.start, employment.end, month)
-        if period.days == 0:
-            result.skipped.append(
-                {"salary": salary.pk, "reason": _("The employment does not cover this month.")}
-            )
-            continue
-        payee_ytd = ytd.get(salary.payee_id, calc.YearToDate())
-        special = special_gross_for(
-            employment=employment,
-            month=month,
-            gross=salary.gross,
-            earlier=earlier.get(employment.pk, ZERO),
-            agreement_pays=agreement_pays,
-        )
-        pay = calc.compute(
-            rules,
-            calc.PayInput(
-                gross=salary.gross,
-                period=period,
-                federal_state=employment.federal_state,
-                first_employment_month=employment.start >= month,
-                special_gross=special,
-                ytd=payee_ytd,
-            ),
-        )
-        payslips.append(
-            Payslip(
-                cooperative=cooperative,
-                kind=Payslip.Kind.REGULAR,
-                salary=salary,
-                employment=employment,
-                payee_id=salary.payee_id,
-                project_id=salary.project_id,
-                month=month,
-                run=run,
-                currency=salary.currency,
-                payroll_days=period.days,
-                gross=pay.gross,
-                special_gross=pay.special_gross,
-                employee_social_insurance=pay.employee_social_insurance,
-                wage_tax=pay.wage_tax,
-                net=pay.net,
-                employer_social_insurance=pay.employer_social_insurance,
-                levy_db=pay.levies.get("db", ZERO),
-                levy_dz=pay.levies.get("dz", ZERO),
-                levy_kommunalsteuer=pay.levies.get("kommunalsteuer", ZERO),
-                levy_bv=pay.levies.get("bv", ZERO),
-                levy_ubahn=pay.levies.get("ubahn", ZERO),
-                special_accrual=pay.special_accrual,
-                special_cost=pay.special_cost,
-                employer_cost_total=pay.employer_cost_total,
-                marginal=pay.marginal,
-                municipality=employment.municipality,
-                federal_state=employment.federal_state,
-                lines=payslip_lines(pay),
-                year_to_date=_ytd_json(payee_ytd, pay),
-                created_by=actor,
-            )
-        )
+    payslips, skipped = _payslips(
+        cooperative, actor, run, month, rules, salaries, employments, ytd, earlier, agreement_pays
+    )
+    result.skipped = skipped
     ledger = _Ledger(cooperative, [payees[p.payee_id] for p in payslips])
     today = timezone.localdate()
-    for payslip in payslips:
-        assert payslip.salary_id is not None
-        drafts.append(
-            EntryDraft(
-                idempotency_key=f"payslip:salary:{payslip.salary_id}",
-                date=today,
-                description=f"Payslip {payslip.month:%Y-%m} (salary {payslip.salary_id})",
-                postings=payslip_postings(ledger, payslip, projects[payslip.project_id]),
-                source_type=Salary._meta.label,
-                source_id=str(payslip.salary_id),
-            )
+    drafts = [
+        EntryDraft(
+            idempotency_key=f"payslip:salary:{payslip.salary_id}",
+            date=today,
+            description=f"Payslip {payslip.month:%Y-%m} (salary {payslip.salary_id})",
+            postings=payslip_postings(ledger, payslip, projects[payslip.project_id]),
+            source_type=Salary._meta.label,
+            source_id=str(payslip.salary_id),
         )
+        for payslip in payslips
+    ]
     entries = journal_post_many(cooperative=cooperative, drafts=drafts, actor=actor.user)
     for payslip, draft in zip(payslips, drafts, strict=True):
-        payslip.journal_entry = entries[draft.idempotency_key]
-    payslips = Payslip.objects.bulk_create(payslips, batch_size=2000)
+        payslip.journal_entry_id = entries[draft.idempotency_key].pk
+    _insert_payslips(cooperative, payslips)
     Salary.objects.for_cooperative(cooperative).filter(pk__in=[p.salary_id for p in payslips]).update(
         status=Salary.Status.IN_PAYSLIP
     )
-    _payout_items(cooperative, actor, payslips, payday(cooperative, month, settings))
+    _payout_items(cooperative, actor, run, month, payday(cooperative, month, settings))
     _liabilities(cooperative, month, payslips, payroll_run=run)
     run.payslip_count = len(payslips)
     run.employer_cost_total = sum((p.employer_cost_total for p in payslips), ZERO)
@@ -468,42 +409,221 @@ def payroll_run_month(*, cooperative: Cooperative, actor: Membership, month: dat
     return result
 
 
-def _payout_items(
-    cooperative: Cooperative, actor: Membership, payslips: list[Payslip], deadline: date
-) -> None:
+# The money columns of a payslip, as `calc.PayResult` gives them (the levies by their key).
+_MONEY = (
+    "gross",
+    "special_gross",
+    "employee_social_insurance",
+    "wage_tax",
+    "net",
+    "employer_social_insurance",
+    "special_accrual",
+    "special_cost",
+    "employer_cost_total",
+)
+
+
+@dataclass
+class _Computed:
+    """One distinct computation of a run: many salaries share the same gross, period, state and history,
+    so `calc.compute`, the payslip lines and their JSON are made once per distinct input."""
+
+    index: int
+    pay: calc.PayResult
+    lines: list[dict[str, Any]]
+
+
+def _payslips(
+    cooperative: Cooperative,
+    actor: Membership,
+    run: PayrollRun,
+    month: date,
+    rules: calc.Rules,
+    salaries: list[Salary],
+    employments: dict[int, Employment],
+    ytd: dict[int, calc.YearToDate],
+    earlier: dict[int, Decimal],
+    agreement_pays: bool,
+) -> tuple[list[Payslip], list[dict[str, Any]]]:
+    """The run's payslips (unsaved), one per salary whose employment covers the month; and the skipped."""
+    computed: dict[calc.PayInput, _Computed] = {}
+    payslips: list[Payslip] = []
+    skipped: list[dict[str, Any]] = []
+    for salary in salaries:
+        employment = employments[salary.employment_id]
+        period = calc.period_for(employment.start, employment.end, month)
+        if period.days == 0:
+            skipped.append({"salary": salary.pk, "reason": _("The employment does not cover this month.")})
+            continue
+        payee_ytd = ytd.get(salary.payee_id, calc.YearToDate())
+        special = special_gross_for(
+            employment=employment,
+            month=month,
+            gross=salary.gross,
+            earlier=earlier.get(employment.pk, ZERO),
+            agreement_pays=agreement_pays,
+        )
+        inp = calc.PayInput(
+            gross=salary.gross,
+            period=period,
+            federal_state=employment.federal_state,
+            first_employment_month=employment.start >= month,
+            special_gross=special,
+            ytd=payee_ytd,
+        )
+        found = computed.get(inp)
+        if found is None:
+            pay = calc.compute(rules, inp)
+            found = computed[inp] = _Computed(index=len(computed), pay=pay, lines=payslip_lines(pay))
+        pay = found.pay
+        # Ids, not instances: the related-object descriptors cost more than the rest of the row.
+        payslip = Payslip(
+            cooperative_id=cooperative.pk,
+            kind=Payslip.Kind.REGULAR,
+            salary_id=salary.pk,
+            employment_id=employment.pk,
+            payee_id=salary.payee_id,
+            project_id=salary.project_id,
+            month=month,
+            run_id=run.pk,
+            currency=salary.currency,
+            payroll_days=period.days,
+            levy_db=pay.levies.get("db", ZERO),
+            levy_dz=pay.levies.get("dz", ZERO),
+            levy_kommunalsteuer=pay.levies.get("kommunalsteuer", ZERO),
+            levy_bv=pay.levies.get("bv", ZERO),
+            levy_ubahn=pay.levies.get("ubahn", ZERO),
+            marginal=pay.marginal,
+            municipality=employment.municipality,
+            federal_state=employment.federal_state,
+            lines=found.lines,
+            year_to_date=_ytd_json(payee_ytd, pay),
+            created_by_id=actor.pk,
+        )
+        for name in _MONEY:
+            setattr(payslip, name, getattr(pay, name))
+        payslip._computed = found.index  # type: ignore[attr-defined]
+        payslips.append(payslip)
+    computations = sorted(computed.values(), key=lambda c: c.index)
+    for payslip in payslips:
+        payslip._computation = computations[payslip._computed]  # type: ignore[attr-defined]
+    return payslips, skipped
+
+
+_PAYSLIP_LEVIES = ("levy_db", "levy_dz", "levy_kommunalsteuer", "levy_bv", "levy_ubahn")
+
+
+def _insert_payslips(cooperative: Cooperative, payslips: list[Payslip]) -> None:
+    """Write the payslips in one INSERT … SELECT: per payslip only its ids and a computation number travel
+    as arrays; the money, the lines and the year-to-date JSON travel once per distinct computation (one
+    JSON document each, picked by number in the database). No model instance is saved; the payslips get
+    their ids."""
+    if not payslips:
+        return
+    computations: list[dict[str, Any]] = []
+    seen: dict[int, int] = {}
+    ytds: dict[str, int] = {}
+    comp_ix: list[int] = []
+    ytd_ix: list[int] = []
+    for p in payslips:
+        computation: _Computed = p._computation  # type: ignore[attr-defined]
+        if computation.index not in seen:
+            seen[computation.index] = len(computations)
+            row: dict[str, Any] = {name: str(getattr(p, name)) for name in (*_MONEY, *_PAYSLIP_LEVIES)}
+            row["marginal"] = p.marginal
+            row["lines"] = computation.lines
+            computations.append(row)
+        comp_ix.append(seen[computation.index])
+        key = json.dumps(p.year_to_date, sort_keys=True)
+        ytd_ix.append(ytds.setdefault(key, len(ytds)))
     now = timezone.now()
-    items = PayoutItem.objects.bulk_create(
-        [
-            PayoutItem(
-                cooperative=cooperative,
-                kind=PayoutItem.Kind.SALARY,
-                payee_id=p.payee_id,
-                project_id=p.project_id,
-                payslip=p,
-                description=f"Gehalt/Salary {p.month:%m/%Y}",
-                currency=p.currency,
-                amount=p.net,
-                approved_at=now,
-                guarantee_deadline=deadline,
-            )
-            for p in payslips
-            if p.net > 0
-        ],
-        batch_size=2000,
+    first = payslips[0]
+    money = ", ".join(f"(d.c -> r.comp ->> '{name}')::numeric" for name in (*_MONEY, *_PAYSLIP_LEVIES))
+    columns = ", ".join((*_MONEY, *_PAYSLIP_LEVIES))
+    table = Payslip._meta.db_table
+    # Table and column names come from the code; every value is a query parameter (hence the S608 noqa).
+    sql = (
+        # The two documents are parsed once (a one-row CTE); `->` picks a row's computation by its number,
+        # so the rows come out in the order of the arrays without a join or a sort.
+        "WITH d AS MATERIALIZED (SELECT %s::jsonb AS c, %s::jsonb AS y) "  # noqa: S608
+        f"INSERT INTO {table} (cooperative_id, pdf_sha256, email_sent_to, document_attempts, "
+        "document_error, kind, salary_id, employment_id, payee_id, project_id, month, run_id, currency, "
+        f"payroll_days, {columns}, marginal, municipality, federal_state, lines, year_to_date, "
+        "journal_entry_id, created_by_id, created_at, reason, pdf) "
+        f"SELECT %s, '', '', 0, '', %s, r.salary_id, r.employment_id, r.payee_id, r.project_id, %s, %s, "
+        f"r.currency, r.payroll_days, {money}, (d.c -> r.comp ->> 'marginal')::boolean, r.municipality, "
+        "r.federal_state, d.c -> r.comp -> 'lines', d.y -> r.ytd, r.journal_entry_id, %s, %s, '', '' "
+        "FROM d CROSS JOIN unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], "
+        "%s::int[], %s::int[], %s::int[], %s::text[], %s::text[], %s::text[]) "
+        "AS r(salary_id, employment_id, payee_id, project_id, journal_entry_id, payroll_days, comp, ytd, "
+        "currency, municipality, federal_state) "
+        "RETURNING id, salary_id"
     )
-    PayoutItemEvent.objects.bulk_create(
-        [
-            PayoutItemEvent(
-                cooperative=cooperative,
-                item=item,
-                from_status="",
-                to_status=PayoutItem.Status.APPROVED,
-                actor=actor.user,
-            )
-            for item in items
-        ],
-        batch_size=2000,
-    )
+    params: list[Any] = [
+        json.dumps(computations),
+        "[" + ",".join(ytds) + "]",
+        cooperative.pk,
+        Payslip.Kind.REGULAR,
+        first.month,
+        first.run_id,
+        first.created_by_id,
+        now,
+        [p.salary_id for p in payslips],
+        [p.employment_id for p in payslips],
+        [p.payee_id for p in payslips],
+        [p.project_id for p in payslips],
+        [p.journal_entry_id for p in payslips],
+        [p.payroll_days for p in payslips],
+        comp_ix,
+        ytd_ix,
+        [p.currency for p in payslips],
+        [p.municipality for p in payslips],
+        [p.federal_state for p in payslips],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = dict((salary_id, pk) for pk, salary_id in cursor.fetchall())
+    for p in payslips:
+        p.pk = ids[p.salary_id]
+        p.created_at = now
+        p._state.adding = False
+        p._state.db = connection.alias
+
+
+def _payout_items(
+    cooperative: Cooperative, actor: Membership, run: PayrollRun, month: date, deadline: date
+) -> None:
+    """The run's net pays as payout items (kind salary, approved, guaranteed by the payday) and their
+    events, made in the database from the payslips just written: two INSERT … SELECT statements."""
+    now = timezone.now()
+    items = PayoutItem._meta.db_table
+    # Table names come from the models; every value is a query parameter (hence the S608 noqa).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {items} (cooperative_id, kind, payee_id, project_id, payslip_id, "  # noqa: S608
+            "description, currency, amount, status, approved_at, guarantee_deadline, attempt_count, "
+            "created_at) SELECT cooperative_id, %s, payee_id, project_id, id, %s, currency, net, %s, %s, %s, "
+            f"0, %s FROM {Payslip._meta.db_table} WHERE cooperative_id = %s AND run_id = %s AND net > 0 "
+            "ORDER BY id",
+            [
+                PayoutItem.Kind.SALARY,
+                f"Gehalt/Salary {month:%m/%Y}",
+                PayoutItem.Status.APPROVED,
+                now,
+                deadline,
+                now,
+                cooperative.pk,
+                run.pk,
+            ],
+        )
+        cursor.execute(
+            f"INSERT INTO {PayoutItemEvent._meta.db_table} "  # noqa: S608
+            "(cooperative_id, item_id, from_status, to_status, run_id, reason, actor_id, created_at) "
+            "SELECT i.cooperative_id, i.id, '', %s, NULL, '', %s, %s "
+            f"FROM {items} i JOIN {Payslip._meta.db_table} p ON p.id = i.payslip_id "
+            "WHERE p.cooperative_id = %s AND p.run_id = %s ORDER BY i.id",
+            [PayoutItem.Status.APPROVED, actor.user_id, now, cooperative.pk, run.pk],
+        )
 
 
 def _negated(payslip: Payslip, actor: Membership, reason: str) -> Payslip:

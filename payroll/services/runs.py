@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from payroll.lib.sepa import Address, Party, Transfer, build_pain001, pain001_errors
+from payroll.lib.sepa import SALA, SUPP, Address, Party, Transfer, build_pain001, pain001_errors
 from payroll.models import PayeeProfile, PayoutItem, PayoutItemEvent, PayoutPolicy, PayoutRun, PayoutRunItem
 from payroll.selectors.profiles import payees_blocked
 from payroll.services.history import payout_item_event
@@ -288,6 +288,11 @@ def _debtor(cooperative: Cooperative) -> Party:
     )
 
 
+def _purpose(item: PayoutItem) -> str:
+    """A payout item's category purpose: SALA for a net salary, SUPP for fees and expenses."""
+    return SALA if item.kind == PayoutItem.Kind.SALARY else SUPP
+
+
 def _creditor(profile: PayeeProfile, membership: Membership) -> Party:
     user = membership.user
     name = profile.account_holder or f"{user.first_name} {user.last_name}".strip() or user.email
@@ -336,7 +341,7 @@ def _store_sepa(cooperative: Cooperative, run: PayoutRun) -> None:
                 amount=attempt.amount,
                 creditor=parties[item.payee_id],
                 text=f"{item.description} {attempt.end_to_end_id}",
-                salary=item.kind == PayoutItem.Kind.SALARY,
+                purpose=_purpose(item),
             )
         )
     transfers += liability_transfers(cooperative=cooperative, run=run)
@@ -766,9 +771,9 @@ def payout_run_status_report_import(
         statuses = {e2e: ("RJCT", report.group_reason) for e2e in attempts}
     for block_id, (block_status, code) in report.blocks.items():
         if block_status == "RJCT":
-            salary = block_id.endswith("-SALA")
+            purpose = block_id.rsplit("-", 1)[-1]
             for e2e, attempt in attempts.items():
-                if (attempt.item.kind == PayoutItem.Kind.SALARY) == salary:
+                if _purpose(attempt.item) == purpose:
                     statuses.setdefault(e2e, ("RJCT", code))
     for tx in report.transactions:
         statuses[tx.end_to_end_id] = (tx.status, tx.reason_code or tx.reason_text)
