@@ -9,6 +9,7 @@ connection), ROUNDS rounds of N calls; prints the median µs per request and the
 cProfile of that endpoint (cumulative, top 40).
 
     .venv/bin/python bench/http_inprocess.py          # HTTP_INPROCESS_N (200), _ROUNDS (5), _INVOICES (200)
+    HTTP_INPROCESS_KEEPDB=1 …                          # keep the database "perf_inprocess" for the next run
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def main() -> None:
                 MEDIA_ROOT=media,
                 ALLOWED_HOSTS=[http_bench.HOST],
                 PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"],  # as built
-                TENANT_HOST_CACHE_SECONDS=30,  # as in production (the test settings turn it off)
+                # As in production (the test settings turn it off); HTTP_INPROCESS_HOST_CACHE=0 to compare.
+                TENANT_HOST_CACHE_SECONDS=int(os.environ.get("HTTP_INPROCESS_HOST_CACHE", "30")),
             ),
         ):
             with platform_scope("in-process HTTP benchmark data"):
