@@ -37,8 +37,9 @@ def bench_budget_at_scale() -> dict[str, Any]:
     bulk_budget_lines(coop, large, LARGE)
     build_s = time.perf_counter() - start
     bulk_budget_lines(coop, small, SMALL)
-    # As the owner, as autovacuum would: PostgreSQL skips the app role's VACUUM/ANALYZE with a warning (it owns
-    # nothing), and without statistics the planner sorts every line of the account (bitmap scan) per page.
+    # As the owner, as autovacuum would: PostgreSQL skips the app role's VACUUM/ANALYZE with a warning (it
+    # owns nothing), and without statistics the planner sorts every line of the account (bitmap scan) per
+    # page.
     with owner_connection(), connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE projects_journalline")
         cursor.execute("VACUUM ANALYZE projects_journalentry")

@@ -82,7 +82,7 @@ _MISSING = object()
 _host_cache: dict[str, tuple[float, tuple[list[str], tuple[Any, ...]] | None]] = {}
 
 
-def host_cooperative_cached(host: str) -> Cooperative | None | object:
+def host_cooperative_cached(host: str) -> Cooperative | object | None:
     """The cached cooperative of `host` (a fresh instance), None if cached as none, else `_MISSING`."""
     entry = _host_cache.get(host)
     if entry is None or entry[0] < time.monotonic():
