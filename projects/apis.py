@@ -7,6 +7,7 @@ object the person may not see answers 404 (never 403: no existence leak).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import Prefetch
@@ -18,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from members.selectors import membership_get
-from projects.budget import project_budget
+from projects.budget import Budget, project_budget
 from projects.models import Client, Collaboration, Document, Project
 from projects.selectors import (
     client_get,
@@ -31,6 +32,7 @@ from projects.selectors import (
     project_list_visible,
 )
 from projects.serializers import (
+    BudgetLineOutputSerializer,
     BudgetOutputSerializer,
     ClientInputSerializer,
     ClientOutputSerializer,
@@ -70,6 +72,7 @@ from smartprod.core.api import (
 from smartprod.core.errors import ApplicationError
 from smartprod.core.pagination import Pagination
 from smartprod.core.parsers import JSONParser  # the depth limit and the text check
+from smartprod.core.rows import present_rows
 from smartprod.tenancy.models import Membership
 
 MULTIPART_OR_JSON = ("multipart/form-data", "application/json")
@@ -409,4 +412,13 @@ class ProjectBudgetApi(ProjectApi):
         paging = Pagination()
         limit, offset = paging.get_limit(request), paging.get_offset(request)
         budget = project_budget(cooperative=self.cooperative, project=project, limit=limit, offset=offset)
-        return Response(BudgetOutputSerializer(budget, context={"request": request}).data)
+        return Response(budget_data(budget, request))
+
+
+def budget_data(budget: Budget, request: Request) -> dict[str, Any]:
+    """`BudgetOutputSerializer`'s data, its page of lines presented by the lean rows (smartprod.core.rows:
+    the same JSON, tests/test_projects_api.py compares the two) — DRF's per-field work for 100 lines was a
+    tenth of the endpoint's time."""
+    data = BudgetOutputSerializer(replace(budget, lines=[]), context={"request": request}).data
+    data["lines"] = present_rows(BudgetLineOutputSerializer, budget.lines)  # same key, same place
+    return data

@@ -7,14 +7,17 @@ their pending requests in `pending_payouts` (a kernel Registry), so `projects` n
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -268,24 +271,21 @@ def _client_events_sql() -> ArraySubquery:
     return ArraySubquery(events)
 
 
-def project_budget(
-    *,
-    cooperative: Cooperative,
-    project: Project,
-    limit: int = BUDGET_PAGE_SIZE,
-    offset: int = 0,
-    with_events: bool = False,
-) -> Budget:
-    """The budget's figures and a page of its newest lines in one query, whatever the number of lines.
+# Sentinels standing for the cooperative's and the project's ids while the statement is compiled: negative,
+# so no real row has them; their positions among the parameters are then filled per call.
+_COOPERATIVE_SENTINEL = -987_654_321
+_PROJECT_SENTINEL = -987_654_322
 
-    One statement (one snapshot): the project's balance, receivable and pending, and the page as an array
-    read newest first along the index (account, date, entry, id), stopping after offset + limit + 1 rows.
-    Each line's balance is the account's balance minus the lines after it (a running sum in that order,
-    which PostgreSQL computes while it reads, before the LIMIT). A contribution line carries the rate
-    stored on its document. `with_events`: the client's events too (`Budget.events`), in the same statement.
-    """
-    if not 1 <= limit <= MAX_BUDGET_PAGE_SIZE or offset < 0:
-        raise ValueError("limit must be 1..500 and offset ≥ 0")
+
+@lru_cache(maxsize=64)
+def _budget_statement(
+    limit: int, offset: int, with_events: bool, sources: tuple[int, int, int]
+) -> tuple[str, tuple[Any, ...], tuple[int, ...], tuple[int, ...]]:
+    """The budget's SQL, compiled by the ORM once per process for each page (limit, offset), with or without
+    the client's events, and each number of registered sources (pending payouts, contribution rates,
+    settled invoices: registered at start): building and compiling the expression was a third of the
+    endpoint's time. Returns the SQL, its parameters and the positions of the cooperative's and the
+    project's ids among them."""
     newest_first = [F("date").desc(), F("entry_id").desc(), F("id").desc()]
     text = CharField()
     page = (
@@ -312,8 +312,8 @@ def project_budget(
     )
     extra: dict[str, ArraySubquery] = {"events": _client_events_sql()} if with_events else {}
     figures = (
-        Project.objects.for_cooperative(cooperative)
-        .filter(pk=project.pk)
+        Project.objects.for_cooperative(_COOPERATIVE_SENTINEL)
+        .filter(pk=_PROJECT_SENTINEL)
         .annotate(
             budget_balance=budget_balance_sql(),
             budget_receivable=receivable_sql(),
@@ -322,11 +322,54 @@ def project_budget(
             **extra,
         )
         .values("budget_balance", "budget_receivable", "budget_pending", "page", *extra)
-        .get()
+        .order_by()
     )
-    balance = quantize_money(figures["budget_balance"])
-    pending = quantize_money(figures["budget_pending"])
-    rows: list[dict[str, Any]] = figures["page"]
+    sql, params = figures.query.sql_with_params()
+    cooperative_at = tuple(i for i, value in enumerate(params) if value == _COOPERATIVE_SENTINEL)
+    project_at = tuple(i for i, value in enumerate(params) if value == _PROJECT_SENTINEL)
+    if len(cooperative_at) != 1 or len(project_at) != 1:  # the statement's shape changed: fail loudly
+        raise RuntimeError(f"budget statement: ids at {cooperative_at} and {project_at}")
+    return sql, tuple(params), cooperative_at, project_at
+
+
+def _json_rows(rows: list[Any] | None) -> list[dict[str, Any]]:
+    return [json.loads(row) if isinstance(row, str) else row for row in rows or []]
+
+
+def project_budget(
+    *,
+    cooperative: Cooperative,
+    project: Project,
+    limit: int = BUDGET_PAGE_SIZE,
+    offset: int = 0,
+    with_events: bool = False,
+) -> Budget:
+    """The budget's figures and a page of its newest lines in one query, whatever the number of lines.
+
+    One statement (one snapshot): the project's balance, receivable and pending, and the page as an array
+    read newest first along the index (account, date, entry, id), stopping after offset + limit + 1 rows.
+    Each line's balance is the account's balance minus the lines after it (a running sum in that order,
+    which PostgreSQL computes while it reads, before the LIMIT). A contribution line carries the rate
+    stored on its document. `with_events`: the client's events too (`Budget.events`), in the same statement.
+    """
+    if not 1 <= limit <= MAX_BUDGET_PAGE_SIZE or offset < 0:
+        raise ValueError("limit must be 1..500 and offset ≥ 0")
+    sources = (len(pending_payouts), len(contribution_rates), len(settled_invoices))
+    sql, params, cooperative_at, project_at = _budget_statement(limit, offset, with_events, sources)
+    values = list(params)
+    for position in cooperative_at:
+        values[position] = cooperative.pk
+    for position in project_at:
+        values[position] = project.pk
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        found = cursor.fetchone()
+    if found is None:
+        raise Project.DoesNotExist("Project matching query does not exist.")
+    budget_balance, budget_receivable, budget_pending, page, *rest = found
+    balance = quantize_money(budget_balance)
+    pending = quantize_money(budget_pending)
+    rows = _json_rows(page)
     labels = dict(JournalLine.Kind.choices)
     lines = [
         BudgetLine(
@@ -355,7 +398,7 @@ def project_budget(
                 amount=quantize_money(Decimal(row["amount"])),
                 open_after=quantize_money(Decimal(row["open_after"] or 0)),
             )
-            for row in figures["events"]
+            for row in _json_rows(rest[0])
         ]
         if with_events
         else None
@@ -363,7 +406,7 @@ def project_budget(
     return Budget(
         currency=cooperative.currency,
         balance=balance,
-        receivable=quantize_money(figures["budget_receivable"]),
+        receivable=quantize_money(budget_receivable),
         pending=pending,
         available=balance - pending,
         lines=lines,

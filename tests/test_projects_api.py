@@ -862,6 +862,24 @@ def test_budget_query_count_is_the_same_for_5_and_200_lines(coop, owner, approve
     assert many == few
 
 
+def test_budget_answer_is_byte_for_byte_the_serializers(coop, owner, approved, api_for):
+    """The endpoint presents its lines with the lean rows (projects.apis.budget_data): the bytes are those
+    of BudgetOutputSerializer rendered by DRF — lines with both signs, cents, labels, `next`."""
+    from rest_framework.renderers import JSONRenderer
+
+    from projects.budget import project_budget
+    from projects.serializers import BudgetOutputSerializer
+
+    for i in range(4):
+        fund(coop, approved, f"{i}.05", key=f"test:bytes:{i}", on=date(2025, 2, 1 + i))
+    response = api_for(owner).get(url(approved, "budget/") + "?limit=3")
+    assert response.status_code == 200
+    budget = project_budget(cooperative=coop, project=approved, limit=3)
+    expected = BudgetOutputSerializer(budget, context={"request": response.wsgi_request}).data
+    assert len(expected["lines"]) == 3 and expected["next"] is not None
+    assert response.content == JSONRenderer().render(expected)
+
+
 def test_project_list_query_count_is_the_same_for_5_and_200_projects(coop, owner, make_member, api_for):
     colleague = make_member(coop)
     client = make_client(coop, owner)

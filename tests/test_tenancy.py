@@ -204,3 +204,48 @@ def test_middleware_sets_the_request_context(coop, make_member, client_for):
     context = request_context(response.wsgi_request)
     assert (context.cooperative, context.membership) == (coop, membership)
     assert response.context["cooperative"] == coop
+
+
+def test_host_cache_reads_the_cooperative_once_and_forgets_it_on_save(
+    coop, other_coop, make_member, settings, django_assert_num_queries
+):
+    """Production keeps a host's cooperative per process (settings.TENANT_HOST_CACHE_SECONDS): a token
+    request then reads no cooperative; saving or deleting any cooperative forgets every host at once."""
+    from rest_framework.test import APIClient
+
+    from smartprod.core.tokens import api_token_create
+    from smartprod.tenancy import middleware
+
+    settings.TENANT_HOST_CACHE_SECONDS = 60
+    middleware.forget_hosts()
+    membership = make_member(coop)
+    api = APIClient(
+        HTTP_HOST="at.localhost", HTTP_AUTHORIZATION=f"Token {api_token_create(user=membership.user)}"
+    )
+    with django_assert_num_queries(3):  # the host's cooperative, the token with its user, the memberships
+        assert api.get("/api/me/").json()["cooperative"]["slug"] == "at"
+    with django_assert_num_queries(2):  # the cooperative from the cache
+        first = api.get("/api/me/")
+    assert first.json()["cooperative"]["slug"] == "at"
+    # Each request has its own instance: a change to one request's cooperative reaches no other.
+    from smartprod.tenancy.context import request_context
+
+    second = api.get("/api/me/")
+    assert request_context(first.wsgi_request).cooperative == request_context(second.wsgi_request).cooperative
+    assert (
+        request_context(first.wsgi_request).cooperative
+        is not request_context(second.wsgi_request).cooperative
+    )
+    coop.name = "Renamed"
+    coop.save()
+    with django_assert_num_queries(3):  # forgotten on save: read again
+        assert api.get("/api/me/").json()["cooperative"]["name"] == "Renamed"
+    # Another cooperative taking the host (the first one deactivated) is found after the save.
+    coop.is_active = False
+    coop.hosts = []
+    coop.save()
+    other_coop.hosts = ["at.localhost"]
+    other_coop.save()
+    moved = request_context(api.get("/api/me/").wsgi_request)
+    assert (moved.cooperative, moved.membership) == (other_coop, None)  # no membership in that one
+    middleware.forget_hosts()

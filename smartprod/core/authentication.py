@@ -38,13 +38,16 @@ class TenantTokenAuthentication(TokenAuthentication):
             django_request = request._request
             django_request.user = result[0]
             cooperative = request_context(django_request).cooperative
-            if (
-                cooperative is not None
-            ):  # the host's cooperative, found by the middleware: only the membership
-                membership = (
-                    Membership.objects.for_cooperative(cooperative)
-                    .filter(user=result[0], status=Membership.Status.ACTIVE)
-                    .first()
+            if cooperative is not None:
+                # The host's cooperative, found by the middleware: the membership in it, active, among the
+                # person's memberships the token check read for the fingerprint (no query).
+                membership = next(
+                    (
+                        m
+                        for m in result[1].memberships
+                        if m.cooperative_id == cooperative.pk and m.status == Membership.Status.ACTIVE
+                    ),
+                    None,
                 )
             else:
                 cooperative, membership = resolve_tenant(django_request)

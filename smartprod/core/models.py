@@ -344,6 +344,8 @@ class ApiToken(models.Model):
     fingerprint = models.CharField(max_length=64)
     created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"))
+    # Set by `tokens.api_token_check` on a valid token: the person's memberships it read (not a field).
+    memberships: list[Any]
 
     class Meta:
         verbose_name = _("API token")

@@ -33,13 +33,17 @@ def user_fingerprint(user: Any) -> str:
     The person's memberships in every cooperative are read on the platform path (row-level security would
     show only the host's cooperative): a role change anywhere revokes the person's tokens."""
     with platform_scope("API token fingerprint: the person's memberships", level=logging.DEBUG):
-        memberships = sorted(
-            f"{cooperative_id}:{role}:{status}"
-            for cooperative_id, role, status in Membership.objects.all_cooperatives()
-            .filter(user=user)
-            .values_list("cooperative_id", "role", "status")
-        )
-    return _hash(user.get_session_auth_hash() + "|" + ",".join(memberships))
+        return _fingerprint(user, _memberships(user))
+
+
+def _memberships(user: Any) -> list[Membership]:
+    """The person's memberships in every cooperative (call inside the platform scope)."""
+    return list(Membership.objects.all_cooperatives().filter(user=user).order_by("pk"))
+
+
+def _fingerprint(user: Any, memberships: list[Membership]) -> str:
+    parts = sorted(f"{m.cooperative_id}:{m.role}:{m.status}" for m in memberships)
+    return _hash(user.get_session_auth_hash() + "|" + ",".join(parts))
 
 
 def api_token_create(*, user: Any) -> str:
@@ -56,15 +60,24 @@ def api_token_create(*, user: Any) -> str:
 
 
 def api_token_check(key: str) -> tuple[ApiToken | None, str]:
-    """The token of a clear key and '' if valid; else None and why: unknown, expired or revoked."""
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(key)).first()
-    if token is None:
-        return None, "unknown"
-    if token.expires_at <= timezone.now():
-        return None, "expired"
-    if token.fingerprint != user_fingerprint(token.user):
-        token.delete()
-        return None, "revoked"
+    """The token of a clear key and '' if valid; else None and why: unknown, expired or revoked.
+
+    A valid token carries the person's memberships in every cooperative as `token.memberships` (read once
+    for the fingerprint; token authentication picks the host cooperative's from them, no second query).
+    The token and the memberships are read in one platform scope: one scope switch on the connection."""
+    with platform_scope("API token check: the token and the person's memberships", level=logging.DEBUG):
+        token = ApiToken.objects.select_related("user").filter(key_hash=_hash(key)).first()
+        if token is None:
+            return None, "unknown"
+        if token.expires_at <= timezone.now():
+            return None, "expired"
+        memberships = _memberships(token.user)
+        if token.fingerprint != _fingerprint(token.user, memberships):
+            token.delete()
+            return None, "revoked"
+    for membership in memberships:
+        membership.user = token.user  # the same person: no query when a view follows membership.user
+    token.memberships = memberships
     return token, ""
 
 

@@ -240,6 +240,9 @@ DOCUMENT_SWEEP_INTERVAL_SECONDS = env.int("DOCUMENT_SWEEP_INTERVAL_SECONDS", def
 DOCUMENT_STUCK_AFTER_SECONDS = env.int("DOCUMENT_STUCK_AFTER_SECONDS", default=600)
 # API tokens expire this many days after issue (fixed; no database write per request).
 API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=30)
+# How long a process keeps a host's cooperative without asking the database (smartprod/tenancy/middleware.py):
+# a cooperative's change or deactivation reaches the other processes within this time; 0 turns it off.
+TENANT_HOST_CACHE_SECONDS = env.int("TENANT_HOST_CACHE_SECONDS", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "SmartProduction API",
     "DESCRIPTION": "Projects, budgets, invoices and payouts of a cooperative. Every path is scoped to the "

@@ -50,3 +50,10 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+# The API answers JSON only: DRF's browsable HTML renderer costs content negotiation and the template
+# machinery on every request that might choose it, and production serves no HTML view of the API
+# (/api/docs/ is Swagger UI). Development and tests keep DRF's default pair.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}

@@ -7,13 +7,16 @@ the user's only active membership. The result is the request's typed context
 
 from __future__ import annotations
 
+import copy
 import logging
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import translation
@@ -35,14 +38,24 @@ __all__ = ["STAFF_ROLES", "TWO_FACTOR_ROLES", "require_membership", "user_needs_
 def resolve_tenant(request: HttpRequest) -> tuple[Cooperative | None, Membership | None]:
     """The cooperative answering on the request's host (else the user's only one) and the membership in it.
 
-    Runs before a tenant is known: in the platform scope, for these two reads only."""
-    with rls.platform_scope("tenant resolution", level=logging.DEBUG):
-        return _resolve_tenant(request)
-
-
-def _resolve_tenant(request: HttpRequest) -> tuple[Cooperative | None, Membership | None]:
+    Runs before a tenant is known: in the platform scope, for these two reads only. The host's cooperative
+    comes from the per-process host cache when it holds the host; a request without a signed-in user (API
+    token requests: the token is read later) then needs neither a query nor the platform scope."""
     host = request.get_host().split(":")[0].lower()
-    cooperative = Cooperative.objects.filter(hosts__contains=[host], is_active=True).first()
+    cooperative = host_cooperative_cached(host)
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    if cooperative is not _MISSING and not signed_in:
+        return cooperative, None  # type: ignore[return-value]
+    with rls.platform_scope("tenant resolution", level=logging.DEBUG):
+        if cooperative is _MISSING:
+            cooperative = _host_cooperative(host)
+        return _resolve_membership(request, cooperative)  # type: ignore[arg-type]
+
+
+def _resolve_membership(
+    request: HttpRequest, cooperative: Cooperative | None
+) -> tuple[Cooperative | None, Membership | None]:
     user = getattr(request, "user", None)
     membership: Membership | None = None
     if user is not None and user.is_authenticated:
@@ -55,6 +68,50 @@ def _resolve_tenant(request: HttpRequest) -> tuple[Cooperative | None, Membershi
         else:
             membership = active.filter(cooperative=cooperative).first()
     return cooperative, membership
+
+
+# --- host → cooperative, cached per process ----------------------------------------------------------------
+# Every request looked up its host's cooperative: one query (and two scope switches) of a request's few. The
+# answer changes only when a cooperative is saved or deleted: this process forgets all on either (signals
+# below); other processes notice within settings.TENANT_HOST_CACHE_SECONDS (0: no cache, the test suite's
+# default, so that tests see every change at once, including `QuerySet.update`, which sends no signal).
+# Each request gets its own instance, built from the cached row: a view that changes and saves its
+# cooperative changes no other request's.
+
+_MISSING = object()
+_host_cache: dict[str, tuple[float, tuple[list[str], tuple[Any, ...]] | None]] = {}
+
+
+def host_cooperative_cached(host: str) -> Cooperative | object | None:
+    """The cached cooperative of `host` (a fresh instance), None if cached as none, else `_MISSING`."""
+    entry = _host_cache.get(host)
+    if entry is None or entry[0] < time.monotonic():
+        return _MISSING
+    row = entry[1]
+    if row is None:
+        return None
+    names, values = row
+    return Cooperative.from_db("default", names, copy.deepcopy(values))
+
+
+def _host_cooperative(host: str) -> Cooperative | None:
+    cooperative = Cooperative.objects.filter(hosts__contains=[host], is_active=True).first()
+    seconds = settings.TENANT_HOST_CACHE_SECONDS
+    if seconds > 0:
+        row = None
+        if cooperative is not None:
+            names = [field.attname for field in Cooperative._meta.concrete_fields]
+            row = (names, copy.deepcopy(tuple(getattr(cooperative, name) for name in names)))
+        _host_cache[host] = (time.monotonic() + seconds, row)
+    return cooperative
+
+
+def forget_hosts(**kwargs: Any) -> None:
+    _host_cache.clear()
+
+
+post_save.connect(forget_hosts, sender=Cooperative, dispatch_uid="tenancy_forget_hosts_on_save")
+post_delete.connect(forget_hosts, sender=Cooperative, dispatch_uid="tenancy_forget_hosts_on_delete")
 
 
 class TenantMiddleware:
