@@ -18,6 +18,7 @@ from invoicing.models import Invoice
 from members.management.commands.seed_demo import DEMO_TOTP_SECRET
 from projects.models import Project
 from smartprod.tenancy.models import Cooperative
+from tests.browser.axe import assert_no_serious_axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -62,6 +63,7 @@ def test_member_drafts_and_submits_advisor_issues_member_downloads_the_pdf(
     expect(panel.locator("tr[data-invoice]").first).to_be_visible()  # the demo invoices
     _assert_no_sideways_scrolling(page)
     panel.scroll_into_view_if_needed()
+    assert_no_serious_axe_violations(page)
     screenshot(page, "invoice-flow-1-project-panel-phone")
 
     panel.locator("a[data-action='new-invoice']").click()
@@ -76,12 +78,14 @@ def test_member_drafts_and_submits_advisor_issues_member_downloads_the_pdf(
     expect(page.locator("input[name='lines-0-description']")).to_have_value("Bühnenbild Bau, 3. Teil")
     expect(page.locator("input[name='service_date']")).to_have_value("2026-11-20")
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "invoice-flow-2-form-error-phone")
 
     page.fill("input[name='lines-0-unit_price']", "1500.00")
     _fill_line(page, 1, "Transport und Aufbau", "6", "HUR", "65.00", "20")
     page.fill("input[name='order_reference']", "PO-2026-118")
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "invoice-flow-3-form-phone")
     with page.expect_navigation():
         page.locator("form.invoice-form button[type='submit']").click()
@@ -100,6 +104,7 @@ def test_member_drafts_and_submits_advisor_issues_member_downloads_the_pdf(
     expect(badge).to_have_attribute("data-status", "submitted")
     expect(page.locator(f"form[action='/invoices/{invoice_id}/submit/']")).to_have_count(0)
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "invoice-flow-4-submitted-phone")
 
     invoice = Invoice.objects.for_cooperative(smart_at).get(pk=invoice_id)
@@ -118,11 +123,13 @@ def test_member_drafts_and_submits_advisor_issues_member_downloads_the_pdf(
     desktop_page.goto("/admin/invoicing/invoice/?queue=submitted")
     desktop_page.locator(f"input[name='_selected_action'][value='{invoice_id}']").check()
     desktop_page.select_option("select[name='action']", "issue_selected")
+    assert_no_serious_axe_violations(desktop_page)
     screenshot(desktop_page, "invoice-flow-5-admin-queue")
     with desktop_page.expect_navigation():
         desktop_page.locator("button[name='index']").click()
     expect(desktop_page.locator(".messagelist .success")).to_be_visible()
     expect(desktop_page.locator(".messagelist .error")).to_have_count(0)
+    assert_no_serious_axe_violations(desktop_page)
     screenshot(desktop_page, "invoice-flow-6-issued-in-backend")
 
     invoice.refresh_from_db()
@@ -137,6 +144,7 @@ def test_member_drafts_and_submits_advisor_issues_member_downloads_the_pdf(
     expect(desktop_page.locator("[data-fact='number']")).to_have_text(invoice.number)
     expect(desktop_page.locator(f"a[href='/admin/invoicing/invoice/{invoice_id}/change/']")).to_be_visible()
     _assert_no_sideways_scrolling(desktop_page)
+    assert_no_serious_axe_violations(desktop_page)
     screenshot(desktop_page, "invoice-flow-page-desktop")
     desktop_page.goto(f"/projects/{project.pk}/invoices/new/")
     expect(desktop_page.locator("#line-rows .line-row")).to_have_count(3)
@@ -145,6 +153,7 @@ def test_member_drafts_and_submits_advisor_issues_member_downloads_the_pdf(
     expect(desktop_page.locator("input[name='lines-TOTAL_FORMS']")).to_have_value("4")
     expect(desktop_page.locator("input[name='lines-3-description']")).to_be_focused()
     _assert_no_sideways_scrolling(desktop_page)
+    assert_no_serious_axe_violations(desktop_page)
     screenshot(desktop_page, "invoice-flow-form-desktop")
 
     # --- the member again: the issued invoice and its PDF -------------------------------------------------
@@ -153,6 +162,7 @@ def test_member_drafts_and_submits_advisor_issues_member_downloads_the_pdf(
     expect(page.locator("[data-fact='number']")).to_have_text(invoice.number)
     expect(page.locator("[data-document='pdf']")).to_have_attribute("data-state", "rendered")
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "invoice-flow-7-issued-phone")
 
     with page.expect_download() as download_info:
@@ -169,4 +179,5 @@ def test_member_drafts_and_submits_advisor_issues_member_downloads_the_pdf(
     expect(row.locator(f"a[href='/invoices/{invoice_id}/pdf/']")).to_be_visible()
     row.scroll_into_view_if_needed()
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "invoice-flow-8-project-panel-phone")

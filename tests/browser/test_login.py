@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from members.management.commands.seed_demo import DEMO_TOTP_SECRET
+from tests.browser.axe import assert_no_serious_axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -51,12 +52,14 @@ def test_member_signs_in_and_sees_home_on_a_phone(page, demo_data, login, screen
     expect(toggle).to_be_visible()
     expect(nav).to_be_hidden()
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "member-home-phone")
 
     toggle.click()
     expect(nav).to_be_visible()
     expect(nav.get_by_role("button", name=re.compile(r"Abmelden|Sign out"))).to_be_visible()
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "member-home-phone-menu-open")
 
 
@@ -68,6 +71,7 @@ def test_member_home_on_a_laptop_shows_the_navigation_without_toggle(
     _assert_member_home(desktop_page, "Mira")
     expect(desktop_page.locator("header.topbar label.nav-burger")).to_be_hidden()
     expect(desktop_page.locator("header.topbar nav.nav")).to_be_visible()
+    assert_no_serious_axe_violations(desktop_page)
     screenshot(desktop_page, "member-home-desktop")
 
 
@@ -82,6 +86,7 @@ def test_wrong_password_keeps_the_person_out(page, demo_data, screenshot):
     expect(page.locator("form:has(input[name='login']) .errorlist")).to_be_visible()
     assert page.request.get("/", max_redirects=0).status == 302  # still anonymous
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "login-wrong-password-phone")
 
 
@@ -94,6 +99,7 @@ def test_finance_user_must_enter_the_totp_code_after_the_password(page, demo_dat
     assert home.status == 302, "signed in before the code was entered"
     assert "/accounts/login/" in home.headers["location"]
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "finance-totp-code-phone")
 
     login.submit_code(page, login.wrong_code(DEMO_TOTP_SECRET))

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from smartprod.core.models import Notification
 from smartprod.tenancy.models import Cooperative, Membership
+from tests.browser.axe import assert_no_serious_axe_violations
 from tests.projects_helpers import approved_project
 
 pytestmark = pytest.mark.browser
@@ -39,10 +40,12 @@ def test_an_approval_arrives_in_the_app_and_the_mailbox_once(page, demo_data, lo
     expect(page).to_have_url(re.compile(r"/notifications/$"))
     rows = page.locator("#notifications li", has_text=TITLE)
     expect(rows).to_have_count(1)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "notification-flow-1-list")
     with page.expect_navigation():
         rows.locator("a").first.click()
     expect(page).to_have_url(re.compile(rf"/projects/{project.pk}/$"))
+    assert_no_serious_axe_violations(page)
     if before == 0:
         expect(page.locator("#bell .bell-count")).to_have_count(0)
     else:

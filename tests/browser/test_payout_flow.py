@@ -17,6 +17,7 @@ from payroll.lib.sepa import pain001_errors
 from payroll.models import FeeNote, PayoutItem, PayoutRun
 from projects.models import Project
 from smartprod.tenancy.models import Cooperative
+from tests.browser.axe import assert_no_serious_axe_violations
 from tests.browser.conftest import DESKTOP, NAVIGATION_TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
@@ -65,6 +66,7 @@ def test_member_requests_a_fee_advisor_approves_finance_pays_member_sees_it_paid
     page.fill("textarea[name='description'], input[name='description']", "Bühnenbild Entwurf und Aufbau")
     page.fill("input[name='net_amount']", "300.00")
     _no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "payout-flow-1-request-phone")
     with page.expect_navigation():
         page.locator("form:has(input[name='net_amount']) button[type='submit']").click()
@@ -78,12 +80,14 @@ def test_member_requests_a_fee_advisor_approves_finance_pays_member_sees_it_paid
         Decimal("300.00"),
     )
     _no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "payout-flow-2-requested-phone")
 
     # --- the advisor, on a laptop: approves in the backend ---
     login(desktop_page, ADVISOR, otp_secret=DEMO_TOTP_SECRET)
     desktop_page.goto("/admin/payroll/feenote/?status__exact=requested")
     _run_admin_action(desktop_page, note.pk, "approve_selected")
+    assert_no_serious_axe_violations(desktop_page)
     screenshot(desktop_page, "payout-flow-3-approved-backend")
     note.refresh_from_db()
     assert note.status == "approved" and note.number.startswith("HN-")
@@ -104,6 +108,7 @@ def test_member_requests_a_fee_advisor_approves_finance_pays_member_sees_it_paid
             finance.locator("input[type='submit']").click()
         expect(finance.locator("#preview #due")).to_contain_text("300")  # the preview: nothing claimed yet
         assert PayoutItem.objects.for_cooperative(smart_at).get(pk=item.pk).status == "approved"
+        assert_no_serious_axe_violations(finance)
         screenshot(finance, "payout-flow-4-preview")
         finance.locator("input[name='confirm']").check()
         with finance.expect_navigation():
@@ -132,6 +137,7 @@ def test_member_requests_a_fee_advisor_approves_finance_pays_member_sees_it_paid
 
         _run_admin_action(finance, run.pk, "mark_sent_selected")
         _run_admin_action(finance, run.pk, "confirm_selected")
+        assert_no_serious_axe_violations(finance)
         screenshot(finance, "payout-flow-5-confirmed-backend")
     finally:
         context.close()
@@ -146,4 +152,5 @@ def test_member_requests_a_fee_advisor_approves_finance_pays_member_sees_it_paid
     expect(row.locator("[data-status]")).to_have_attribute("data-status", "paid")
     expect(row).to_contain_text(note.number)
     _no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "payout-flow-6-paid-phone")

@@ -20,6 +20,7 @@ from members.management.commands.seed_demo import DEMO_TOTP_SECRET
 from payroll.models import PayoutItem, Payslip, Salary
 from projects.models import Project
 from smartprod.tenancy.models import Cooperative, Membership
+from tests.browser.axe import assert_no_serious_axe_violations
 from tests.browser.conftest import DESKTOP, NAVIGATION_TIMEOUT_MS
 from tests.payroll_payslip_helpers import employment, payroll_rules
 
@@ -61,6 +62,7 @@ def test_salary_payroll_run_payslip_visible_then_paid(
         form.locator("button[data-action='request-salary']").click()
     approved = Salary.objects.for_cooperative(smart_at).get(employment=job, month=MONTH)
     assert (approved.status, approved.gross) == ("approved", Decimal("2100.00"))
+    assert_no_serious_axe_violations(page)
     screenshot(page, "payroll-flow-0-salary-requested")
 
     context = browser.new_context(
@@ -77,6 +79,7 @@ def test_salary_payroll_run_payslip_visible_then_paid(
         with finance.expect_navigation():
             finance.locator("input[type='submit']").click()
         expect(finance).to_have_url(re.compile(r"/admin/payroll/payrollrun/\d+/change/"))
+        assert_no_serious_axe_violations(finance)
         screenshot(finance, "payroll-flow-1-run-backend")
         payslip = Payslip.objects.for_cooperative(smart_at).get(salary=approved)
         item = PayoutItem.objects.for_cooperative(smart_at).get(payslip=payslip)
@@ -95,6 +98,7 @@ def test_salary_payroll_run_payslip_visible_then_paid(
         assert download.value.path().read_bytes().startswith(b"%PDF")
         page.goto(f"/projects/{project.pk}/")
         expect(page.locator(f"#payslips tr[data-payslip='{payslip.pk}']")).to_be_visible()
+        assert_no_serious_axe_violations(page)
         screenshot(page, "payroll-flow-2-payslip-phone")
 
         # --- finance's next payout run pays the net with category purpose SALA ---
@@ -125,4 +129,5 @@ def test_salary_payroll_run_payslip_visible_then_paid(
     expect(page.locator(f"tr[data-payslip='{payslip.pk}'] [data-item-status]")).to_have_attribute(
         "data-item-status", "paid"
     )
+    assert_no_serious_axe_violations(page)
     screenshot(page, "payroll-flow-3-paid-phone")

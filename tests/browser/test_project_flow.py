@@ -23,6 +23,7 @@ from projects.demo import minimal_pdf
 from projects.ledger import Posting, account_get, journal_post
 from projects.models import Account, Document, Expense, JournalLine, Project
 from smartprod.tenancy.models import Cooperative, Membership
+from tests.browser.axe import assert_no_serious_axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -51,6 +52,7 @@ def test_member_brings_in_a_project_and_an_advisor_approves_it(
     login(page, MEMBER)
     expect(page.locator("a[href='/projects/new/']").first).to_be_visible()
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "project-flow-1-dashboard")
 
     page.locator("a[href='/projects/new/']").first.click()
@@ -67,6 +69,7 @@ def test_member_brings_in_a_project_and_an_advisor_approves_it(
     page.fill("input[name='email']", "office@westlicht.example")
     page.fill("input[name='vat_id']", "ATU63716919")
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "project-flow-2-client-form")
     _submit(page, client_form)
 
@@ -93,8 +96,10 @@ def test_member_brings_in_a_project_and_an_advisor_approves_it(
         re.compile(r"^Max Mitglied")
     )
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "project-flow-3-project-form-error")
     page.fill("input[name='service_period_end']", "2026-04-30")
+    assert_no_serious_axe_violations(page)
     screenshot(page, "project-flow-3-project-form")
     _submit(page, "form:has(input[name='title'])")
 
@@ -112,6 +117,7 @@ def test_member_brings_in_a_project_and_an_advisor_approves_it(
     page.locator(f"a[href='/projects/{project_id}/documents/new/']").first.click()
     page.select_option("select[name='kind']", "contract")
     page.set_input_files("input[name='file']", str(contract))
+    assert_no_serious_axe_violations(page)
     screenshot(page, "project-flow-4-upload")
     _submit(page, "form[enctype='multipart/form-data']")
     expect(page).to_have_url(re.compile(rf"/projects/{project_id}/#documents$"))
@@ -124,6 +130,7 @@ def test_member_brings_in_a_project_and_an_advisor_approves_it(
     expect(page.locator(f"form[action='/projects/{project_id}/submit/']")).to_have_count(0)
     expect(page.locator(f"a[href='/projects/{project_id}/edit/']")).to_have_count(0)
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "project-flow-5-submitted")
 
     smart_at = Cooperative.objects.get(slug="smart-at")
@@ -137,11 +144,13 @@ def test_member_brings_in_a_project_and_an_advisor_approves_it(
     expect(desktop_page.locator("h2")).to_contain_text(TITLE)
     desktop_page.check("input[name='decision'][value='approve']")  # a radio: nothing is chosen in advance
     desktop_page.fill("textarea[name='comment']", "Vertrag passt, freigegeben.")
+    assert_no_serious_axe_violations(desktop_page)
     screenshot(desktop_page, "project-flow-6-review")
     with desktop_page.expect_navigation():
         desktop_page.locator(SAVE_DECISION).click()
     expect(desktop_page).to_have_url(re.compile(rf"/admin/projects/project/{project_id}/change/$"))
     expect(desktop_page.locator(".messagelist .success")).to_be_visible()
+    assert_no_serious_axe_violations(desktop_page)
     screenshot(desktop_page, "project-flow-7-approved-in-backend")
 
     # --- the member again: approved, with an empty budget ---------------------------------------------------
@@ -153,12 +162,14 @@ def test_member_brings_in_a_project_and_an_advisor_approves_it(
     expect(page.locator(f"a[href='/projects/{project_id}/expenses/new/']").first).to_be_visible()
     expect(page.locator("#budget svg")).to_have_count(0)  # nothing booked, no chart of nothing
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "project-flow-8-approved")
 
     page.goto("/")
     row = page.locator(f"tr[data-project='{project_id}']")
     expect(row.locator(".badge")).to_have_attribute("data-status", "approved")
     _assert_no_sideways_scrolling(page)
+    assert_no_serious_axe_violations(page)
     screenshot(page, "project-flow-9-dashboard")
 
 
@@ -231,18 +242,22 @@ def test_budget_with_bookings_reads_well_on_phone_and_laptop(
         expect(browser_page.locator("#expenses tbody tr")).to_have_count(expenses)
         expect(browser_page.locator("#expenses")).to_contain_text("Holz und Farbe für die Kulisse")
         _assert_no_sideways_scrolling(browser_page)
+        assert_no_serious_axe_violations(browser_page)
         screenshot(browser_page, f"project-budget-{name}")
         browser_page.goto("/")
         _assert_no_sideways_scrolling(browser_page)
+        assert_no_serious_axe_violations(browser_page)
         screenshot(browser_page, f"project-dashboard-{name}")
         browser_page.goto(f"/projects/{project.pk}/expenses/new/")
         expect(browser_page.locator("form[enctype='multipart/form-data']")).to_be_visible()
         expect(browser_page.locator("main")).to_contain_text(_german(budget.available))
         _assert_no_sideways_scrolling(browser_page)
+        assert_no_serious_axe_violations(browser_page)
         screenshot(browser_page, f"project-expense-form-{name}")
         browser_page.goto("/clients/")
         expect(browser_page.locator("main")).to_contain_text("Wiener Festwochen GesmbH")
         _assert_no_sideways_scrolling(browser_page)
+        assert_no_serious_axe_violations(browser_page)
         screenshot(browser_page, f"project-clients-{name}")
 
 
