@@ -55,13 +55,19 @@ MEMBER_PAGES = [
     Checked("/payslips/"),
     Checked("/notifications/"),
     Checked("/notifications/settings/"),
+    Checked("/documents/"),
+    Checked("/documents/?kind=invoice"),
+    Checked("/my-projects/"),
     Checked("/account/tokens/"),
     Checked("/accounts/2fa/"),
     Checked("/accounts/email/"),
     Checked("/accounts/password/change/"),
 ]
 STAFF_PAGES = [
-    Checked("/"),
+    Checked("/"),  # the work queue
+    Checked("/work-queue/"),
+    Checked("/my-projects/"),
+    Checked("/documents/"),
     Checked("/notifications/"),
     Checked("/admin/"),
     Checked("/accounts/2fa/"),
@@ -76,6 +82,7 @@ ADVISOR_PAGES = [
 ]
 FINANCE_PAGES = [
     *STAFF_PAGES,
+    Checked("/finance/"),
     Checked("/staff/documents/stuck/"),
     Checked("/admin/invoicing/invoice/"),
     Checked("/admin/invoicing/invoice/{invoice}/change/"),
