@@ -104,7 +104,7 @@ class DocumentQuerySerializer(serializers.Serializer[Any]):
         kind_field.choices = kind_choices()
 
 
-class DocumentOutputSerializer(serializers.Serializer[DocumentEntry]):
+class DocumentsAreaEntrySerializer(serializers.Serializer[DocumentEntry]):
     kind = serializers.CharField()
     kind_label = serializers.CharField()
     name = serializers.CharField()
@@ -134,7 +134,7 @@ class DocumentListApi(APIView, CooperativeMixin):
             _kind_parameter(),
             OpenApiParameter("q", OpenApiTypes.STR, description="A piece of the document's name or number"),
         ],
-        responses=page_of("DocumentPage", DocumentOutputSerializer),
+        responses=page_of("DocumentsAreaPage", DocumentsAreaEntrySerializer),
     )
     def get(self, request: Request) -> Response:
         """The person's documents, newest first: their projects' and their own fee notes and payslips."""
@@ -146,4 +146,4 @@ class DocumentListApi(APIView, CooperativeMixin):
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         entries = document_entries(list(page or []))
-        return paginator.get_paginated_response(present_rows(DocumentOutputSerializer, entries))
+        return paginator.get_paginated_response(present_rows(DocumentsAreaEntrySerializer, entries))
