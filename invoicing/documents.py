@@ -37,7 +37,8 @@ from invoicing.lib.einvoice import (
     PdfMetadata,
     TaxSubtotal,
     build_cii_xml,
-    embed_xml_in_pdf,
+    facturx_attachment,
+    facturx_finisher,
 )
 from invoicing.lib.epc_qr import MAX_AMOUNT, MIN_AMOUNT, epc_qr_png
 from invoicing.lib.rf import rf_format
@@ -436,9 +437,14 @@ def invoice_einvoice(invoice: Invoice) -> EInvoice:
     )
 
 
-def invoice_pdf_print(invoice: Invoice, html: str) -> bytes:
+def invoice_pdf_print(
+    invoice: Invoice, html: str, *, xml: bytes | None = None, meta: PdfMetadata | None = None
+) -> bytes:
     """WeasyPrint's part: the invoice's HTML printed as PDF/A-3b (cached stylesheets and fonts, the compact
-    user-agent stylesheet). `make bench` times this part against a minimal page too."""
+    user-agent stylesheet). `make bench` times this part against a minimal page too.
+
+    With `xml` (the EN 16931 CII) and `meta`, WeasyPrint embeds it as factur-x.xml and writes the Factur-X
+    XMP and Info in the same pass (no re-parse and re-write of the PDF with pypdf: issue 12)."""
     with override(invoice.cooperative.language):
         page_css = render_to_string(PAGE_CSS)  # page rules with the translated label, cached by text
     return html_to_pdf(
@@ -447,6 +453,8 @@ def invoice_pdf_print(invoice: Invoice, html: str) -> bytes:
         extra_css=(page_css,),
         pdf_variant=PDF_VARIANT,
         compact_ua=True,
+        attachments=(facturx_attachment(xml),) if xml is not None else (),
+        finisher=facturx_finisher(meta) if meta is not None else None,
     )
 
 
@@ -454,13 +462,12 @@ def invoice_pdf_render(invoice: Invoice) -> bytes:
     """The finished document: the HTML printed as PDF/A-3b with the validated EN 16931 XML embedded."""
     html = invoice_pdf_html(invoice)
     try:
-        xml = build_cii_xml(invoice_einvoice(invoice))
+        xml = build_cii_xml(invoice_einvoice(invoice))  # checked against the EN 16931 XSD
     except ValueError as exc:
         raise PermanentDocumentError(f"E-invoice (EN 16931): {exc}") from exc
-    pdf = invoice_pdf_print(invoice, html)
     with override(invoice.cooperative.language):
         meta = _pdf_metadata(invoice)
-    return embed_xml_in_pdf(bytes(pdf), xml, meta)
+    return invoice_pdf_print(invoice, html, xml=xml, meta=meta)
 
 
 # --- the structured e-invoices of public bodies ---------------------------------------------------------
