@@ -383,11 +383,13 @@ def build_cii_xml(inv: EInvoice) -> bytes:
         if inv.preceding_invoice_date:
             settlement.invoice_referenced_document.issue_date_time = inv.preceding_invoice_date
 
+    # drafthorse would compile its copy of the same XSD for every document (schema=DRAFTHORSE_SCHEMA) before
+    # validate_xml checks again with the one compiled once per thread: build without, check once (issue 12).
+    xml = doc.serialize(schema=None)
     try:
-        xml = doc.serialize(schema=DRAFTHORSE_SCHEMA)
-    except etree.XMLSyntaxError as exc:
+        validate_xml(xml)
+    except ValueError as exc:
         raise ValueError(f"The generated XML does not pass the Factur-X EN 16931 schema: {exc}") from exc
-    validate_xml(xml)
     return bytes(xml)
 
 
