@@ -243,11 +243,11 @@ def _qr_png_uri(invoice: Invoice) -> str:
     return f"data:image/png;base64,{base64.b64encode(png).decode('ascii')}"
 
 
-def _context(invoice: Invoice) -> dict[str, Any]:
+def _context(invoice: Invoice, lines: list[InvoiceLine] | None = None) -> dict[str, Any]:
     cooperative = invoice.cooperative
     lang = cooperative.language
     currency = invoice.currency
-    lines = _lines(invoice)
+    lines = _lines(invoice) if lines is None else lines
     is_credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
     original = invoice.original if is_credit_note else None
     period = (
@@ -315,7 +315,7 @@ def _context(invoice: Invoice) -> dict[str, Any]:
     }
 
 
-def invoice_pdf_html(invoice: Invoice) -> str:
+def invoice_pdf_html(invoice: Invoice, *, lines: list[InvoiceLine] | None = None) -> str:
     """The invoice (or credit note) as HTML for WeasyPrint, in the cooperative's language.
 
     Carries every content § 11 UStG asks for: supplier and client with addresses and UIDs, number,
@@ -323,16 +323,16 @@ def invoice_pdf_html(invoice: Invoice) -> str:
     payment terms and the bank details with the RF reference and the EPC QR code.
     """
     with override(invoice.cooperative.language):
-        return render_to_string(TEMPLATE, _context(invoice))
+        return render_to_string(TEMPLATE, _context(invoice, lines))
 
 
 # --- the EN 16931 e-invoice ---------------------------------------------------------------------------
 
 
-def invoice_einvoice(invoice: Invoice) -> EInvoice:
+def invoice_einvoice(invoice: Invoice, *, lines: list[InvoiceLine] | None = None) -> EInvoice:
     """The EN 16931 data of an issued invoice or credit note, as the PDF prints it."""
     cooperative = invoice.cooperative
-    lines = _lines(invoice)
+    lines = _lines(invoice) if lines is None else lines
     is_credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
     street, postcode, city, country = _address_parts(invoice)
     categories = {line.vat_category for line in lines}
@@ -460,9 +460,10 @@ def invoice_pdf_print(
 
 def invoice_pdf_render(invoice: Invoice) -> bytes:
     """The finished document: the HTML printed as PDF/A-3b with the validated EN 16931 XML embedded."""
-    html = invoice_pdf_html(invoice)
+    lines = _lines(invoice)  # read once for the page and the XML
+    html = invoice_pdf_html(invoice, lines=lines)
     try:
-        xml = build_cii_xml(invoice_einvoice(invoice))  # checked against the EN 16931 XSD
+        xml = build_cii_xml(invoice_einvoice(invoice, lines=lines))  # checked against the EN 16931 XSD
     except ValueError as exc:
         raise PermanentDocumentError(f"E-invoice (EN 16931): {exc}") from exc
     with override(invoice.cooperative.language):

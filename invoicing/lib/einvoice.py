@@ -441,7 +441,7 @@ class PdfMetadata:
     keywords: str
     lang: str  # RFC 3066, e.g. "de-AT" or "en"
     creator: str = "SmartProduction"
-    producer: str = "SmartProduction (WeasyPrint, factur-x, pypdf)"
+    producer: str = "SmartProduction (WeasyPrint)"
 
 
 # XMP namespaces of the properties that mirror the Info dictionary (ISO 16684-1, PDF/A-3 § 6.6.2.3.1).
