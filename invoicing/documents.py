@@ -37,7 +37,8 @@ from invoicing.lib.einvoice import (
     PdfMetadata,
     TaxSubtotal,
     build_cii_xml,
-    embed_xml_in_pdf,
+    facturx_attachment,
+    facturx_finisher,
 )
 from invoicing.lib.epc_qr import MAX_AMOUNT, MIN_AMOUNT, epc_qr_png
 from invoicing.lib.rf import rf_format
@@ -242,11 +243,11 @@ def _qr_png_uri(invoice: Invoice) -> str:
     return f"data:image/png;base64,{base64.b64encode(png).decode('ascii')}"
 
 
-def _context(invoice: Invoice) -> dict[str, Any]:
+def _context(invoice: Invoice, lines: list[InvoiceLine] | None = None) -> dict[str, Any]:
     cooperative = invoice.cooperative
     lang = cooperative.language
     currency = invoice.currency
-    lines = _lines(invoice)
+    lines = _lines(invoice) if lines is None else lines
     is_credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
     original = invoice.original if is_credit_note else None
     period = (
@@ -314,7 +315,7 @@ def _context(invoice: Invoice) -> dict[str, Any]:
     }
 
 
-def invoice_pdf_html(invoice: Invoice) -> str:
+def invoice_pdf_html(invoice: Invoice, *, lines: list[InvoiceLine] | None = None) -> str:
     """The invoice (or credit note) as HTML for WeasyPrint, in the cooperative's language.
 
     Carries every content § 11 UStG asks for: supplier and client with addresses and UIDs, number,
@@ -322,16 +323,16 @@ def invoice_pdf_html(invoice: Invoice) -> str:
     payment terms and the bank details with the RF reference and the EPC QR code.
     """
     with override(invoice.cooperative.language):
-        return render_to_string(TEMPLATE, _context(invoice))
+        return render_to_string(TEMPLATE, _context(invoice, lines))
 
 
 # --- the EN 16931 e-invoice ---------------------------------------------------------------------------
 
 
-def invoice_einvoice(invoice: Invoice) -> EInvoice:
+def invoice_einvoice(invoice: Invoice, *, lines: list[InvoiceLine] | None = None) -> EInvoice:
     """The EN 16931 data of an issued invoice or credit note, as the PDF prints it."""
     cooperative = invoice.cooperative
-    lines = _lines(invoice)
+    lines = _lines(invoice) if lines is None else lines
     is_credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
     street, postcode, city, country = _address_parts(invoice)
     categories = {line.vat_category for line in lines}
@@ -436,9 +437,14 @@ def invoice_einvoice(invoice: Invoice) -> EInvoice:
     )
 
 
-def invoice_pdf_print(invoice: Invoice, html: str) -> bytes:
+def invoice_pdf_print(
+    invoice: Invoice, html: str, *, xml: bytes | None = None, meta: PdfMetadata | None = None
+) -> bytes:
     """WeasyPrint's part: the invoice's HTML printed as PDF/A-3b (cached stylesheets and fonts, the compact
-    user-agent stylesheet). `make bench` times this part against a minimal page too."""
+    user-agent stylesheet). `make bench` times this part against a minimal page too.
+
+    With `xml` (the EN 16931 CII) and `meta`, WeasyPrint embeds it as factur-x.xml and writes the Factur-X
+    XMP and Info in the same pass (no re-parse and re-write of the PDF with pypdf: issue 12)."""
     with override(invoice.cooperative.language):
         page_css = render_to_string(PAGE_CSS)  # page rules with the translated label, cached by text
     return html_to_pdf(
@@ -447,20 +453,22 @@ def invoice_pdf_print(invoice: Invoice, html: str) -> bytes:
         extra_css=(page_css,),
         pdf_variant=PDF_VARIANT,
         compact_ua=True,
+        attachments=(facturx_attachment(xml),) if xml is not None else (),
+        finisher=facturx_finisher(meta) if meta is not None else None,
     )
 
 
 def invoice_pdf_render(invoice: Invoice) -> bytes:
     """The finished document: the HTML printed as PDF/A-3b with the validated EN 16931 XML embedded."""
-    html = invoice_pdf_html(invoice)
+    lines = _lines(invoice)  # read once for the page and the XML
+    html = invoice_pdf_html(invoice, lines=lines)
     try:
-        xml = build_cii_xml(invoice_einvoice(invoice))
+        xml = build_cii_xml(invoice_einvoice(invoice, lines=lines))  # checked against the EN 16931 XSD
     except ValueError as exc:
         raise PermanentDocumentError(f"E-invoice (EN 16931): {exc}") from exc
-    pdf = invoice_pdf_print(invoice, html)
     with override(invoice.cooperative.language):
         meta = _pdf_metadata(invoice)
-    return embed_xml_in_pdf(bytes(pdf), xml, meta)
+    return invoice_pdf_print(invoice, html, xml=xml, meta=meta)
 
 
 # --- the structured e-invoices of public bodies ---------------------------------------------------------

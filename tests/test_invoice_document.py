@@ -656,6 +656,51 @@ def test_factur_x_attachment_is_alternative_and_info_agrees_with_xmp(world):
     assert catalog["/Lang"] == "en"
 
 
+def test_factur_x_is_written_by_weasyprint_in_one_pass_without_rewriting_the_pdf(world, monkeypatch):
+    """Issue 12: WeasyPrint embeds factur-x.xml and writes the Factur-X XMP itself; the PDF is not parsed
+    and written again with factur-x/pypdf afterwards (that cost ~12 % of the document)."""
+    import facturx
+
+    from invoicing.lib import einvoice
+
+    def no_second_pass(*args, **kwargs):
+        raise AssertionError("the PDF was parsed and written a second time")
+
+    monkeypatch.setattr(facturx, "generate_from_binary", no_second_pass)
+    monkeypatch.setattr(einvoice, "PdfWriter", no_second_pass)
+    invoice = _issue(world)
+    _render(invoice)
+    pdf = _pdf(invoice)
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    catalog = reader.trailer["/Root"]
+    (spec,) = [ref.get_object() for ref in catalog["/AF"]]
+    assert (spec["/F"], spec["/UF"], spec["/AFRelationship"]) == (
+        "factur-x.xml",
+        "factur-x.xml",
+        "/Alternative",
+    )
+    assert spec["/EF"]["/F"].get_object()["/Subtype"] == "/text/xml"
+    assert [attachment.name for attachment in reader.attachment_list] == ["factur-x.xml"]
+    assert "/OutputIntents" in catalog
+    raw = catalog["/Metadata"].get_object().get_data()
+    for expected in (
+        b"<pdfaid:part>3</pdfaid:part>",
+        b"<pdfaid:conformance>B</pdfaid:conformance>",
+        b"<pdfaSchema:namespaceURI>urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#</pdfaSchema:namespaceURI>",
+        b"<pdfaSchema:prefix>fx</pdfaSchema:prefix>",
+        b"<fx:DocumentType>INVOICE</fx:DocumentType>",
+        b"<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>",
+        b"<fx:Version>1.0</fx:Version>",
+        b"<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>",
+    ):
+        assert raw.count(expected) == 1, expected
+    assert raw.startswith(b"<?xpacket begin=") and raw.rstrip().endswith(b'<?xpacket end="w"?>')
+    assert b"WeasyPrint 70" not in raw  # one Producer: ours, in the Info dictionary and the XMP alike
+    xml = extract_xml_from_pdf(pdf)
+    validate_xml(xml)
+    assert invoice.number.encode() in xml
+
+
 def test_corrections_are_titled_rechnungskorrektur_or_storno_and_keep_the_gs_series(world, tmp_path):
     coop, _owner, advisor, _project = world
     coop.language = "de"

@@ -383,11 +383,13 @@ def build_cii_xml(inv: EInvoice) -> bytes:
         if inv.preceding_invoice_date:
             settlement.invoice_referenced_document.issue_date_time = inv.preceding_invoice_date
 
+    # drafthorse would compile its copy of the same XSD for every document (schema=DRAFTHORSE_SCHEMA) before
+    # validate_xml checks again with the one compiled once per thread: build without, check once (issue 12).
+    xml = doc.serialize(schema=None)
     try:
-        xml = doc.serialize(schema=DRAFTHORSE_SCHEMA)
-    except etree.XMLSyntaxError as exc:
+        validate_xml(xml)
+    except ValueError as exc:
         raise ValueError(f"The generated XML does not pass the Factur-X EN 16931 schema: {exc}") from exc
-    validate_xml(xml)
     return bytes(xml)
 
 
@@ -439,7 +441,7 @@ class PdfMetadata:
     keywords: str
     lang: str  # RFC 3066, e.g. "de-AT" or "en"
     creator: str = "SmartProduction"
-    producer: str = "SmartProduction (WeasyPrint, factur-x, pypdf)"
+    producer: str = "SmartProduction (WeasyPrint)"
 
 
 # XMP namespaces of the properties that mirror the Info dictionary (ISO 16684-1, PDF/A-3 § 6.6.2.3.1).
@@ -568,6 +570,123 @@ def embed_xml_in_pdf(pdf: bytes, xml: bytes, meta: PdfMetadata) -> bytes:
         },
     )
     return set_pdf_metadata(bytes(result), meta)
+
+
+# The Factur-X XMP extension schema (Factur-X 1.0 / ZUGFeRD 2.x, § "XMP metadata"): the same properties
+# factur-x writes, so receivers and PDF/A validators find the hybrid document's description.
+FACTURX_URN = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
+_FACTURX_PROPERTIES = (
+    ("DocumentFileName", "The name of the embedded XML document"),
+    ("DocumentType", "The type of the hybrid document in capital letters, e.g. INVOICE or ORDER"),
+    ("Version", "The actual version of the standard applying to the embedded XML document"),
+    ("ConformanceLevel", "The conformance level of the embedded XML document"),
+)
+_XMP_PACKET = (
+    b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n',
+    b'\n<?xpacket end="w"?>',
+)
+
+
+def facturx_xmp(meta: PdfMetadata, stamp: datetime) -> bytes:
+    """The whole XMP packet of a Factur-X EN 16931 PDF/A-3b: pdfaid, the Factur-X extension schema and its
+    properties, and every property mirroring the Info dictionary (from ``meta``, once each)."""
+    rdf_ns, ext = _XMP_NS["rdf"], "http://www.aiim.org/pdfa/ns/extension/"
+    schema_ns, prop_ns = "http://www.aiim.org/pdfa/ns/schema#", "http://www.aiim.org/pdfa/ns/property#"
+    # Every prefix declared once on the root (the properties then read <dc:title>, not xmlns on each).
+    nsmap = {
+        "x": "adobe:ns:meta/",
+        **_XMP_NS,
+        "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+        "pdfaExtension": ext,
+        "pdfaSchema": schema_ns,
+        "pdfaProperty": prop_ns,
+        "fx": FACTURX_URN,
+    }
+    root = etree.Element("{adobe:ns:meta/}xmpmeta", nsmap=nsmap)
+    rdf = etree.SubElement(root, f"{{{rdf_ns}}}RDF")
+    about, resource = f"{{{rdf_ns}}}about", {f"{{{rdf_ns}}}parseType": "Resource"}
+
+    def description() -> Any:
+        found = etree.SubElement(rdf, f"{{{rdf_ns}}}Description")
+        found.set(about, "")
+        return found
+
+    pdfa = description()
+    etree.SubElement(pdfa, "{http://www.aiim.org/pdfa/ns/id/}part").text = "3"
+    etree.SubElement(pdfa, "{http://www.aiim.org/pdfa/ns/id/}conformance").text = "B"
+    extension = description()
+    bag = etree.SubElement(etree.SubElement(extension, f"{{{ext}}}schemas"), f"{{{rdf_ns}}}Bag")
+    schema = etree.SubElement(bag, f"{{{rdf_ns}}}li", resource)
+    etree.SubElement(schema, f"{{{schema_ns}}}schema").text = "Factur-X PDFA Extension Schema"
+    etree.SubElement(schema, f"{{{schema_ns}}}namespaceURI").text = FACTURX_URN
+    etree.SubElement(schema, f"{{{schema_ns}}}prefix").text = "fx"
+    properties = etree.SubElement(etree.SubElement(schema, f"{{{schema_ns}}}property"), f"{{{rdf_ns}}}Seq")
+    for name, text in _FACTURX_PROPERTIES:
+        item = etree.SubElement(properties, f"{{{rdf_ns}}}li", resource)
+        fields = (("name", name), ("valueType", "Text"), ("category", "external"), ("description", text))
+        for key, value in fields:
+            etree.SubElement(item, f"{{{prop_ns}}}{key}").text = value
+    facturx_description = description()
+    for name, value in (
+        ("DocumentType", "INVOICE"),
+        ("DocumentFileName", FACTURX_FILENAME),
+        ("Version", "1.0"),
+        ("ConformanceLevel", "EN 16931"),
+    ):
+        etree.SubElement(facturx_description, f"{{{FACTURX_URN}}}{name}").text = value
+    packet = _xmp_with(etree.tostring(root), meta, stamp)  # adds the mirrored properties
+    return _XMP_PACKET[0] + packet + _XMP_PACKET[1]
+
+
+def facturx_attachment(xml: bytes, *, stamp: datetime | None = None) -> Any:
+    """``xml`` as WeasyPrint attaches it: factur-x.xml, AFRelationship Alternative (see embed_xml_in_pdf).
+    Pass XML from ``build_cii_xml``, which has checked it against the XSD."""
+    import weasyprint  # the library module stays importable without WeasyPrint's native libraries
+
+    # WeasyPrint writes the file's dates as UTC ("Z"): give it UTC (its default is the naive local time).
+    when = (stamp or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    return weasyprint.Attachment(
+        string=xml,
+        name=FACTURX_FILENAME,
+        description="Factur-X invoice",
+        relationship="Alternative",
+        created=when,
+        modified=when,
+    )
+
+
+def facturx_finisher(meta: PdfMetadata, *, stamp: datetime | None = None) -> Any:
+    """A WeasyPrint ``finisher`` that makes its PDF/A-3b output a Factur-X EN 16931 PDF in the same pass
+    (no second parse and write with pypdf): the Info dictionary and the XMP metadata from ``meta``, equal;
+    the document language; the embedded factur-x.xml typed text/xml. Use with ``facturx_attachment``."""
+    import pydyf
+
+    when = (stamp or datetime.now(UTC)).replace(microsecond=0)
+
+    def finish(_document: Any, pdf: Any) -> None:
+        date = _pdf_date(when)
+        for key, value in (
+            ("Title", meta.title),
+            ("Author", meta.author),
+            ("Subject", meta.subject),
+            ("Keywords", meta.keywords),
+            ("Creator", meta.creator),
+            ("Producer", meta.producer),
+            ("CreationDate", date),
+            ("ModDate", date),
+        ):
+            pdf.info[key] = pydyf.String(value)
+        pdf.catalog["Lang"] = pydyf.String(meta.lang)
+        metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+        metadata.stream = [facturx_xmp(meta, when)]
+        # WeasyPrint 70 lists an attachment in /AF twice (from the name tree and from its file spec).
+        pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog.get("AF", ())))
+        for obj in pdf.objects:
+            name = getattr(obj.get("UF"), "string", None) if isinstance(obj, dict) else None
+            if name == FACTURX_FILENAME and obj.get("Type") == "/Filespec":
+                pdf.objects[int(obj["EF"]["F"].split()[0])].extra["Subtype"] = "/text#2Fxml"
+
+    return finish
 
 
 def extract_xml_from_pdf(pdf: bytes) -> bytes:

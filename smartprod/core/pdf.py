@@ -16,7 +16,9 @@ their text (`stylesheet_from_string`).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import weasyprint
 from django.conf import settings
@@ -81,9 +83,15 @@ def html_to_pdf(
     extra_css: tuple[str, ...] = (),
     pdf_variant: str | None = None,
     compact_ua: bool = False,
+    attachments: Sequence[weasyprint.Attachment] = (),
+    finisher: Callable[[Any, Any], None] | None = None,
 ) -> bytes:
     """Print `html` as PDF with the cached `stylesheets` (paths under templates/), the cached `extra_css`
-    (stylesheets as text) and fonts; with `compact_ua`, under the compact user-agent stylesheet."""
+    (stylesheets as text) and fonts; with `compact_ua`, under the compact user-agent stylesheet.
+
+    `attachments` are embedded files (PDF/A-3 lists them in /AF with their relationship); `finisher`
+    (WeasyPrint's hook, called with the document and the pydyf PDF before it is written) may adjust the
+    PDF's objects in the same pass, e.g. its metadata (the invoice's Factur-X XMP)."""
     html_class = _CompactUaHTML if compact_ua else weasyprint.HTML
     document = html_class(string=html, base_url=str(settings.BASE_DIR))
     pdf = document.write_pdf(
@@ -91,5 +99,7 @@ def html_to_pdf(
         + [stylesheet_from_string(css) for css in extra_css],
         font_config=font_config(),
         pdf_variant=pdf_variant,
+        attachments=list(attachments) or None,
+        finisher=finisher,
     )
     return bytes(pdf or b"")
