@@ -730,3 +730,33 @@ def test_chart_escapes_every_text():
     assert "<script>" not in svg
     assert root.find(f"{SVG}title").text == hostile
     assert any("& </text>" in (t.text or "") for t in root.iter(f"{SVG}text"))
+
+
+def test_collaborator_refusal_is_in_the_error_summary_linked_to_the_collaborators(
+    coop, owner, make_member, client_for, monkeypatch
+):
+    """What the service refuses about the collaborators as a whole (details["collaborators"]) is summarised at
+    the top of the form with the field errors, linked to the collaborators' fieldset. (The form's choices
+    already keep the owner out, so the service's refusal is raised here by hand.)"""
+    from projects import services as project_services
+    from smartprod.core.errors import ApplicationError
+
+    def refuse(**_kwargs):
+        raise ApplicationError(
+            "Refused.", details={"collaborators": ["Remove yourself from the collaborators."]}
+        )
+
+    monkeypatch.setattr(project_services, "project_create", refuse)
+    colleague = make_member(coop)
+    client = new_client(coop, owner)
+    response = client_for(owner).post(
+        "/projects/new/", project_post(client.pk, **{"collab-0-membership": str(colleague.pk)})
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    start = html.index('id="form-errors"')
+    summary = html[start : html.index("</div>", start)]
+    assert 'href="#collaborators"' in summary
+    assert "Remove yourself from the collaborators." in summary
+    assert 'id="collaborators"' in html
+    assert not Project.objects.for_cooperative(coop).exists()
