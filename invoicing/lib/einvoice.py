@@ -385,7 +385,10 @@ def build_cii_xml(inv: EInvoice) -> bytes:
 
     # drafthorse would compile its copy of the same XSD for every document (schema=DRAFTHORSE_SCHEMA) before
     # validate_xml checks again with the one compiled once per thread: build without, check once (issue 12).
-    xml = doc.serialize(schema=None)
+    try:
+        xml = doc.serialize(schema=None)  # drafthorse parses its output: a control character fails here
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"The generated XML is not well-formed: {exc}") from exc
     try:
         validate_xml(xml)
     except ValueError as exc:
