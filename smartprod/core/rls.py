@@ -230,24 +230,12 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class EnableTenantRLS(migrations.operations.base.Operation):
-    """Row-level security, FORCEd, with the tenant policy on one table: put it in the migration that creates
-    a table with a `cooperative_id` (or pass `column` for a table whose own id is the tenant).
-
-        operations = [migrations.CreateModel(...), EnableTenantRLS("payroll_salary")]
-
-    tests/test_row_level_security.py fails for any table with a `cooperative_id` that lacks it."""
+class _DatabaseOperation(migrations.operations.base.Operation):
+    """A migration operation that only runs SQL (no model state): subclasses give `forwards` and `backwards`
+    with the schema editor, and `deconstruct`."""
 
     reversible = True
-    reduces_to_sql = True
-
-    def __init__(self, table: str, column: str = "cooperative_id") -> None:
-        self.table = table
-        self.column = column
-
-    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
-        kwargs = {"column": self.column} if self.column != "cooperative_id" else {}
-        return (f"{__name__}.{type(self).__name__}", [self.table], kwargs)
+    reduces_to_sql = False
 
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
@@ -259,6 +247,43 @@ class EnableTenantRLS(migrations.operations.base.Operation):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
+        self.forwards(schema_editor)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        self.backwards(schema_editor)
+
+    def forwards(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        raise NotImplementedError
+
+    def backwards(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        raise NotImplementedError
+
+
+class EnableTenantRLS(_DatabaseOperation):
+    """Row-level security, FORCEd, with the tenant policy on one table: put it in the migration that creates
+    a table with a `cooperative_id` (or pass `column` for a table whose own id is the tenant).
+
+        operations = [migrations.CreateModel(...), EnableTenantRLS("payroll_salary")]
+
+    tests/test_row_level_security.py fails for any table with a `cooperative_id` that lacks it."""
+
+    reduces_to_sql = True
+
+    def __init__(self, table: str, column: str = "cooperative_id") -> None:
+        self.table = table
+        self.column = column
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        kwargs = {"column": self.column} if self.column != "cooperative_id" else {}
+        return (f"{__name__}.{type(self).__name__}", [self.table], kwargs)
+
+    def forwards(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
         table, column = _quote(self.table), _quote(self.column)
         schema_editor.execute(_VISIBLE_FUNCTION_SQL)
         schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -269,13 +294,7 @@ class EnableTenantRLS(migrations.operations.base.Operation):
             f"WITH CHECK ({VISIBLE_FUNCTION}({column}))"
         )
 
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
+    def backwards(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
         table = _quote(self.table)
         schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")
         schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
@@ -289,27 +308,15 @@ class EnableTenantRLS(migrations.operations.base.Operation):
         return f"rls_{self.table}"
 
 
-class GrantAppPrivileges(migrations.operations.base.Operation):
+class GrantAppPrivileges(_DatabaseOperation):
     """The app role reads and writes the tables the owner has and will create (default privileges), nothing
     more: no TRUNCATE, REFERENCES or TRIGGER, no DDL (it owns nothing). A no-op when one role does
     everything."""
 
-    reversible = True
-    reduces_to_sql = False
-
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return (f"{__name__}.{type(self).__name__}", [], {})
 
-    def state_forwards(self, app_label: str, state: ProjectState) -> None:
-        pass
-
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
+    def forwards(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
         app = app_role(schema_editor.connection)
         if app is None:
             return
@@ -324,25 +331,16 @@ class GrantAppPrivileges(migrations.operations.base.Operation):
         ):
             schema_editor.execute(statement)
 
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        pass
+    def backwards(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        pass  # the grants are left in place
 
     def describe(self) -> str:
         return "Privileges of the app role on the owner's tables"
 
 
-class RevokeAppWrites(migrations.operations.base.Operation):
+class RevokeAppWrites(_DatabaseOperation):
     """Append-only tables (the ledger, the audit log): the app role may INSERT and SELECT, never UPDATE or
     DELETE — not even through a bug, whatever triggers exist. A no-op when one role does everything."""
-
-    reversible = True
-    reduces_to_sql = False
 
     def __init__(self, *tables: str) -> None:
         self.tables = tables
@@ -350,29 +348,14 @@ class RevokeAppWrites(migrations.operations.base.Operation):
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return (f"{__name__}.{type(self).__name__}", list(self.tables), {})
 
-    def state_forwards(self, app_label: str, state: ProjectState) -> None:
-        pass
-
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
+    def forwards(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
         app = app_role(schema_editor.connection)
         if app is None:
             return
         for table in self.tables:
             schema_editor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {_quote(table)} FROM {_quote(app)}")
 
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
+    def backwards(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
         app = app_role(schema_editor.connection)
         if app is None:
             return
