@@ -321,8 +321,9 @@ def _links(page: str) -> list[str]:
     return sorted({html.unescape(href) for href in re.findall(r'href="([^"]+)"', section)})
 
 
-def test_every_link_opens_the_rows_behind_it(world, client_for):
-    client = client_for(world.finance)
+@pytest.mark.parametrize("role", ["finance", "admin"])
+def test_every_link_opens_the_rows_behind_it(world, make_member, client_for, role):
+    client = client_for(world.finance if role == "finance" else make_member(world.coop, role="admin"))
     page = client.get("/finance/").content.decode()
     links = _links(page)
     assert len(links) >= 20
