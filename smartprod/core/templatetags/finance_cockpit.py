@@ -1,4 +1,8 @@
-"""Money on the finance cockpit's pages, in the request's language: '1.234,56 €' (de), '€1,234.56' (en)."""
+"""Money on the finance cockpit's pages, in the request's language: '1.234,56 €' (de), '€1,234.56' (en).
+
+The shared formatter (`format_money_symbol`, as the backend and the budget use it), with a no-break space
+so a figure never wraps between the amount and its currency in the cockpit's narrow cells.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,9 @@ from django import template
 from django.conf import settings
 from django.utils.translation import get_language
 
-from smartprod.core.formatting import format_amount
-from smartprod.core.money import quantize_money
+from smartprod.core.formatting import format_money_symbol
 
 register = template.Library()
-
-_SYMBOLS = {"EUR": "€", "CHF": "CHF", "GBP": "£", "USD": "$"}
 
 
 @register.filter
@@ -21,11 +22,5 @@ def money(value: Decimal | None, currency: str = "EUR") -> str:
     """An amount to the cent with thousands grouped and the currency where the language puts it."""
     if value is None or value == "":
         return ""
-    language = get_language() or settings.LANGUAGE_CODE
-    amount = quantize_money(Decimal(value))
-    text = format_amount(abs(amount), language)
-    sign = "-" if amount < 0 else ""
-    symbol = _SYMBOLS.get(currency, currency)
-    if language[:2].lower() == "de":
-        return f"{sign}{text}\u00a0{symbol}"
-    return f"{sign}{symbol}{text}" if len(symbol) == 1 else f"{sign}{symbol}\u00a0{text}"
+    text = format_money_symbol(Decimal(value), currency, get_language() or settings.LANGUAGE_CODE)
+    return text.replace(" ", "\u00a0")
