@@ -151,3 +151,37 @@ def test_staff_token_with_totp_works(coop, make_member):
 
 def test_tokens_page_requires_login(coop):
     assert Client(HTTP_HOST="at.localhost").get("/account/tokens/").status_code == 302
+
+
+def test_one_statement_reads_the_memberships_of_every_cooperative(coop, other_coop, make_member):
+    """The token, its person and the memberships are one statement (smartprod.core.tokens): the host picks
+    its cooperative's membership from them, and a role change in another cooperative still revokes."""
+    from smartprod.core.tokens import api_token_check
+    from tests.factories import MembershipFactory
+
+    member = make_member(coop)
+    elsewhere = MembershipFactory(cooperative=other_coop, user=member.user, role="member")
+    token = _obtain(member.user.email)
+    checked, reason = api_token_check(token)
+    assert reason == "" and checked is not None
+    assert [m.pk for m in checked.memberships] == sorted([member.pk, elsewhere.pk])
+    assert all(m.user is checked.user for m in checked.memberships)
+    assert _api(token).get("/api/me/").json()["membership_id"] == member.pk
+    assert _api(token, host="de.localhost").get("/api/me/").json()["membership_id"] == elsewhere.pk
+    elsewhere.status = "ended"
+    elsewhere.save()
+    response = _api(token).get("/api/me/")
+    assert response.status_code in (401, 403) and "revoked" in response.json()["detail"]
+
+
+def test_a_person_without_memberships_keeps_a_valid_token(coop, make_member):
+    """The memberships are LEFT JOINed: a person with none still has a valid token (not "unknown")."""
+    from smartprod.core.tokens import api_token_check
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    key = api_token_create(user=user)
+    checked, reason = api_token_check(key)
+    assert (reason, checked.memberships if checked else None) == ("", [])
+    assert checked is not None and checked.user.pk == user.pk
+    assert api_token_check("0" * 40) == (None, "unknown")

@@ -359,7 +359,7 @@ def test_page_is_paginated_server_side(world, client_for, monkeypatch):
 # --- cost -----------------------------------------------------------------------------------------
 
 
-REQUEST = 3  # as in tests/test_list_query_counts.py: the host's cooperative, the token, the memberships
+REQUEST = 2  # as in tests/test_list_query_counts.py: the host's cooperative; the token, person, memberships
 DOCUMENTS = REQUEST + 2  # count, page: one UNION ALL of every source each, however many rows
 
 

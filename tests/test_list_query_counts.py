@@ -48,9 +48,10 @@ from tests.projects_helpers import approved_project, fund, png_upload
 pytestmark = pytest.mark.django_db
 
 SIZES = [10, 1_000]
-# The host's cooperative; the token with its user; their memberships (fingerprint; the one in the host's
-# cooperative is taken from them). With the host cache on (production) the first is read once a process.
-REQUEST = 3
+# The host's cooperative; the token with its person and their memberships, one statement (fingerprint; the
+# one in the host's cooperative is taken from them). With the host cache on (production) the first is read
+# once a process.
+REQUEST = 2
 CLIENTS = REQUEST + 2  # count, page
 PROJECTS = REQUEST + 3  # count, page (client, owner, advisor joined), collaborators of the page
 DOCUMENTS = REQUEST + 3  # the project, count, page

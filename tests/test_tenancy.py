@@ -222,9 +222,9 @@ def test_host_cache_reads_the_cooperative_once_and_forgets_it_on_save(
     api = APIClient(
         HTTP_HOST="at.localhost", HTTP_AUTHORIZATION=f"Token {api_token_create(user=membership.user)}"
     )
-    with django_assert_num_queries(3):  # the host's cooperative, the token with its user, the memberships
+    with django_assert_num_queries(2):  # the host's cooperative; the token, its person, the memberships
         assert api.get("/api/me/").json()["cooperative"]["slug"] == "at"
-    with django_assert_num_queries(2):  # the cooperative from the cache
+    with django_assert_num_queries(1):  # the cooperative from the cache
         first = api.get("/api/me/")
     assert first.json()["cooperative"]["slug"] == "at"
     # Each request has its own instance: a change to one request's cooperative reaches no other.
@@ -238,7 +238,7 @@ def test_host_cache_reads_the_cooperative_once_and_forgets_it_on_save(
     )
     coop.name = "Renamed"
     coop.save()
-    with django_assert_num_queries(3):  # forgotten on save: read again
+    with django_assert_num_queries(2):  # forgotten on save: read again
         assert api.get("/api/me/").json()["cooperative"]["name"] == "Renamed"
     # Another cooperative taking the host (the first one deactivated) is found after the save.
     coop.is_active = False

@@ -12,10 +12,13 @@ import hashlib
 import logging
 import secrets
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from smartprod.core.models import ApiToken
@@ -64,21 +67,69 @@ def api_token_check(key: str) -> tuple[ApiToken | None, str]:
 
     A valid token carries the person's memberships in every cooperative as `token.memberships` (read once
     for the fingerprint; token authentication picks the host cooperative's from them, no second query).
-    The token and the memberships are read in one platform scope: one scope switch on the connection."""
+    The token, its person and the memberships are one statement (`_token_statement`), in one platform scope:
+    one query and one scope switch on the connection for every token request."""
+    sql, token_fields, user_fields, membership_fields = _token_statement()
     with platform_scope("API token check: the token and the person's memberships", level=logging.DEBUG):
-        token = ApiToken.objects.select_related("user").filter(key_hash=_hash(key)).first()
-        if token is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [_hash(key)])
+            rows = cursor.fetchall()
+        if not rows:
             return None, "unknown"
+        first, users_at, memberships_at = rows[0], len(token_fields), len(token_fields) + len(user_fields)
+        token = ApiToken.from_db(connection.alias, token_fields, first[:users_at])
         if token.expires_at <= timezone.now():
             return None, "expired"
-        memberships = _memberships(token.user)
-        if token.fingerprint != _fingerprint(token.user, memberships):
+        user = get_user_model().from_db(connection.alias, user_fields, first[users_at:memberships_at])
+        token.user = user
+        memberships = [
+            Membership.from_db(connection.alias, membership_fields, row[memberships_at:])
+            for row in rows
+            if row[memberships_at] is not None  # the LEFT JOIN's row of a person without memberships
+        ]
+        if token.fingerprint != _fingerprint(user, memberships):
             token.delete()
             return None, "revoked"
     for membership in memberships:
-        membership.user = token.user  # the same person: no query when a view follows membership.user
+        membership.user = user  # the same person: no query when a view follows membership.user
     token.memberships = memberships
     return token, ""
+
+
+@cache
+def _token_statement() -> tuple[str, list[str], list[str], list[str]]:
+    """SELECT token, person, memberships (every cooperative, by id) WHERE the key's hash — written once per
+    process from the models' columns: compiling two ORM queries per request was most of a token request's
+    Python time. The models must need no conversion of their database values (checked here, loudly)."""
+    user_model = get_user_model()
+    models: list[type[Model]] = [ApiToken, user_model, Membership]
+    for model in models:
+        for field in model._meta.concrete_fields:
+            if field.get_db_converters(connection) or hasattr(field, "from_db_value"):
+                raise RuntimeError(f"{model.__name__}.{field.name} needs a converter: read it with the ORM")
+    quote = connection.ops.quote_name
+
+    def columns(model: type[Model], alias: str) -> tuple[list[str], str]:
+        fields = [field.attname for field in model._meta.concrete_fields]
+        return fields, ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+    token_fields, token_sql = columns(ApiToken, "t")
+    user_fields, user_sql = columns(user_model, "u")
+    membership_fields, membership_sql = columns(Membership, "m")
+    user_pk = quote(user_model._meta.pk.column)  # type: ignore[union-attr]
+    tables = {model: quote(model._meta.db_table) for model in models}
+    token_user = quote(ApiToken._meta.get_field("user").column)
+    membership_user = quote(Membership._meta.get_field("user").column)
+    key_hash = quote(ApiToken._meta.get_field("key_hash").column)
+    membership_pk = quote(Membership._meta.pk.column)  # type: ignore[union-attr]
+    # Names from the models' metadata, quoted; the key's hash is a parameter (hence the S608 noqa).
+    sql = (
+        f"SELECT {token_sql}, {user_sql}, {membership_sql} FROM {tables[ApiToken]} t "  # noqa: S608
+        f"JOIN {tables[user_model]} u ON u.{user_pk} = t.{token_user} "
+        f"LEFT JOIN {tables[Membership]} m ON m.{membership_user} = u.{user_pk} "
+        f"WHERE t.{key_hash} = %s ORDER BY m.{membership_pk}"
+    )
+    return sql, token_fields, user_fields, membership_fields
 
 
 def api_token_list(*, user: Any) -> QuerySet[ApiToken]:
