@@ -7,13 +7,16 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
+from django.db.backends.postgresql.base import DatabaseWrapper as DjangoWrapper
 from django.test import RequestFactory
 
 
@@ -76,4 +79,39 @@ def test_without_persistent_connections_each_request_opens_one(max_age: Any) -> 
     _request()
     first = _backend_pid()
     _request()
+    assert _backend_pid() != first
+
+
+def _terminate(pid: int) -> None:
+    """End a backend from another session, as a server restart or an idle timeout would."""
+    import psycopg
+
+    params = dict(connection.get_connection_params())
+    params.update({k.lower(): v for k, v in (connection.settings_dict.get("OWNER") or {}).items() if v})
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params.pop("server_side_binding", None)
+    params.pop("prepare_threshold", None)
+    with psycopg.connect(**{k: v for k, v in params.items() if k != "options"}, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def test_health_check_asks_the_server_only_when_the_socket_says_something(max_age: Any) -> None:
+    """A healthy persistent connection is reused without `SELECT 1` (Django's check, a round trip per
+    request); a connection the server ended is noticed from its socket and replaced before the request's
+    first query."""
+    max_age(60)
+    _request()
+    first = _backend_pid()
+    with mock.patch.object(DjangoWrapper, "is_usable", autospec=True, return_value=True) as asked:
+        _request()
+        assert _backend_pid() == first
+        assert asked.call_count == 0
+    _terminate(first)
+    time.sleep(0.2)  # the server's farewell reaches the socket
+    with mock.patch.object(
+        DjangoWrapper, "is_usable", autospec=True, side_effect=DjangoWrapper.is_usable
+    ) as asked:
+        _request()
+        assert asked.call_count == 1  # the socket was readable: the server decided
     assert _backend_pid() != first
