@@ -236,6 +236,8 @@ def test_host_cache_reads_the_cooperative_once_and_forgets_it_on_save(
         request_context(first.wsgi_request).cooperative
         is not request_context(second.wsgi_request).cooperative
     )
+    request_context(first.wsgi_request).cooperative.hosts.append("changed.example")  # a list: copied
+    assert request_context(api.get("/api/me/").wsgi_request).cooperative.hosts == ["at.localhost"]
     coop.name = "Renamed"
     coop.save()
     with django_assert_num_queries(2):  # forgotten on save: read again

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
@@ -91,7 +92,11 @@ def host_cooperative_cached(host: str) -> Cooperative | object | None:
     if row is None:
         return None
     names, values = row
-    return Cooperative.from_db("default", names, copy.deepcopy(values))
+    # Only lists and dicts (hosts, JSON) can be changed in place; the rest (str, int, Decimal, date) cannot:
+    # copying just those keeps each request's instance its own at a fraction of a deep copy's cost.
+    return Cooperative.from_db(
+        "default", names, [copy.deepcopy(v) if isinstance(v, list | dict) else v for v in values]
+    )
 
 
 def _host_cooperative(host: str) -> Cooperative | None:
@@ -101,7 +106,9 @@ def _host_cooperative(host: str) -> Cooperative | None:
         row = None
         if cooperative is not None:
             names = [field.attname for field in Cooperative._meta.concrete_fields]
-            row = (names, copy.deepcopy(tuple(getattr(cooperative, name) for name in names)))
+            values = (getattr(cooperative, name) for name in names)
+            # A file field's value is kept as its name: the FieldFile is bound to this instance.
+            row = (names, tuple(v.name if isinstance(v, FieldFile) else copy.deepcopy(v) for v in values))
         _host_cache[host] = (time.monotonic() + seconds, row)
     return cooperative
 
