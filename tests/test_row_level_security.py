@@ -337,3 +337,50 @@ def test_only_the_owner_connection_runs_as_the_owner(transactional_db: Any) -> N
     with rls.owner_connection():
         assert _rows("SELECT current_user") == [(owner,)]
     assert _rows("SELECT current_user") == [(connection.settings_dict["APP_USER"],)]
+
+
+# --- the scope sent with the query (one round trip) ---------------------------------------------------------
+
+
+def test_the_scope_goes_in_front_of_the_query_in_one_round_trip(two: tuple[Membership, Membership]) -> None:
+    """A query in a new scope carries the settings in front of it (smartprod.core.rls.scope_execute_wrapper):
+    no separate statement, and the cursor answers the query's own rows."""
+    from unittest import mock
+
+    first, second = two
+    with mock.patch.object(rls, "apply_scope", wraps=rls.apply_scope) as separately:
+        with rls.tenant_scope(first.cooperative):
+            assert _visible_cooperatives() == {first.cooperative_id}
+            assert _rows("SELECT current_setting('app.cooperative')") == [(str(first.cooperative_id),)]
+        with rls.tenant_scope(second.cooperative):
+            assert _visible_cooperatives() == {second.cooperative_id}
+    # Only the resets at the scopes' ends (nothing follows to carry them) went alone.
+    assert separately.call_count == 2
+
+
+def test_a_failed_query_undoes_the_scope_sent_with_it(transactional_db: Any) -> None:
+    """PostgreSQL runs the settings and the query as one transaction: a failed query takes the settings
+    with it, the scope counts as unknown, and the next query applies it again."""
+    first, second = (MembershipFactory(cooperative=CooperativeFactory()) for _ in range(2))
+    with rls.tenant_scope(first.cooperative):
+        assert _visible_cooperatives() == {first.cooperative_id}
+    assert _raw_session_setting()[1] == ""  # reset at the scope's end
+    with rls.tenant_scope(second.cooperative):
+        with pytest.raises(DatabaseError):
+            _rows("SELECT 1 / 0")
+        assert connection.rls_applied is None
+        assert _raw_session_setting()[1] == ""  # the settings sent with the failed query were undone
+        assert _visible_cooperatives() == {second.cooperative_id}
+
+
+def test_statements_that_must_run_alone_get_the_scope_separately(db: Any) -> None:
+    """VACUUM, SHOW …: not joinable into one simple query; the scope is applied on its own first."""
+    from unittest import mock
+
+    cooperative = CooperativeFactory()
+    with (
+        mock.patch.object(rls, "apply_scope", wraps=rls.apply_scope) as separately,
+        rls.tenant_scope(cooperative),
+    ):
+        assert _rows("SHOW app.cooperative") == [(str(cooperative.pk),)]
+        assert separately.call_count == 1

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, connections, migrations
-from psycopg import pq
+from psycopg import ClientCursor, pq
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -154,10 +154,53 @@ def apply_scope(connection: Any) -> None:
     connection.rls_applied = scope
 
 
+def _apply_prefix(scope: Scope) -> str:
+    """The scope's settings as a statement to send in front of a query (literals: an integer id, 'on' or
+    nothing — no parameter to bind)."""
+    cooperative, platform = scope.settings()
+    if not cooperative.isdigit() and cooperative != "":
+        raise ValueError(f"cooperative id {cooperative!r}")
+    return (
+        f"SELECT set_config('{COOPERATIVE_SETTING}', '{cooperative}', false), "
+        f"set_config('{PLATFORM_SETTING}', '{'on' if platform else ''}', false); "
+    )
+
+
+# Statements that may share a simple query (an implicit transaction) with the settings in front of them.
+_JOINABLE = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+
+
 def scope_execute_wrapper(connection: Any) -> Callable[..., Any]:
+    """Applies the scope before a query when the connection's differs — in the same round trip.
+
+    A client-side-binding cursor (Django's default with psycopg) sends its query as PostgreSQL's simple query,
+    which may hold several statements: the settings go in front of the query, and the cursor moves on to
+    the query's result. PostgreSQL runs such a string as one transaction, so when the query fails, the
+    settings are undone too; the scope then counts as unknown and is applied again before the next query.
+    Anything else (executemany, server-side cursors, an aborted transaction) applies it first, on its own.
+    """
+
     def wrapper(execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: Any) -> Any:
-        apply_scope(connection)
-        return execute(sql, params, many, context)
+        scope = current_scope()
+        if getattr(connection, "rls_applied", None) == scope:
+            return execute(sql, params, many, context)
+        raw = connection.connection
+        cursor = getattr(context.get("cursor"), "cursor", None)
+        if (
+            many
+            or not isinstance(sql, str)
+            or not sql.lstrip()[:6].upper().startswith(_JOINABLE)  # VACUUM, CREATE DATABASE: alone
+            or raw is None
+            or raw.info.transaction_status == pq.TransactionStatus.INERROR
+            or not isinstance(cursor, ClientCursor)  # ServerCursor declares a cursor FOR one statement
+        ):
+            apply_scope(connection)
+            return execute(sql, params, many, context)
+        connection.rls_applied = None  # unknown until the statement succeeded
+        result = execute(_apply_prefix(scope) + sql, params, many, context)
+        cursor.nextset()  # the query's own result, not the settings' row
+        connection.rls_applied = scope
+        return result
 
     return wrapper
 
