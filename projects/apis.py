@@ -407,11 +407,17 @@ class ProjectBudgetApi(ProjectApi):
         ],
     )
     def get(self, request: Request, project_id: int) -> Response:
-        project = self.get_project(project_id)
         # The same bounds (and 400 answers) as every list's LimitOffset pagination.
         paging = Pagination()
         limit, offset = paging.get_limit(request), paging.get_offset(request)
-        budget = project_budget(cooperative=self.cooperative, project=project, limit=limit, offset=offset)
+        # Visible to this person (as `get_project`) — checked in the budget's one statement, else 404.
+        budget = project_budget(
+            cooperative=self.cooperative,
+            project=project_id,
+            limit=limit,
+            offset=offset,
+            visible_to=self.membership,
+        )
         return Response(budget_data(budget, request))
 
 

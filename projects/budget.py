@@ -25,6 +25,7 @@ from django.db.models import (
     Expression,
     F,
     OuterRef,
+    Q,
     QuerySet,
     RowRange,
     Subquery,
@@ -37,12 +38,13 @@ from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from projects.ledger import journal_line_text
-from projects.models import Account, BudgetBalance, Expense, JournalLine, Project
+from projects.ledger import journal_line_texts
+from projects.models import Account, BudgetBalance, Collaboration, Expense, JournalLine, Project
+from smartprod.core import capabilities
 from smartprod.core.formatting import format_percent
 from smartprod.core.money import ZERO, quantize_money
 from smartprod.core.registry import Registry
-from smartprod.tenancy.models import Cooperative
+from smartprod.tenancy.models import Cooperative, Membership
 
 MONEY_FIELD = DecimalField(max_digits=20, decimal_places=2)
 PendingSource = Callable[[], Expression]
@@ -275,17 +277,20 @@ def _client_events_sql() -> ArraySubquery:
 # so no real row has them; their positions among the parameters are then filled per call.
 _COOPERATIVE_SENTINEL = -987_654_321
 _PROJECT_SENTINEL = -987_654_322
+_MEMBERSHIP_SENTINEL = -987_654_323
 
 
 @lru_cache(maxsize=64)
 def _budget_statement(
-    limit: int, offset: int, with_events: bool, sources: tuple[int, int, int]
-) -> tuple[str, tuple[Any, ...], tuple[int, ...], tuple[int, ...]]:
+    limit: int, offset: int, with_events: bool, sources: tuple[int, int, int], member_view: bool = False
+) -> tuple[str, tuple[Any, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """The budget's SQL, compiled by the ORM once per process for each page (limit, offset), with or without
     the client's events, and each number of registered sources (pending payouts, contribution rates,
     settled invoices: registered at start): building and compiling the expression was a third of the
-    endpoint's time. Returns the SQL, its parameters and the positions of the cooperative's and the
-    project's ids among them."""
+    endpoint's time. `member_view`: the project only if the membership owns it or collaborates on it (a
+    member's view; staff see the cooperative's projects), so the API's visibility check is the same
+    statement. Returns the SQL, its parameters and the positions of the cooperative's, the project's and
+    the membership's ids among them."""
     newest_first = [F("date").desc(), F("entry_id").desc(), F("id").desc()]
     text = CharField()
     page = (
@@ -311,10 +316,14 @@ def _budget_statement(
         )[offset : offset + limit + 1]
     )
     extra: dict[str, ArraySubquery] = {"events": _client_events_sql()} if with_events else {}
+    projects = Project.objects.for_cooperative(_COOPERATIVE_SENTINEL).filter(pk=_PROJECT_SENTINEL)
+    if member_view:  # as projects.selectors.project_list_visible
+        collaborating = Collaboration.objects.for_cooperative(_COOPERATIVE_SENTINEL).filter(
+            membership=_MEMBERSHIP_SENTINEL
+        )
+        projects = projects.filter(Q(owner=_MEMBERSHIP_SENTINEL) | Q(pk__in=collaborating.values("project")))
     figures = (
-        Project.objects.for_cooperative(_COOPERATIVE_SENTINEL)
-        .filter(pk=_PROJECT_SENTINEL)
-        .annotate(
+        projects.annotate(
             budget_balance=budget_balance_sql(),
             budget_receivable=receivable_sql(),
             budget_pending=pending_sql(),
@@ -327,9 +336,13 @@ def _budget_statement(
     sql, params = figures.query.sql_with_params()
     cooperative_at = tuple(i for i, value in enumerate(params) if value == _COOPERATIVE_SENTINEL)
     project_at = tuple(i for i, value in enumerate(params) if value == _PROJECT_SENTINEL)
-    if len(cooperative_at) != 1 or len(project_at) != 1:  # the statement's shape changed: fail loudly
+    membership_at = tuple(i for i, value in enumerate(params) if value == _MEMBERSHIP_SENTINEL)
+    # The statement's shape changed: fail loudly.
+    if len(cooperative_at) != (2 if member_view else 1) or len(project_at) != 1:
         raise RuntimeError(f"budget statement: ids at {cooperative_at} and {project_at}")
-    return sql, tuple(params), cooperative_at, project_at
+    if len(membership_at) != (2 if member_view else 0):
+        raise RuntimeError(f"budget statement: membership ids at {membership_at}")
+    return sql, tuple(params), cooperative_at, project_at, membership_at
 
 
 def _json_rows(rows: list[Any] | None) -> list[dict[str, Any]]:
@@ -339,10 +352,11 @@ def _json_rows(rows: list[Any] | None) -> list[dict[str, Any]]:
 def project_budget(
     *,
     cooperative: Cooperative,
-    project: Project,
+    project: Project | int,
     limit: int = BUDGET_PAGE_SIZE,
     offset: int = 0,
     with_events: bool = False,
+    visible_to: Membership | None = None,
 ) -> Budget:
     """The budget's figures and a page of its newest lines in one query, whatever the number of lines.
 
@@ -351,16 +365,23 @@ def project_budget(
     Each line's balance is the account's balance minus the lines after it (a running sum in that order,
     which PostgreSQL computes while it reads, before the LIMIT). A contribution line carries the rate
     stored on its document. `with_events`: the client's events too (`Budget.events`), in the same statement.
+    `visible_to`: only if that person may see the project (staff: any of the cooperative's; a member: owned
+    or collaborating), checked in the same statement; else Project.DoesNotExist (404), as `project_get`.
     """
     if not 1 <= limit <= MAX_BUDGET_PAGE_SIZE or offset < 0:
         raise ValueError("limit must be 1..500 and offset ≥ 0")
     sources = (len(pending_payouts), len(contribution_rates), len(settled_invoices))
-    sql, params, cooperative_at, project_at = _budget_statement(limit, offset, with_events, sources)
+    member_view = visible_to is not None and not capabilities.is_staff(visible_to)
+    sql, params, cooperative_at, project_at, membership_at = _budget_statement(
+        limit, offset, with_events, sources, member_view
+    )
     values = list(params)
     for position in cooperative_at:
         values[position] = cooperative.pk
     for position in project_at:
-        values[position] = project.pk
+        values[position] = getattr(project, "pk", project)
+    for position in membership_at:
+        values[position] = visible_to.pk  # type: ignore[union-attr]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         found = cursor.fetchone()
@@ -370,13 +391,15 @@ def project_budget(
     balance = quantize_money(budget_balance)
     pending = quantize_money(budget_pending)
     rows = _json_rows(page)
-    labels = dict(JournalLine.Kind.choices)
+    # Translated once per call, not per line (a lazy label or template costs a gettext each time).
+    labels = {kind: str(label) for kind, label in JournalLine.Kind.choices}
+    texts = journal_line_texts()
     lines = [
         BudgetLine(
             date=date.fromisoformat(row["date"]),
             kind=row["kind"],
-            kind_label=str(labels.get(row["kind"], row["kind"])),
-            description=journal_line_text(
+            kind_label=labels.get(row["kind"], row["kind"]),
+            description=texts(
                 event=row["event"],
                 reference=row["reference"],
                 kind=row["kind"],

@@ -12,7 +12,7 @@ reversed by a new entry.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -402,14 +402,25 @@ def journal_line_text(*, event: str, reference: str, kind: str, description: str
     The contribution line of an invoice reads "Invoice 2026-00005: Contribution" ("Rechnung 2026-00005:
     Kostenbeitrag" in German).
     """
-    if event == JournalLine.Event.EXPENSE:
-        return reference  # the member's own words for the expense
-    template = _EVENT_TEXTS.get(event)
-    if template is None:
-        return description
-    text = str(template) % {"reference": reference}
-    if kind == JournalLine.Kind.CONTRIBUTION:
-        text = f"{text}: {JournalLine.Kind(kind).label}"
+    return journal_line_texts()(event=event, reference=reference, kind=kind, description=description)
+
+
+def journal_line_texts() -> Callable[..., str]:
+    """`journal_line_text` for many lines: the templates translated once, in the active language."""
+    templates = {event: str(template) for event, template in _EVENT_TEXTS.items()}
+    contribution = str(JournalLine.Kind.CONTRIBUTION.label)
+
+    def text(*, event: str, reference: str, kind: str, description: str) -> str:
+        if event == JournalLine.Event.EXPENSE:
+            return reference  # the member's own words for the expense
+        template = templates.get(event)
+        if template is None:
+            return description
+        shown = template % {"reference": reference}
+        if kind == JournalLine.Kind.CONTRIBUTION:
+            shown = f"{shown}: {contribution}"
+        return shown
+
     return text
 
 

@@ -10,9 +10,9 @@ from projects.budget import project_budget
 from tests.ledger_bulk import bulk_budget_lines, expected_balances
 from tests.projects_helpers import approved_project
 
-# The budget API's queries, whatever the number of lines: session, user and membership (middleware), the
-# project and its access, then one query for the figures and the page of lines.
-BUDGET_QUERIES = 6
+# The budget API's queries, whatever the number of lines: session, user, host and membership (middleware),
+# then one statement for who may see the project, the figures and the page of lines.
+BUDGET_QUERIES = 5
 
 
 @pytest.fixture

@@ -862,6 +862,31 @@ def test_budget_query_count_is_the_same_for_5_and_200_lines(coop, owner, approve
     assert many == few
 
 
+def test_budget_is_answered_only_to_whom_may_see_the_project_in_one_query(
+    coop, other_coop, owner, advisor, approved, make_member, api_for
+):
+    """The budget checks who may see the project in its own statement (projects.budget `visible_to`): the
+    owner, a collaborator and staff get it; another member and another cooperative's people a 404."""
+    from tests.test_list_query_counts import REQUEST, token_client
+
+    colleague, stranger = make_member(coop), make_member(coop)
+    Collaboration.objects.create(
+        cooperative=coop, project=approved, membership=colleague, employment="employed"
+    )
+    finance = make_member(coop, role="finance")
+    path = url(approved, "budget/")
+    for person in (owner, colleague, advisor, finance):
+        response = api_for(person).get(path)
+        assert (response.status_code, response.json()["balance"]) == (200, "1000.00"), person.role
+    assert api_for(stranger).get(path).status_code == 404
+    assert api_for(make_member(other_coop, role="admin")).get(path).status_code == 404
+    assert api_for(owner).get(url(999_999_999, "budget/")).status_code == 404
+    api = token_client(owner)
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get(path).status_code == 200
+    assert len(ctx.captured_queries) == REQUEST + 1  # the budget, visibility included: one statement
+
+
 def test_budget_answer_is_byte_for_byte_the_serializers(coop, owner, approved, api_for):
     """The endpoint presents its lines with the lean rows (projects.apis.budget_data): the bytes are those
     of BudgetOutputSerializer rendered by DRF — lines with both signs, cents, labels, `next`."""

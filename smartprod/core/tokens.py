@@ -109,19 +109,22 @@ def _token_statement() -> tuple[str, list[str], list[str], list[str]]:
                 raise RuntimeError(f"{model.__name__}.{field.name} needs a converter: read it with the ORM")
     quote = connection.ops.quote_name
 
+    def column(model: type[Model], name: str) -> str:
+        return str(quote(str(getattr(model._meta.get_field(name), "column", name))))
+
     def columns(model: type[Model], alias: str) -> tuple[list[str], str]:
         fields = [field.attname for field in model._meta.concrete_fields]
-        return fields, ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+        return fields, ", ".join(
+            f"{alias}.{column(model, field.name)}" for field in model._meta.concrete_fields
+        )
 
     token_fields, token_sql = columns(ApiToken, "t")
     user_fields, user_sql = columns(user_model, "u")
     membership_fields, membership_sql = columns(Membership, "m")
-    user_pk = quote(user_model._meta.pk.column)  # type: ignore[union-attr]
     tables = {model: quote(model._meta.db_table) for model in models}
-    token_user = quote(ApiToken._meta.get_field("user").column)
-    membership_user = quote(Membership._meta.get_field("user").column)
-    key_hash = quote(ApiToken._meta.get_field("key_hash").column)
-    membership_pk = quote(Membership._meta.pk.column)  # type: ignore[union-attr]
+    user_pk, membership_pk = column(user_model, "id"), column(Membership, "id")
+    token_user, membership_user = column(ApiToken, "user"), column(Membership, "user")
+    key_hash = column(ApiToken, "key_hash")
     # Names from the models' metadata, quoted; the key's hash is a parameter (hence the S608 noqa).
     sql = (
         f"SELECT {token_sql}, {user_sql}, {membership_sql} FROM {tables[ApiToken]} t "  # noqa: S608

@@ -12,6 +12,7 @@ from __future__ import annotations
 import select
 from typing import Any
 
+import psycopg
 from django.db.backends.postgresql import base
 
 from smartprod.core import rls
@@ -35,7 +36,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return False
         try:
             readable, _, _ = select.select([raw.pgconn.socket], [], [], 0)
-        except (OSError, ValueError, base.Database.OperationalError):
+        except (OSError, ValueError, psycopg.OperationalError):
             return False
         return bool(super().is_usable()) if readable else True
 
