@@ -191,6 +191,25 @@ def test_salary_group_must_be_one_of_the_collective_agreement(coop, people):
     assert employ(coop, advisor, project, owner, salary_group="B").salary_group == "B"
 
 
+def test_an_agreement_without_a_table_yet_refuses_no_group(coop, people):
+    """The shipped agreement has no sourced table yet (payroll/reference_data.py): choosing it must not
+    refuse every employment with an empty list of groups; no minimum applies until the table is entered."""
+    owner, advisor, _finance, project = people
+    CollectiveAgreement.objects.create(
+        country="AT",
+        code="test-kv-empty",
+        name="Test KV",
+        year=next_month().year,
+        full_time_hours=Decimal("38.5"),
+        minimum_pay={},
+        source="test",
+    )
+    PayrollSettings.objects.create(cooperative=coop, collective_agreement_code="test-kv-empty")
+    employment = employ(coop, advisor, project, owner, salary_group="2")
+    assert employment.salary_group == "2"
+    assert request_salary(coop, owner, employment, "600.00").gross == Decimal("600.00")
+
+
 # --- salaries --------------------------------------------------------------------------------------------
 
 

@@ -136,7 +136,9 @@ def employment_create(
         )
     rules_for(cooperative, start)  # a country without payroll rules cannot employ (fee notes still work)
     agreement = collective_agreement(cooperative, start.year)
-    if agreement is not None and salary_group not in agreement.minimum_pay:
+    # An agreement without a table yet (its `minimum_pay` empty) names no groups to choose from: the group
+    # is recorded as given, and no minimum applies until the table is entered.
+    if agreement is not None and agreement.minimum_pay and salary_group not in agreement.minimum_pay:
         raise _field_error(
             "salary_group",
             _("Choose a salary group of the %(agreement)s: %(groups)s.")
