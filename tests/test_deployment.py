@@ -598,3 +598,14 @@ def test_embedded_postgresql_starts_from_nothing(embedded_pg_dir):
     )
     assert who.returncode == 0, who.stderr
     assert who.stdout.strip().splitlines()[-1].split() == ["smartprod_app", "False", "False"]
+
+
+def test_the_wsgi_module_moves_the_loaded_objects_out_of_the_collectors_generations() -> None:
+    """smartprod.wsgi freezes what importing the app created (gc.freeze): collections during requests no
+    longer walk Django's and the apps' objects."""
+    code = (
+        "import gc, json, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'smartprod.settings.test'; "
+        "import smartprod.wsgi; print(json.dumps(gc.get_freeze_count()))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) > 50_000
