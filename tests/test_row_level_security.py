@@ -384,3 +384,22 @@ def test_statements_that_must_run_alone_get_the_scope_separately(db: Any) -> Non
     ):
         assert _rows("SHOW app.cooperative") == [(str(cooperative.pk),)]
         assert separately.call_count == 1
+
+
+def test_a_prepared_statement_is_executed_with_the_scope_in_front(two: tuple[Membership, Membership]) -> None:
+    """EXECUTE of a statement prepared in the session joins the settings' simple query like a SELECT."""
+    from unittest import mock
+
+    first, _second = two
+    with connection.cursor() as cursor:
+        cursor.execute("PREPARE rls_probe AS SELECT DISTINCT cooperative_id FROM members_membership")
+    try:
+        with (
+            mock.patch.object(rls, "apply_scope", wraps=rls.apply_scope) as separately,
+            rls.tenant_scope(first.cooperative),
+        ):
+            assert _rows("EXECUTE rls_probe") == [(first.cooperative_id,)]
+            assert separately.call_count == 0
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE rls_probe")

@@ -167,7 +167,7 @@ def _apply_prefix(scope: Scope) -> str:
 
 
 # Statements that may share a simple query (an implicit transaction) with the settings in front of them.
-_JOINABLE = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+_JOINABLE = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "EXECUTE")
 
 
 def scope_execute_wrapper(connection: Any) -> Callable[..., Any]:
@@ -189,7 +189,7 @@ def scope_execute_wrapper(connection: Any) -> Callable[..., Any]:
         if (
             many
             or not isinstance(sql, str)
-            or not sql.lstrip()[:6].upper().startswith(_JOINABLE)  # VACUUM, CREATE DATABASE: alone
+            or not sql.lstrip()[:8].upper().startswith(_JOINABLE)  # VACUUM, CREATE DATABASE: alone
             or raw is None
             or raw.info.transaction_status == pq.TransactionStatus.INERROR
             or not isinstance(cursor, ClientCursor)  # ServerCursor declares a cursor FOR one statement
