@@ -8,12 +8,14 @@ the count, and the page with its client.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from django.db.models import F
+from rest_framework.fields import DecimalField
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -121,7 +123,7 @@ class _Totals:
         self.credited_total, self.written_off_total = Decimal(credited), Decimal(written_off)
 
 
-_open_amount = Invoice.open_amount.fget
+_open_amount: Callable[[Any], Decimal] = Invoice.__dict__["open_amount"].fget  # the property's function
 FACTURX = Invoice.EInvoiceFormat.FACTURX
 
 
@@ -229,7 +231,9 @@ def _build(rows: list[tuple[Any, ...]], zone: tzinfo) -> list[Row]:
 
 @lru_cache(maxsize=1)
 def _open_money() -> Any:
-    return decimal_converter(InvoiceOutputSerializer().fields["open_amount"])
+    field = InvoiceOutputSerializer().fields["open_amount"]
+    assert isinstance(field, DecimalField)
+    return decimal_converter(field)
 
 
 @lru_cache(maxsize=32)

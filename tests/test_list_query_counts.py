@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.db.models import Model, Prefetch
 from django.db.models.base import ModelState
 from django.utils import timezone, translation
@@ -360,6 +361,23 @@ def test_lists_read_as_values_page_past_the_end(coop, people):
         "previous": f"http://{coop.hosts[0]}/api/projects/?limit=100",  # DRF: offset 0 is left out
         "results": [],
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lists_read_as_values_prepare_again_when_the_session_lost_its_statements(coop, people):
+    """The lists run prepared statements (smartprod.core.rows.Statement); a session that lost them (DISCARD
+    ALL, a pooler handing over another session) prepares them again instead of answering 500."""
+    owner, advisor, _finance = people
+    approved_project(coop, owner, advisor)
+    api = token_client(owner)
+    assert api.get("/api/projects/").json()["count"] == 1
+
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    response = api.get("/api/projects/")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
 
 
 # --- portal pages: one page of rows, the same queries for 10 and 1,000 ---------------------------------

@@ -320,7 +320,8 @@ class Statement:
                 _prepared[connection.connection].discard(self.name)
                 self._prepare()
                 cursor.execute(self.execute_sql, params)
-            return cursor.fetchall()
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
 
     def _prepare(self) -> None:
         raw = connection.connection
