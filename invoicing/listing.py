@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 from rest_framework.fields import DecimalField
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -249,7 +249,19 @@ def _statement(role: str, by_project: bool, by_status: bool) -> Statement:
         visible = visible.filter(project_id=_PROJECT)
     if by_status:
         visible = visible.filter(status=_STATUS)
-    page = visible.annotate(
+    sentinels = {
+        "cooperative": _COOPERATIVE,
+        "membership": _MEMBERSHIP,
+        "project": _PROJECT,
+        "status": _STATUS,
+    }
+    required = ["cooperative", *(["project"] if by_project else []), *(["status"] if by_status else [])]
+    return counted_page(visible, _columns, sentinels, required)
+
+
+def _columns(invoices: QuerySet[Invoice]) -> QuerySet[Invoice, tuple[Any, ...]]:
+    """The columns of the list's rows, each in the form the JSON shows."""
+    return invoices.annotate(
         issue=IsoDate("issue_date"),
         due=IsoDate("due_date"),
         service=IsoDate("service_date"),
@@ -309,11 +321,3 @@ def _statement(role: str, by_project: bool, by_status: bool) -> Statement:
         "submitted",
         "issued",
     )
-    sentinels = {
-        "cooperative": _COOPERATIVE,
-        "membership": _MEMBERSHIP,
-        "project": _PROJECT,
-        "status": _STATUS,
-    }
-    required = ["cooperative", *(["project"] if by_project else []), *(["status"] if by_status else [])]
-    return counted_page(visible, page, sentinels, required)

@@ -140,7 +140,7 @@ def _statement(role: str) -> Statement:
     check_shape(CollaboratorOutputSerializer, ("membership", "name", "employment"))
     stand_in = Membership(pk=_MEMBERSHIP, role=role)
     visible = project_list_visible(cooperative=Cooperative(pk=_COOPERATIVE), membership=stand_in)
-    return counted_page(visible, _columns(visible), {"cooperative": _COOPERATIVE, "membership": _MEMBERSHIP})
+    return counted_page(visible, _columns, {"cooperative": _COOPERATIVE, "membership": _MEMBERSHIP})
 
 
 def _columns(projects: QuerySet[Project]) -> QuerySet[Project, tuple[Any, ...]]:

@@ -336,24 +336,39 @@ class Statement:
 _prepared: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
 
 
+# Stand for a page's LIMIT and OFFSET while its statement is compiled (Django writes a slice into the SQL).
+_LIMIT, _OFFSET = 123_456_789, 987_654_321
+
+
 def counted_page(
     counted: QuerySet[Any],
-    page: QuerySet[Any],
+    columns: Callable[[QuerySet[Any]], QuerySet[Any]],
     sentinels: Mapping[str, Any],
     required: Iterable[str] = ("cooperative",),
 ) -> Statement:
-    """The count of `counted` and one page of `page`'s values (LIMIT, OFFSET: the two values after the
-    statement's own) in one statement: `page` is `counted` with the columns to show (its joins and
-    expressions would only slow the count down). Each row is (count, *the page's columns, the first its
-    primary key); an empty page is one row of the count and nulls (`page_rows`)."""
-    page_sql, page_params = page.query.sql_with_params()
+    """The count of `counted` and one page of it in one statement; `columns` gives the values to show of a
+    queryset of those rows. The page's rows are chosen first (`counted`'s order, LIMIT and OFFSET: the
+    values `limit` and `offset`), and only they are joined and formatted: the columns' joins and
+    expressions cost per row, for the visible rows before the sort otherwise. Each row is (count, *the
+    page's columns, the first its primary key); an empty page is one row of the count and nulls
+    (`page_rows`)."""
+    chosen = counted.values("pk")[_OFFSET : _OFFSET + _LIMIT]
+    page_sql, page_params = columns(counted.filter(pk__in=chosen)).query.sql_with_params()
+    slice_sql = f"LIMIT {_LIMIT} OFFSET {_OFFSET}"
+    before, found, after = page_sql.partition(slice_sql)
+    if not found or slice_sql in after:
+        raise RuntimeError(f"statement: the page's slice is not once in {page_sql!r}")
+    position = len(re.findall("%s", before.replace("%%", "")))
+    page_sql = f"{before}LIMIT %s OFFSET %s{after}"
+    page_params = (*page_params[:position], _LIMIT, _OFFSET, *page_params[position:])
     count_sql, count_params = counted.order_by().values("pk").query.sql_with_params()
     # Both parts are the ORM's SQL; every value in them is a parameter.
     sql = (
         f'SELECT "counted"."n", "page".* FROM (SELECT COUNT(*) AS "n" FROM ({count_sql}) AS "visible") '  # noqa: S608
-        f'AS "counted" LEFT JOIN ({page_sql} LIMIT %s OFFSET %s) AS "page" ON TRUE'
+        f'AS "counted" LEFT JOIN ({page_sql}) AS "page" ON TRUE'
     )
-    return Statement(sql, (*count_params, *page_params), sentinels, required, tail=2)
+    sentinels = {**sentinels, "limit": _LIMIT, "offset": _OFFSET}
+    return Statement(sql, (*count_params, *page_params), sentinels, [*required, "limit", "offset"])
 
 
 def page_rows(
@@ -366,7 +381,7 @@ def page_rows(
     from (count, *columns) tuples in the active time zone. Same bounds and 400 answers as `Pagination`."""
     paginator = Pagination()
     limit, offset = paginator.get_limit(request), paginator.get_offset(request)
-    rows = statement.execute(values, limit, offset)
+    rows = statement.execute({**values, "limit": limit, "offset": offset})
     paginator.request, paginator.limit, paginator.offset = request, limit, offset
     paginator.count = rows[0][0]
     if rows[0][1] is None:  # past the end: the count's row only (the first column is the primary key)
