@@ -196,8 +196,8 @@ def _decimal(field: serializers.DecimalField) -> Converter:
 # advisor and collaborators that is ~700 instances, ~750 timestamps through psycopg's Python loader and
 # the ORM compiling the joins for each request. The busiest lists read tuples instead: one statement
 # compiled by the ORM once per process (`Statement`), the count and the page in one round trip
-# (`counted_page`), each column already in the form the JSON shows (`as_text`, `iso_date`,
-# `epoch_microseconds`), and a row builder per list that writes the serializer's keys in its order
+# (`counted_page`), each column already in the form the JSON shows (`as_text`, `IsoDate`,
+# `EpochMicroseconds`), and a row builder per list that writes the serializer's keys in its order
 # (`check_shape` holds it to the serializer; tests/test_list_query_counts.py compares the JSON).
 
 
@@ -258,8 +258,8 @@ def check_shape(serializer_class: type[serializers.Serializer[Any]], keys: Itera
 
 class Statement:
     """SQL compiled by the ORM once per process with sentinel values standing for the per-call ones (ids,
-    a status), run as a prepared statement of each connection: `execute` puts each call's values at their
-    positions among the parameters, `tail` more values after them (a page's LIMIT and OFFSET).
+    a status, a page's LIMIT and OFFSET), run as a prepared statement of each connection: `execute` puts
+    each call's values at their positions among the parameters.
 
     Prepared, because planning a list's joins costs PostgreSQL about as much as running them (~1 ms for
     the projects' page). Django's cursors bind parameters on the client (no protocol-level preparation),
@@ -278,7 +278,6 @@ class Statement:
         params: Iterable[Any],
         sentinels: Mapping[str, Any],
         required: Iterable[str] = (),
-        tail: int = 0,
     ) -> None:
         """`required`: the names that must have a place (a query without the cooperative's id is wrong);
         others may be absent (staff see every project: no membership in their query)."""
@@ -298,18 +297,17 @@ class Statement:
         # Django's placeholders and escaped percent signs, in PREPARE's terms ($1, $2, …; a plain %).
         body = re.sub(r"%[s%]", lambda m: f"${next(numbers)}" if m[0] == "%s" else "%", sql)
         self.prepare_sql = f"PREPARE {self.name} AS {body}"
-        count = len(self.params) + tail
+        count = len(self.params)
         if next(numbers) != count + 1:
             raise RuntimeError(f"statement: {count} parameters for the placeholders of {sql!r}")
         self.execute_sql = (
             f"EXECUTE {self.name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {self.name}"
         )
 
-    def execute(self, values: Mapping[str, Any], *tail: Any) -> list[tuple[Any, ...]]:
+    def execute(self, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         params = list(self.params)
         for position, name in self.slots:
             params[position] = values[name]
-        params.extend(tail)
         with connection.cursor() as cursor:
             try:
                 self._prepare()
