@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
@@ -20,7 +19,8 @@ from rest_framework.views import APIView
 
 from members.selectors import membership_get
 from projects.budget import Budget, project_budget
-from projects.models import Client, Collaboration, Document, Project
+from projects.listing import project_list_page
+from projects.models import Client, Document, Project
 from projects.selectors import (
     client_get,
     client_list,
@@ -29,7 +29,6 @@ from projects.selectors import (
     expense_list,
     project_detail,
     project_get,
-    project_list_visible,
 )
 from projects.serializers import (
     BudgetLineOutputSerializer,
@@ -44,7 +43,6 @@ from projects.serializers import (
     ExpenseOutputSerializer,
     ProjectDetailOutputSerializer,
     ProjectInputSerializer,
-    ProjectListOutputSerializer,
     ProjectOutputSerializer,
     RequiredCommentInputSerializer,
 )
@@ -156,20 +154,8 @@ class ProjectListCreateApi(ProjectApi):
         description="A member sees the projects they own or collaborate on; staff the cooperative's.",
     )
     def get(self, request: Request) -> Response:
-        projects = (
-            project_list_visible(cooperative=self.cooperative, membership=self.membership)
-            .select_related("client", "owner__user", "advisor__user")
-            .prefetch_related(
-                Prefetch(
-                    "collaborations",
-                    Collaboration.objects.for_cooperative(self.cooperative).select_related(
-                        "membership__user"
-                    ),
-                    to_attr="collaborator_list",
-                )
-            )
-        )
-        return paginated(request, self, projects, ProjectListOutputSerializer)
+        # Read as values (projects.listing): the same JSON as ProjectListOutputSerializer, a tenth the cost.
+        return project_list_page(request, cooperative=self.cooperative, membership=self.membership)
 
     @extend_schema(
         tags=["projects"], request=ProjectInputSerializer, responses={201: ProjectDetailOutputSerializer}

@@ -12,23 +12,30 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.db import connection
 from django.db.models import Model, Prefetch
 from django.db.models.base import ModelState
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from invoicing.models import Invoice
+from invoicing.selectors import invoice_list_visible
 from invoicing.serializers import InvoiceOutputSerializer
+from invoicing.services.credit import credit_note_issue
+from invoicing.services.payments import payment_record
 from payroll.apis.runs import RunOutputSerializer
 from payroll.models import FeeNote, PayoutItem, PayoutRun
 from payroll.serializers import FeeNoteOutputSerializer, PayoutItemOutputSerializer
 from payroll.services.runs import payout_run_start
 from projects import services as project_services
 from projects.models import Client, Collaboration, Document, Expense, Project
+from projects.selectors import project_list_visible
 from projects.serializers import (
     ClientOutputSerializer,
     DocumentOutputSerializer,
@@ -39,7 +46,7 @@ from projects.serializers import (
 from smartprod.core.rows import present_rows
 from smartprod.core.tokens import api_token_create
 from smartprod.tenancy.models import Membership
-from tests.invoicing_helpers import draft
+from tests.invoicing_helpers import draft, issued
 from tests.payroll_fees_helpers import funded_project, payee_profile, request_fee
 from tests.payroll_helpers import bulk_payout_items
 from tests.payroll_helpers import payee_profile as run_payee_profile
@@ -53,10 +60,10 @@ SIZES = [10, 1_000]
 # once a process.
 REQUEST = 2
 CLIENTS = REQUEST + 2  # count, page
-PROJECTS = REQUEST + 3  # count, page (client, owner, advisor joined), collaborators of the page
+PROJECTS = REQUEST + 1  # count and page in one statement (client, owner, advisor, collaborators in it)
 DOCUMENTS = REQUEST + 3  # the project, count, page
 EXPENSES = REQUEST + 3  # the project, count, page (receipt and submitter joined)
-INVOICES = REQUEST + 2  # count, page (client joined)
+INVOICES = REQUEST + 1  # count and page in one statement (client joined)
 FEE_NOTES = REQUEST + 3  # the project, count, page
 PAYOUTS = REQUEST + 2  # count, page
 PAYOUT_RUNS = REQUEST + 3  # + the finance person's two-factor check; count, page
@@ -271,6 +278,107 @@ def test_lean_rows_equal_the_serializers(coop, people, make_member):
     rows = json.loads(json.dumps(present_rows(ProjectListOutputSerializer, listed)))
     assert rows == json.loads(json.dumps(ProjectOutputSerializer(list(listed), many=True).data))
     assert any(row["collaborators"] for row in rows)
+
+
+@pytest.mark.parametrize(("language", "zone"), [("en", "Europe/Vienna"), ("de", "UTC")])
+def test_lists_read_as_values_equal_the_serializers(coop, people, make_member, language, zone):
+    """The projects and invoices lists (read as values: projects.listing, invoicing.listing) give the JSON
+    DRF's serializers give for the same rows: with and without an advisor, collaborators, an issued, a
+    partly paid, a credit-noted and a rendered invoice, for a member and for staff, in the language and
+    the time zone that are active."""
+    owner, advisor, finance = people
+    colleague = make_member(coop, user__first_name="  Ada ", user__last_name="")
+    with_advisor = approved_project(coop, owner, advisor, collaborators=[(colleague, "employed")])
+    project_services.project_create(
+        cooperative=coop,
+        actor=colleague,
+        client=with_advisor.client,
+        title="Own draft",
+        service_period_start=date(2026, 1, 1),
+        service_period_end=date(2026, 2, 1),
+        agreed_net_amount=Decimal("10.50"),
+        collaborators=[(owner, "self_employed"), (finance, "employed")],
+    )
+    draft(coop, owner, with_advisor)
+    paid = issued(coop, owner, advisor, with_advisor)
+    payment_record(cooperative=coop, actor=finance, invoice=paid, amount="100.00", date=date(2026, 5, 2))
+    credited = issued(coop, owner, advisor, with_advisor)
+    credit_note_issue(cooperative=coop, actor=advisor, invoice=credited, reason="Wrong amount")
+    Invoice.objects.for_cooperative(coop).filter(pk=paid.pk).update(
+        pdf="invoices/paid.pdf", pdf_rendered_at=datetime(2026, 5, 3, 9, 30, 0, 120, tzinfo=UTC)
+    )
+    assert Project.objects.for_cooperative(coop).filter(advisor=None).exists()
+
+    def lean(who: Membership, url: str, **filters: Any) -> list[dict[str, Any]]:
+        api = token_client(who)
+        api.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        response = api.get(url, {"limit": 500, **filters})
+        assert response.status_code == 200, response.content
+        assert response["Content-Language"] == language
+        return response.json()["results"]  # type: ignore[no-any-return]
+
+    with translation.override(language), timezone.override(zone):
+        for who in (owner, colleague, finance):
+            projects = list(
+                project_list_visible(cooperative=coop, membership=who).prefetch_related(
+                    Prefetch(
+                        "collaborations",
+                        Collaboration.objects.for_cooperative(coop).order_by("pk"),
+                        to_attr="collaborator_list",
+                    )
+                )
+            )
+            drf = json.loads(json.dumps(ProjectListOutputSerializer(projects, many=True).data))
+            assert lean(who, "/api/projects/") == drf, who.role
+            invoices = list(invoice_list_visible(cooperative=coop, membership=who))
+            drf = json.loads(json.dumps(InvoiceOutputSerializer(invoices, many=True).data))
+            assert lean(who, "/api/invoices/") == drf, who.role
+        filtered = list(invoice_list_visible(cooperative=coop, membership=finance).filter(status="issued"))
+        drf = json.loads(json.dumps(InvoiceOutputSerializer(filtered, many=True).data))
+        assert lean(finance, "/api/invoices/", project=with_advisor.pk, status="issued") == drf
+        rows = lean(finance, "/api/invoices/")
+        shown = lean(finance, "/api/projects/")
+
+    assert {row["status"] for row in rows} == {"draft", "partially_paid", "cancelled", "issued"}
+    assert any(row["pdf_url"] for row in rows) and any(row["original"] for row in rows)
+    assert {row["advisor"] is None for row in shown} == {True, False}
+    assert any(row["collaborators"] for row in shown)
+    assert any(person["name"] == "Ada" for row in shown for person in row["collaborators"])
+    assert {"en": "Approved", "de": "Genehmigt"}[language] in {row["status_label"] for row in shown}
+    rendered = {"UTC": "2026-05-03T09:30:00.000120Z", "Europe/Vienna": "2026-05-03T11:30:00.000120+02:00"}
+    assert rendered[zone] in {row["pdf_rendered_at"] for row in rows}
+
+
+def test_lists_read_as_values_page_past_the_end(coop, people):
+    """An offset past the last row answers the count and no rows, as DRF's LimitOffset does."""
+    owner, advisor, _finance = people
+    approved_project(coop, owner, advisor)
+
+    body = token_client(owner).get("/api/projects/", {"offset": 5}).json()
+
+    assert body == {
+        "count": 1,
+        "next": None,
+        "previous": f"http://{coop.hosts[0]}/api/projects/?limit=100",  # DRF: offset 0 is left out
+        "results": [],
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lists_read_as_values_prepare_again_when_the_session_lost_its_statements(coop, people):
+    """The lists run prepared statements (smartprod.core.rows.Statement); a session that lost them (DISCARD
+    ALL, a pooler handing over another session) prepares them again instead of answering 500."""
+    owner, advisor, _finance = people
+    approved_project(coop, owner, advisor)
+    api = token_client(owner)
+    assert api.get("/api/projects/").json()["count"] == 1
+
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    response = api.get("/api/projects/")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
 
 
 # --- portal pages: one page of rows, the same queries for 10 and 1,000 ---------------------------------

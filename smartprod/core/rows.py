@@ -16,21 +16,32 @@ one instance of the serializer per process: their methods must not read `self.co
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
+from django.db import ProgrammingError, connection
+from django.db.models import BigIntegerField, CharField, Func, Model, QuerySet
+from django.db.models.functions import Cast
 from django.db.models.manager import BaseManager
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
+from django.utils.translation import get_language
+from psycopg.errors import InvalidSqlStatementName
 from rest_framework import ISO_8601, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
+
+from smartprod.core.pagination import Pagination
 
 Row = dict[str, Any]
 Getter = Callable[[Any], Any]
@@ -156,6 +167,11 @@ def _datetime(value: Any) -> Any:
     return shown[:-6] + "Z" if shown.endswith("+00:00") else shown
 
 
+def decimal_converter(field: serializers.DecimalField) -> Converter:
+    """`field`'s representation of a Decimal, fast for one of the field's decimal places."""
+    return _decimal(field)
+
+
 def _decimal(field: serializers.DecimalField) -> Converter:
     """A stored Decimal with the field's places already is its own representation; else DRF's rounding."""
     places = -field.decimal_places if field.decimal_places is not None else None
@@ -172,3 +188,200 @@ def _decimal(field: serializers.DecimalField) -> Converter:
         return slow(value)
 
     return convert
+
+
+# --- lists read as values: no model instances ------------------------------------------------------
+#
+# `present_rows` still starts from model instances: for a page of projects with their client, owner,
+# advisor and collaborators that is ~700 instances, ~750 timestamps through psycopg's Python loader and
+# the ORM compiling the joins for each request. The busiest lists read tuples instead: one statement
+# compiled by the ORM once per process (`Statement`), the count and the page in one round trip
+# (`counted_page`), each column already in the form the JSON shows (`as_text`, `IsoDate`,
+# `EpochMicroseconds`), and a row builder per list that writes the serializer's keys in its order
+# (`check_shape` holds it to the serializer; tests/test_list_query_counts.py compares the JSON).
+
+
+class EpochMicroseconds(Func):
+    """A timestamp as whole microseconds since 1970 (a plain integer: no timestamp loader in Python)."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
+
+
+class IsoDate(Func):
+    """A date as "YYYY-MM-DD", what DRF's DateField shows."""
+
+    function = "TO_CHAR"
+    template = "TO_CHAR(%(expressions)s, 'YYYY-MM-DD')"
+    output_field = CharField()
+
+
+def as_text(expression: Any) -> Cast:
+    """A numeric column as PostgreSQL prints it: with the column's decimal places ("12.30"), which is how
+    DRF's DecimalField shows a stored amount of its places."""
+    return Cast(expression, CharField())
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def iso_datetime(microseconds: int | None, zone: tzinfo) -> str | None:
+    """DRF's DateTimeField of an `EpochMicroseconds` column: ISO 8601 in `zone`, 'Z' for UTC."""
+    if microseconds is None:
+        return None
+    shown = (_EPOCH + timedelta(microseconds=microseconds)).astimezone(zone).isoformat()
+    return shown[:-6] + "Z" if shown.endswith("+00:00") else shown
+
+
+def choice_labels(model: type[Model], name: str) -> dict[Any, str]:
+    """A choice field's labels in the active language, built once per process and language. Look values
+    up with `.get(value, value)`: an unknown value is shown as itself, as `get_FOO_display()` does."""
+    return _translated_labels(model._meta.get_field(name), get_language())
+
+
+@cache
+def _translated_labels(field: Any, language: str | None) -> dict[Any, str]:
+    return {value: force_str(label) for value, label in _labels(field).items()}
+
+
+def person_name(first_name: str, last_name: str, email: str) -> str:
+    """`str(user)` (members.User.__str__) from its three columns."""
+    return f"{first_name} {last_name}".strip() or email
+
+
+def check_shape(serializer_class: type[serializers.Serializer[Any]], keys: Iterable[str]) -> None:
+    """A row builder writes exactly the serializer's output keys, in its order; fails loudly otherwise."""
+    wanted = [name for name, field in serializer_class().fields.items() if not field.write_only]
+    if list(keys) != wanted:
+        raise RuntimeError(f"{serializer_class.__name__}: rows have {list(keys)}, the serializer {wanted}")
+
+
+class Statement:
+    """SQL compiled by the ORM once per process with sentinel values standing for the per-call ones (ids,
+    a status, a page's LIMIT and OFFSET), run as a prepared statement of each connection: `execute` puts
+    each call's values at their positions among the parameters.
+
+    Prepared, because planning a list's joins costs PostgreSQL about as much as running them (~1 ms for
+    the projects' page). Django's cursors bind parameters on the client (no protocol-level preparation),
+    so this is SQL's own PREPARE, made once per connection on the driver's connection beside Django's
+    cursors (as smartprod.core.rls applies the scope: no query of the code, counts stay exact), and an
+    EXECUTE through Django's cursor (the scope is applied, the query is logged). A prepared statement
+    outlives a rolled-back transaction; if the session lost it anyway (DISCARD ALL), outside a
+    transaction it is prepared again, inside one the error stands.
+    """
+
+    _names = itertools.count(1)
+
+    def __init__(
+        self,
+        sql: str,
+        params: Iterable[Any],
+        sentinels: Mapping[str, Any],
+        required: Iterable[str] = (),
+    ) -> None:
+        """`required`: the names that must have a place (a query without the cooperative's id is wrong);
+        others may be absent (staff see every project: no membership in their query)."""
+        self.params = tuple(params)
+        self.slots = tuple(
+            (i, name)
+            for i, value in enumerate(self.params)
+            for name, sentinel in sentinels.items()
+            if type(value) is type(sentinel) and value == sentinel
+        )
+        missing = set(required) - {name for _i, name in self.slots}
+        if missing:  # the query's shape changed: a value would silently stay a sentinel
+            raise RuntimeError(f"statement: no parameter for {sorted(missing)}")
+        self.sql = sql
+        self.name = f"smartprod_rows_{next(self._names)}"
+        numbers = itertools.count(1)
+        # Django's placeholders and escaped percent signs, in PREPARE's terms ($1, $2, …; a plain %).
+        body = re.sub(r"%[s%]", lambda m: f"${next(numbers)}" if m[0] == "%s" else "%", sql)
+        self.prepare_sql = f"PREPARE {self.name} AS {body}"
+        count = len(self.params)
+        if next(numbers) != count + 1:
+            raise RuntimeError(f"statement: {count} parameters for the placeholders of {sql!r}")
+        self.execute_sql = (
+            f"EXECUTE {self.name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {self.name}"
+        )
+
+    def execute(self, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        params = list(self.params)
+        for position, name in self.slots:
+            params[position] = values[name]
+        with connection.cursor() as cursor:
+            try:
+                self._prepare()
+                cursor.execute(self.execute_sql, params)
+            except ProgrammingError as error:
+                if not isinstance(error.__cause__, InvalidSqlStatementName) or connection.in_atomic_block:
+                    raise
+                _prepared[connection.connection].discard(self.name)
+                self._prepare()
+                cursor.execute(self.execute_sql, params)
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
+
+    def _prepare(self) -> None:
+        raw = connection.connection
+        done = _prepared.setdefault(raw, set())
+        if self.name not in done:
+            with connection.wrap_database_errors, raw.cursor() as cursor:
+                cursor.execute(self.prepare_sql)
+            done.add(self.name)
+
+
+# The statements prepared on each driver connection (a new connection starts with none).
+_prepared: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
+
+
+# Stand for a page's LIMIT and OFFSET while its statement is compiled (Django writes a slice into the SQL).
+_LIMIT, _OFFSET = 123_456_789, 987_654_321
+
+
+def counted_page(
+    counted: QuerySet[Any],
+    columns: Callable[[QuerySet[Any]], QuerySet[Any]],
+    sentinels: Mapping[str, Any],
+    required: Iterable[str] = ("cooperative",),
+) -> Statement:
+    """The count of `counted` and one page of it in one statement; `columns` gives the values to show of a
+    queryset of those rows. The page's rows are chosen first (`counted`'s order, LIMIT and OFFSET: the
+    values `limit` and `offset`), and only they are joined and formatted: the columns' joins and
+    expressions cost per row, for the visible rows before the sort otherwise. Each row is (count, *the
+    page's columns, the first its primary key); an empty page is one row of the count and nulls
+    (`page_rows`)."""
+    chosen = counted.values("pk")[_OFFSET : _OFFSET + _LIMIT]
+    page_sql, page_params = columns(counted.filter(pk__in=chosen)).query.sql_with_params()
+    slice_sql = f"LIMIT {_LIMIT} OFFSET {_OFFSET}"
+    before, found, after = page_sql.partition(slice_sql)
+    if not found or slice_sql in after:
+        raise RuntimeError(f"statement: the page's slice is not once in {page_sql!r}")
+    position = len(re.findall("%s", before.replace("%%", "")))
+    page_sql = f"{before}LIMIT %s OFFSET %s{after}"
+    page_params = (*page_params[:position], _LIMIT, _OFFSET, *page_params[position:])
+    count_sql, count_params = counted.order_by().values("pk").query.sql_with_params()
+    # Both parts are the ORM's SQL; every value in them is a parameter.
+    sql = (
+        f'SELECT "counted"."n", "page".* FROM (SELECT COUNT(*) AS "n" FROM ({count_sql}) AS "visible") '  # noqa: S608
+        f'AS "counted" LEFT JOIN ({page_sql}) AS "page" ON TRUE'
+    )
+    sentinels = {**sentinels, "limit": _LIMIT, "offset": _OFFSET}
+    return Statement(sql, (*count_params, *page_params), sentinels, [*required, "limit", "offset"])
+
+
+def page_rows(
+    request: Request,
+    statement: Statement,
+    values: Mapping[str, Any],
+    build: Callable[[list[tuple[Any, ...]], tzinfo], list[Row]],
+) -> Response:
+    """One page in the API's LimitOffset shape (count, next, previous, results), the rows built by `build`
+    from (count, *columns) tuples in the active time zone. Same bounds and 400 answers as `Pagination`."""
+    paginator = Pagination()
+    limit, offset = paginator.get_limit(request), paginator.get_offset(request)
+    rows = statement.execute({**values, "limit": limit, "offset": offset})
+    paginator.request, paginator.limit, paginator.offset = request, limit, offset
+    paginator.count = rows[0][0]
+    if rows[0][1] is None:  # past the end: the count's row only (the first column is the primary key)
+        rows = []
+    return paginator.get_paginated_response(build(rows, timezone.get_current_timezone()))
