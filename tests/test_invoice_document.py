@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 
 import pypdf
 import pytest
-import tinyhtml5
+import tinyhtml5  # type: ignore[import-untyped]
 import weasyprint
 import weasyprint.formatting_structure.boxes
 from celery.exceptions import Retry

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-import cssselect2
+import cssselect2  # type: ignore[import-untyped]
 import weasyprint
 from django.conf import settings
 from weasyprint.text.fonts import FontConfiguration
