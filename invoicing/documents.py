@@ -455,6 +455,7 @@ def invoice_pdf_print(
         compact_ua=True,
         attachments=(facturx_attachment(xml),) if xml is not None else (),
         finisher=facturx_finisher(meta) if meta is not None else None,
+        xhtml=True,  # the template is well-formed XHTML: parsed by expat, not the pure-Python HTML5 parser
     )
 
 

@@ -1,4 +1,5 @@
 import io
+import random
 import subprocess
 from decimal import Decimal
 
@@ -145,6 +146,27 @@ def test_epc_qr_encodes_payload_bytes_as_utf8():
     latin1 = segno.make_qr(payload.encode("iso-8859-1"), error="m", boost_error=False)
     assert _qr(payload).matrix == utf8.matrix
     assert _qr(payload).matrix != latin1.matrix
+
+
+def test_epc_qr_chooses_the_same_mask_and_symbol_as_segnos_full_evaluation():
+    # _qr scores the eight data masks on whole rows (ISO/IEC 18004 7.8.3) instead of segno's module-by-module
+    # loop (issue 12): for payloads of every version up to 13 it must pick segno's mask and give its symbol.
+    rng = random.Random(12)
+    alphabet = "ABCXYZabcxyz0123456789 \n.-/äöüß€"
+    masks, versions = set(), set()
+    for _ in range(200):
+        payload = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 320)))
+        reference = segno.make_qr(payload, error="m", boost_error=False, encoding="utf-8")
+        if reference.version > 13:
+            continue
+        qr = _qr(payload)
+        assert (qr.version, qr.mask, qr.matrix) == (reference.version, reference.mask, reference.matrix), (
+            payload
+        )
+        masks.add(qr.mask)
+        versions.add(qr.version)
+    assert masks == set(range(8))
+    assert versions >= set(range(1, 14))
 
 
 def test_epc_qr_svg_is_inline_svg_element():
