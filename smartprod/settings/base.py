@@ -211,6 +211,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "smartprod.core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "smartprod.core.pagination.Pagination",
+    # DRF's JSON, written by orjson (smartprod/core/renderers.py); production renders JSON only.
+    "DEFAULT_RENDERER_CLASSES": [
+        "smartprod.core.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "smartprod.core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",

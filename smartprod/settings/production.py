@@ -55,5 +55,5 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 # (/api/docs/ is Swagger UI). Development and tests keep DRF's default pair.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["smartprod.core.renderers.JSONRenderer"],
 }
