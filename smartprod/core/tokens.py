@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from smartprod.core.models import ApiToken
 from smartprod.core.rls import platform_scope
+from smartprod.core.rows import Statement
 from smartprod.tenancy.models import Membership
 
 
@@ -69,11 +70,9 @@ def api_token_check(key: str) -> tuple[ApiToken | None, str]:
     for the fingerprint; token authentication picks the host cooperative's from them, no second query).
     The token, its person and the memberships are one statement (`_token_statement`), in one platform scope:
     one query and one scope switch on the connection for every token request."""
-    sql, token_fields, user_fields, membership_fields = _token_statement()
+    statement, token_fields, user_fields, membership_fields = _token_statement()
     with platform_scope("API token check: the token and the person's memberships", level=logging.DEBUG):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [_hash(key)])
-            rows = cursor.fetchall()
+        rows = statement.execute({"key_hash": _hash(key)})
         if not rows:
             return None, "unknown"
         first, users_at, memberships_at = rows[0], len(token_fields), len(token_fields) + len(user_fields)
@@ -97,10 +96,12 @@ def api_token_check(key: str) -> tuple[ApiToken | None, str]:
 
 
 @cache
-def _token_statement() -> tuple[str, list[str], list[str], list[str]]:
+def _token_statement() -> tuple[Statement, list[str], list[str], list[str]]:
     """SELECT token, person, memberships (every cooperative, by id) WHERE the key's hash — written once per
-    process from the models' columns: compiling two ORM queries per request was most of a token request's
-    Python time. The models must need no conversion of their database values (checked here, loudly)."""
+    process from the models' columns (compiling two ORM queries per request was most of a token request's
+    Python time), prepared once per connection (smartprod.core.rows.Statement: PostgreSQL plans the
+    three-table join once). The models must need no conversion of their database values (checked here,
+    loudly)."""
     user_model = get_user_model()
     models: list[type[Model]] = [ApiToken, user_model, Membership]
     for model in models:
@@ -132,7 +133,11 @@ def _token_statement() -> tuple[str, list[str], list[str], list[str]]:
         f"LEFT JOIN {tables[Membership]} m ON m.{membership_user} = u.{user_pk} "
         f"WHERE t.{key_hash} = %s ORDER BY m.{membership_pk}"
     )
-    return sql, token_fields, user_fields, membership_fields
+    statement = Statement(sql, [_KEY_HASH_SENTINEL], {"key_hash": _KEY_HASH_SENTINEL}, ["key_hash"])
+    return statement, token_fields, user_fields, membership_fields
+
+
+_KEY_HASH_SENTINEL = "key hash of the token check"  # no SHA-256 hex digest looks like it
 
 
 def api_token_list(*, user: Any) -> QuerySet[ApiToken]:
