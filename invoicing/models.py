@@ -304,6 +304,8 @@ class Invoice(DocumentState, TenantModel):
             ),
             models.Index(fields=["cooperative", "rf_reference"], name="invoice_rf"),
             models.Index(fields=["cooperative", "project", "status"], name="invoice_project_status"),
+            # The lists' order (newest first): a page reads its rows along it and stops (issue 12).
+            models.Index(fields=["cooperative", "-created_at", "-id"], name="invoice_newest_first"),
         ]
 
     def __str__(self) -> str:

@@ -155,7 +155,11 @@ class Project(TenantModel):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["cooperative", "status"])]
+        indexes = [
+            models.Index(fields=["cooperative", "status"]),
+            # The lists' order (newest first): a page reads its rows along it and stops (issue 12).
+            models.Index(fields=["cooperative", "-created_at", "-id"], name="project_newest_first"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(agreed_net_amount__gte=0), name="project_amount_not_negative"),
             models.CheckConstraint(
