@@ -226,11 +226,49 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def iso_datetime(microseconds: int | None, zone: tzinfo) -> str | None:
-    """DRF's DateTimeField of an `EpochMicroseconds` column: ISO 8601 in `zone`, 'Z' for UTC."""
+    """DRF's DateTimeField of an `EpochMicroseconds` column: ISO 8601 in `zone`, 'Z' for UTC.
+
+    A list shows up to 500 timestamps: the zone's offset is looked up once per UTC hour (a transition
+    falls inside an hour only where the offsets at its start and end differ — then the slow way, for that
+    hour), and the local time is written from the naive sum. tests/test_rows.py compares with DRF."""
     if microseconds is None:
         return None
+    hour = microseconds // _HOUR
+    entry = _hour_offsets.get((zone, hour))
+    if entry is None:
+        if len(_hour_offsets) > 100_000:
+            _hour_offsets.clear()
+        entry = _hour_offsets[(zone, hour)] = _hour_offset(zone, hour)
+    if entry is _IRREGULAR:
+        return _iso_slowly(microseconds, zone)
+    offset, suffix = entry
+    return (_NAIVE_EPOCH + timedelta(microseconds=microseconds + offset)).isoformat() + suffix
+
+
+_HOUR = 3_600_000_000
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 — the base of local wall times, naive on purpose
+_IRREGULAR = (0, "")
+_hour_offsets: dict[tuple[tzinfo, int], tuple[int, str]] = {}
+
+
+def _iso_slowly(microseconds: int, zone: tzinfo) -> str:
     shown = (_EPOCH + timedelta(microseconds=microseconds)).astimezone(zone).isoformat()
     return shown[:-6] + "Z" if shown.endswith("+00:00") else shown
+
+
+def _hour_offset(zone: tzinfo, hour: int) -> tuple[int, str]:
+    """(offset in µs, ISO suffix) of `zone` for the whole UTC hour, or _IRREGULAR if it changes in it."""
+    start = _EPOCH + timedelta(microseconds=hour * _HOUR)
+    first = start.astimezone(zone).utcoffset()
+    last = (start + timedelta(microseconds=_HOUR - 1)).astimezone(zone).utcoffset()
+    if first is None or first != last:
+        return _IRREGULAR
+    offset = first // timedelta(microseconds=1)
+    naive = (_NAIVE_EPOCH + timedelta(microseconds=hour * _HOUR + offset)).isoformat()
+    aware = _iso_slowly(hour * _HOUR, zone)
+    if not aware.startswith(naive):
+        return _IRREGULAR
+    return offset, aware[len(naive) :]
 
 
 def choice_labels(model: type[Model], name: str) -> dict[Any, str]:
