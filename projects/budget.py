@@ -7,7 +7,6 @@ their pending requests in `pending_payouts` (a kernel Registry), so `projects` n
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypedDict
 
+import orjson
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
@@ -362,7 +362,7 @@ def _budget_statement(
 
 
 def _json_rows(rows: list[Any] | None) -> list[dict[str, Any]]:
-    return [json.loads(row) if isinstance(row, str) else row for row in rows or []]
+    return [orjson.loads(row) if isinstance(row, str) else row for row in rows or []]
 
 
 def project_budget(

@@ -254,8 +254,12 @@ class BudgetOutputSerializer(serializers.Serializer[Any]):
     next = serializers.SerializerMethodField(help_text="URL of the page of older lines, or null")
 
     def get_next(self, budget: Any) -> str | None:
-        if budget.older_offset is None:
-            return None
-        request = self.context["request"]
-        url: str = replace_query_param(request.build_absolute_uri(), "offset", budget.older_offset)
-        return replace_query_param(url, "limit", budget.limit)
+        return budget_next_url(budget, self.context["request"])
+
+
+def budget_next_url(budget: Any, request: Any) -> str | None:
+    """The URL of the page of older lines (this request's, with offset and limit), or None."""
+    if budget.older_offset is None:
+        return None
+    url: str = replace_query_param(request.build_absolute_uri(), "offset", budget.older_offset)
+    return replace_query_param(url, "limit", budget.limit)
