@@ -521,7 +521,7 @@ class InvoiceDocument(DocumentKind[Invoice]):
 
     def queryset(self, cooperative_id: int) -> QuerySet[Invoice]:
         return Invoice.objects.for_cooperative(cooperative_id).select_related(
-            "cooperative", "project__owner__user", "client", "original", "exemption_note"
+            "cooperative", "project__owner__user", "client"
         )
 
     def check_renderable(self, obj: Invoice) -> None:

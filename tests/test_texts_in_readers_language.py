@@ -138,5 +138,5 @@ def test_invoice_pdf_html_shows_8_5_in_the_documents_language(coop, people):
 
     html = invoice_pdf_html(Invoice.objects.for_cooperative(coop).get(pk=invoice.pk))
 
-    assert '<td class="num">8,5</td>' in html
+    assert '<td class="num">8,5&#160;' in html  # the quantity, then its unit in the same cell
     assert "8,500" not in html
