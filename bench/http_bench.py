@@ -216,6 +216,11 @@ def main() -> None:
             print("HTTP benchmark: building the data…", file=sys.stderr)
             world = build_world()
         connection.close()
+        # Statistics and the visibility map, as autovacuum keeps them in a deployment (the app role may not
+        # ANALYZE: it owns no table; bench/http_inprocess.py does the same).
+        with owner_connection(), connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        connection.close()
         port = free_port()
         server = start_gunicorn(port, log)
         base = f"http://127.0.0.1:{port}"

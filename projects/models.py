@@ -492,7 +492,13 @@ class JournalLine(TenantModel):
                 include=["credit", "debit"],
                 name="journalline_account_page",
             ),
-            models.Index(fields=["project", "account"]),
+            # A project's lines on an account, and their sum (the budget's receivable) from the index
+            # alone: the row-level security policy reads cooperative_id, the sum debit and credit.
+            models.Index(
+                fields=["project", "account"],
+                include=["cooperative", "debit", "credit"],
+                name="journalline_project_account",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
