@@ -171,18 +171,23 @@ def test_a_country_without_payroll_rules_is_refused_and_fee_notes_still_work(oth
     assert request_fee(other_coop, owner, project, net_amount=Decimal("100.00")).pk
 
 
-def test_salary_group_must_be_one_of_the_collective_agreement(coop, people):
-    owner, advisor, _finance, project = people
+def agreement_of(coop, minimum_pay, code="test-kv", hours="40.0"):
+    """The cooperative's collective agreement for next month's year, with `minimum_pay` per group."""
     CollectiveAgreement.objects.create(
         country="AT",
-        code="test-kv",
+        code=code,
         name="Test KV",
         year=next_month().year,
-        full_time_hours=Decimal("40.0"),
-        minimum_pay={"A": "2000.00", "B": "2600.00"},
+        full_time_hours=Decimal(hours),
+        minimum_pay=minimum_pay,
         source="test",
     )
-    PayrollSettings.objects.create(cooperative=coop, collective_agreement_code="test-kv")
+    PayrollSettings.objects.create(cooperative=coop, collective_agreement_code=code)
+
+
+def test_salary_group_must_be_one_of_the_collective_agreement(coop, people):
+    owner, advisor, _finance, project = people
+    agreement_of(coop, {"A": "2000.00", "B": "2600.00"})
     with pytest.raises(ApplicationError) as exc:
         employ(coop, advisor, project, owner, salary_group="Z")
     assert "salary_group" in exc.value.details and "A, B" in exc.value.message
@@ -195,16 +200,7 @@ def test_an_agreement_without_a_table_yet_refuses_no_group(coop, people):
     """The shipped agreement has no sourced table yet (payroll/reference_data.py): choosing it must not
     refuse every employment with an empty list of groups; no minimum applies until the table is entered."""
     owner, advisor, _finance, project = people
-    CollectiveAgreement.objects.create(
-        country="AT",
-        code="test-kv-empty",
-        name="Test KV",
-        year=next_month().year,
-        full_time_hours=Decimal("38.5"),
-        minimum_pay={},
-        source="test",
-    )
-    PayrollSettings.objects.create(cooperative=coop, collective_agreement_code="test-kv-empty")
+    agreement_of(coop, {}, code="test-kv-empty", hours="38.5")
     employment = employ(coop, advisor, project, owner, salary_group="2")
     assert employment.salary_group == "2"
     assert request_salary(coop, owner, employment, "600.00").gross == Decimal("600.00")
@@ -326,16 +322,7 @@ def test_a_repeated_request_with_the_same_key_returns_the_first_salary(coop, peo
 
 def test_below_the_collective_agreements_minimum_pro_rata_is_refused(coop, people):
     owner, advisor, _finance, project = people
-    CollectiveAgreement.objects.create(
-        country="AT",
-        code="test-kv",
-        name="Test KV",
-        year=next_month().year,
-        full_time_hours=Decimal("40.0"),
-        minimum_pay={"A": "2000.00"},
-        source="test",
-    )
-    PayrollSettings.objects.create(cooperative=coop, collective_agreement_code="test-kv")
+    agreement_of(coop, {"A": "2000.00"})
     start = next_month()
     employment = employ(coop, advisor, project, owner, salary_group="A", start=start, end=month_end(start))
     # 20 of 40 hours: half of 2,000.00.
@@ -349,16 +336,7 @@ def test_max_below_the_minimum_is_refused(coop, make_member):
     owner = make_member(coop)
     advisor = make_member(coop, role="advisor")
     project = payroll_project(coop, owner, advisor, amount="500.00")
-    CollectiveAgreement.objects.create(
-        country="AT",
-        code="test-kv",
-        name="Test KV",
-        year=next_month().year,
-        full_time_hours=Decimal("40.0"),
-        minimum_pay={"A": "2000.00"},
-        source="test",
-    )
-    PayrollSettings.objects.create(cooperative=coop, collective_agreement_code="test-kv")
+    agreement_of(coop, {"A": "2000.00"})
     employment = employ(coop, advisor, project, owner, salary_group="A")
     with pytest.raises(ApplicationError) as exc:
         request_salary(coop, owner, employment, "max")
