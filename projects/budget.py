@@ -7,7 +7,6 @@ their pending requests in `pending_payouts` (a kernel Registry), so `projects` n
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -44,7 +43,7 @@ from smartprod.core import capabilities
 from smartprod.core.formatting import format_percent
 from smartprod.core.money import ZERO, quantize_money
 from smartprod.core.registry import Registry
-from smartprod.core.rows import Statement
+from smartprod.core.rows import Statement, slice_as_parameters
 from smartprod.tenancy.models import Cooperative, Membership
 
 MONEY_FIELD = DecimalField(max_digits=20, decimal_places=2)
@@ -336,13 +335,8 @@ def _budget_statement(
         .values("budget_balance", "budget_receivable", "budget_pending", "page", *extra)
         .order_by()
     )
-    sql, params = figures.query.sql_with_params()
-    slice_sql = f"LIMIT {_LIMIT_SENTINEL} OFFSET {_OFFSET_SENTINEL}"
-    before, found, after = sql.partition(slice_sql)
-    if not found or slice_sql in after:
-        raise RuntimeError(f"budget statement: the page's slice is not once in {sql!r}")
-    position = len(re.findall("%s", before.replace("%%", "")))
-    params = (*params[:position], _LIMIT_SENTINEL, _OFFSET_SENTINEL, *params[position:])
+    compiled, compiled_params = figures.query.sql_with_params()
+    sql, params = slice_as_parameters(compiled, compiled_params, _LIMIT_SENTINEL, _OFFSET_SENTINEL)
     sentinels = {
         "cooperative": _COOPERATIVE_SENTINEL,
         "project": _PROJECT_SENTINEL,
@@ -350,7 +344,7 @@ def _budget_statement(
         "limit": _LIMIT_SENTINEL,
         "offset": _OFFSET_SENTINEL,
     }
-    statement = Statement(f"{before}LIMIT %s OFFSET %s{after}", params, sentinels)
+    statement = Statement(sql, params, sentinels)
     # The statement's shape changed: fail loudly (a value would silently stay a sentinel, or be missing).
     found_slots = sorted(name for _position, name in statement.slots)
     wanted = ["cooperative", "limit", "offset", "project"] + (

@@ -376,6 +376,22 @@ _prepared: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
 _LIMIT, _OFFSET = 123_456_789, 987_654_321
 
 
+def slice_as_parameters(
+    sql: str, params: Iterable[Any], limit: int, offset: int
+) -> tuple[str, tuple[Any, ...]]:
+    """The ORM's SQL of a queryset sliced [offset : offset + limit] with stand-in numbers, its LIMIT and
+    OFFSET turned into parameters at their place among the others (their values stay the stand-ins, for
+    `Statement` to fill per call): one statement serves every page. Fails loudly unless the slice is
+    there exactly once."""
+    slice_sql = f"LIMIT {limit} OFFSET {offset}"
+    before, found, after = sql.partition(slice_sql)
+    if not found or slice_sql in after:
+        raise RuntimeError(f"statement: the page's slice is not once in {sql!r}")
+    position = len(re.findall("%s", before.replace("%%", "")))
+    values = tuple(params)
+    return f"{before}LIMIT %s OFFSET %s{after}", (*values[:position], limit, offset, *values[position:])
+
+
 def counted_page(
     counted: QuerySet[Any],
     columns: Callable[[QuerySet[Any]], QuerySet[Any]],
@@ -390,13 +406,7 @@ def counted_page(
     (`page_rows`)."""
     chosen = counted.values("pk")[_OFFSET : _OFFSET + _LIMIT]
     page_sql, page_params = columns(counted.filter(pk__in=chosen)).query.sql_with_params()
-    slice_sql = f"LIMIT {_LIMIT} OFFSET {_OFFSET}"
-    before, found, after = page_sql.partition(slice_sql)
-    if not found or slice_sql in after:
-        raise RuntimeError(f"statement: the page's slice is not once in {page_sql!r}")
-    position = len(re.findall("%s", before.replace("%%", "")))
-    page_sql = f"{before}LIMIT %s OFFSET %s{after}"
-    page_params = (*page_params[:position], _LIMIT, _OFFSET, *page_params[position:])
+    page_sql, page_params = slice_as_parameters(page_sql, page_params, _LIMIT, _OFFSET)
     count_sql, count_params = counted.order_by().values("pk").query.sql_with_params()
     # Both parts are the ORM's SQL; every value in them is a parameter.
     sql = (
