@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
-from smartprod.core.rows import iso_datetime
+from smartprod.core.rows import Statement, iso_datetime, slice_as_parameters, sql_literal
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ZONES = ["Europe/Vienna", "UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
@@ -43,3 +43,57 @@ def test_a_zone_with_an_offset_in_seconds() -> None:
     """Vienna before 1893 kept local mean time (+01:05:21): the suffix is DRF's, seconds included."""
     at = int((datetime(1880, 6, 1, 12, tzinfo=UTC) - EPOCH) / timedelta(microseconds=1))
     assert iso_datetime(at, ZoneInfo("Europe/Vienna")) == drf(at, "Europe/Vienna")
+
+
+# --- Statement: per-call values as parameters, the compiled query's constants as literals ------------------
+
+PROJECT_SENTINEL, LIMIT_SENTINEL, OFFSET_SENTINEL = -424_242, 77_777, 88_888
+
+
+def _statement() -> Statement:
+    from projects.models import Account
+
+    query = (
+        Account.objects.all_cooperatives()
+        .filter(project=PROJECT_SENTINEL, type=Account.Type.RECEIVABLE, name__contains="50%")
+        .values("pk")
+    )
+    compiled, compiled_params = query[
+        OFFSET_SENTINEL : OFFSET_SENTINEL + LIMIT_SENTINEL
+    ].query.sql_with_params()
+    sql, params = slice_as_parameters(compiled, compiled_params, LIMIT_SENTINEL, OFFSET_SENTINEL)
+    sentinels = {"project": PROJECT_SENTINEL, "limit": LIMIT_SENTINEL, "offset": OFFSET_SENTINEL}
+    return Statement(sql, params, sentinels, ["project"])
+
+
+def test_a_statement_writes_constants_as_literals_and_numbers_only_the_per_call_values() -> None:
+    statement = _statement()
+    # The account type and the pattern are the query's own: literals, so a generic plan sees their values
+    # (PostgreSQL plans a prepared statement once for all calls after five), quoted by psycopg.
+    assert "= 'receivable'" in statement.prepare_sql
+    assert "'%50\\%%'" in statement.prepare_sql or "'%50\\\\%%'" in statement.prepare_sql
+    assert statement.prepare_sql.count("$") == 3
+    assert 'project_id" = $1' in statement.prepare_sql and "LIMIT $2 OFFSET $3" in statement.prepare_sql
+    assert statement.arguments == ("project", "limit", "offset")
+    assert statement.execute_sql.endswith("(%s, %s, %s)")
+
+
+@pytest.mark.django_db
+def test_a_statement_runs_with_its_literals_and_values() -> None:
+    from smartprod.core.rls import platform_scope
+
+    statement = _statement()
+    with platform_scope("test"):
+        assert statement.execute({"project": 0, "limit": 5, "offset": 0}) == []
+
+
+def test_a_literal_is_quoted_and_typed_by_psycopg() -> None:
+    from decimal import Decimal
+
+    from projects.models import Account
+
+    assert sql_literal(Account.Type.RECEIVABLE) == "'receivable'"
+    assert sql_literal("O'Brien") == "'O''Brien'"
+    assert sql_literal(Decimal("0.00")) == "0.00"
+    assert sql_literal(7) == "7"
+    assert sql_literal(None) == "NULL"

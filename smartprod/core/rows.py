@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from django.utils.translation import get_language
+from psycopg import sql
 from psycopg.errors import InvalidSqlStatementName
 from rest_framework import ISO_8601, serializers
 from rest_framework.request import Request
@@ -331,21 +332,43 @@ class Statement:
             raise RuntimeError(f"statement: no parameter for {sorted(missing)}")
         self.sql = sql
         self.name = f"smartprod_rows_{next(self._names)}"
+        # Django's placeholders and escaped percent signs, in PREPARE's terms: a per-call value becomes $1,
+        # $2, …; every other parameter is a constant of the compiled query (an account type, a status, a
+        # JSON key, 0.00) and is written into the statement as a literal. The statement is planned once for
+        # all calls (PLAN_ONCE below), and such a plan knows only the types of its parameters: with
+        # `type = $2` for 'receivable' it guessed dozens of accounts and read every journal line of the table
+        # (1.7 ms) where the literal's statistics lead it to the project's index (0.6 ms).
+        positions = iter(range(len(self.params)))
+        per_call = {position for position, _name in self.slots}
         numbers = itertools.count(1)
-        # Django's placeholders and escaped percent signs, in PREPARE's terms ($1, $2, …; a plain %).
-        body = re.sub(r"%[s%]", lambda m: f"${next(numbers)}" if m[0] == "%s" else "%", sql)
+        used: list[int] = []
+
+        def placeholder(match: re.Match[str]) -> str:
+            if match[0] == "%%":
+                return "%"
+            position = next(positions, None)
+            if position is None:
+                raise RuntimeError(
+                    f"statement: {len(self.params)} parameters for the placeholders of {sql!r}"
+                )
+            if position in per_call:
+                used.append(position)
+                return f"${next(numbers)}"
+            return sql_literal(self.params[position])
+
+        body = re.sub(r"%[s%]", placeholder, sql)
+        if next(positions, None) is not None:
+            raise RuntimeError(f"statement: {len(self.params)} parameters for the placeholders of {sql!r}")
         self.prepare_sql = f"PREPARE {self.name} AS {body}"
-        count = len(self.params)
-        if next(numbers) != count + 1:
-            raise RuntimeError(f"statement: {count} parameters for the placeholders of {sql!r}")
+        # The per-call values in the order of their placeholders: (name) for each $n.
+        self.arguments = tuple(dict(self.slots)[position] for position in used)
+        count = len(self.arguments)
         self.execute_sql = (
             f"EXECUTE {self.name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {self.name}"
         )
 
     def execute(self, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        params = list(self.params)
-        for position, name in self.slots:
-            params[position] = values[name]
+        params = [values[name] for name in self.arguments]
         with connection.cursor() as cursor:
             try:
                 self._prepare()
@@ -364,8 +387,25 @@ class Statement:
         done = _prepared.setdefault(raw, set())
         if self.name not in done:
             with connection.wrap_database_errors, raw.cursor() as cursor:
-                cursor.execute(self.prepare_sql)
+                cursor.execute(f"{PLAN_ONCE}; {self.prepare_sql}")
             done.add(self.name)
+
+
+# PostgreSQL plans a prepared statement anew on every EXECUTE (a "custom plan" with the call's values)
+# unless its generic plan looks no costlier: for the budget it kept planning, 0.9 ms of every 1.4 ms call,
+# which is what preparing was for. The statements' constants are literals (above), their per-call values
+# ids, a page's limit and offset: one plan serves every call. Only these statements are prepared on the
+# session (Django's cursors bind on the client), so the setting concerns them alone; it is sent with each
+# PREPARE, so a session that lost its state (DISCARD ALL) gets it back with its statements.
+PLAN_ONCE = "SET plan_cache_mode = force_generic_plan"
+
+
+def sql_literal(value: Any) -> str:
+    """A constant parameter of a compiled query as an SQL literal (psycopg's quoting and types); `%` is
+    left as it is: PREPARE's text is sent without parameters."""
+    if isinstance(value, str):  # TextChoices members: their plain value, quoted
+        value = str.__str__(value)
+    return sql.Literal(value).as_string(None)
 
 
 # The statements prepared on each driver connection (a new connection starts with none).
