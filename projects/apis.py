@@ -71,7 +71,7 @@ from smartprod.core.api import (
 from smartprod.core.errors import ApplicationError
 from smartprod.core.pagination import Pagination
 from smartprod.core.parsers import JSONParser  # the depth limit and the text check
-from smartprod.core.rows import check_shape, present_rows
+from smartprod.core.rows import check_shape, decimal_converter
 from smartprod.tenancy.models import Membership
 
 MULTIPART_OR_JSON = ("multipart/form-data", "application/json")
@@ -418,12 +418,22 @@ def budget_data(budget: Budget, request: Request) -> dict[str, Any]:
     for name in _BUDGET_FIGURES:
         value = getattr(budget, name)
         data[name] = None if value is None else fields[name].to_representation(value)
-    data["lines"] = present_rows(BudgetLineOutputSerializer, budget.lines)
+    data["lines"] = budget.line_data(_line_money())
     data["next"] = budget_next_url(budget, request)
     return data
 
 
 _BUDGET_FIGURES = ("currency", "balance", "receivable", "available", "pending")
+
+
+@cache
+def _line_money() -> Any:
+    check_shape(
+        BudgetLineOutputSerializer, ("date", "kind", "kind_label", "description", "amount", "balance")
+    )
+    amount = BudgetLineOutputSerializer().fields["amount"]  # the balance's field is the same
+    assert isinstance(amount, serializers.DecimalField)
+    return decimal_converter(amount)
 
 
 @cache
