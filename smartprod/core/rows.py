@@ -243,10 +243,25 @@ def iso_datetime(microseconds: int | None, zone: tzinfo) -> str | None:
     if entry is _IRREGULAR:
         return _iso_slowly(microseconds, zone)
     offset, suffix = entry
-    return (_NAIVE_EPOCH + timedelta(microseconds=microseconds + offset)).isoformat() + suffix
+    # The local wall time written from integers: the day's "YYYY-MM-DDT" once per day, the time of day by
+    # division (datetime + timedelta + isoformat was two thirds of the invoices list's row building).
+    day, of_day = divmod(microseconds + offset, _DAY)
+    prefix = _day_prefixes.get(day)
+    if prefix is None:
+        if len(_day_prefixes) > 100_000:
+            _day_prefixes.clear()
+        prefix = _day_prefixes[day] = (_NAIVE_EPOCH + timedelta(days=day)).date().isoformat() + "T"
+    seconds, fraction = divmod(of_day, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    if fraction:
+        return f"{prefix}{hour:02d}:{minute:02d}:{second:02d}.{fraction:06d}{suffix}"
+    return f"{prefix}{hour:02d}:{minute:02d}:{second:02d}{suffix}"
 
 
 _HOUR = 3_600_000_000
+_DAY = 24 * _HOUR
+_day_prefixes: dict[int, str] = {}
 _NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 — the base of local wall times, naive on purpose
 _IRREGULAR = (0, "")
 _hour_offsets: dict[tuple[tzinfo, int], tuple[int, str]] = {}
