@@ -64,10 +64,21 @@ def _tables_without_forced_rls() -> list[str]:
         """
     )
     assert len(tables) >= 30
-    policy = f"{rls.VISIBLE_FUNCTION}(cooperative_id) / {rls.VISIBLE_FUNCTION}(cooperative_id)"
     return sorted(
-        name for name, enabled, forced, policies in tables if not (enabled and forced and policies == policy)
+        name
+        for name, enabled, forced, policies in tables
+        if not (enabled and forced and policies == _policy_shown("cooperative_id"))
     )
+
+
+def _policy_shown(column: str) -> str:
+    """The tenant policy's USING / WITH CHECK as pg_policies shows them (rls.policy_expression)."""
+    condition = (
+        f"(({column} = ( SELECT (NULLIF(current_setting('app.cooperative'::text, true), ''::text))::bigint"
+        " AS \"nullif\")) OR ( SELECT (COALESCE(current_setting('app.platform'::text, true), ''::text) = "
+        "'on'::text)))"
+    )
+    return f"{condition} / {condition}"
 
 
 def test_every_table_with_a_cooperative_id_has_forced_rls_and_the_tenant_policy(db: Any) -> None:
@@ -78,10 +89,10 @@ def test_every_table_with_a_cooperative_id_has_forced_rls_and_the_tenant_policy(
     )
     [(enabled, forced, policy)] = _rows(
         """SELECT relrowsecurity, relforcerowsecurity,
-                  (SELECT qual FROM pg_policies WHERE tablename = relname)
+                  (SELECT qual || ' / ' || with_check FROM pg_policies WHERE tablename = relname)
              FROM pg_class WHERE relname = 'members_cooperative'"""
     )
-    assert (enabled, forced, policy) == (True, True, f"{rls.VISIBLE_FUNCTION}(id)")
+    assert (enabled, forced, policy) == (True, True, _policy_shown("id"))
 
 
 def test_the_guard_notices_a_table_without_rls(transactional_db: Any) -> None:
@@ -403,3 +414,27 @@ def test_a_prepared_statement_is_executed_with_the_scope_in_front(two: tuple[Mem
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DEALLOCATE rls_probe")
+
+
+def test_the_policy_reads_the_settings_once_per_statement(two: tuple[Membership, Membership]) -> None:
+    """The settings are scalar subqueries (InitPlans), evaluated once, not a function call per row read."""
+    first, _second = two
+    with rls.tenant_scope(first.cooperative), connection.cursor() as cursor:
+        cursor.execute("EXPLAIN SELECT count(*) FROM members_membership")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "InitPlan" in plan, plan
+
+
+def test_the_policies_are_rewritten_both_ways(transactional_db: Any) -> None:
+    """The migration's operation: to the function form and back, every tenant table keeps its policy."""
+    operation = rls.TenantPoliciesReadSettingsOnce()
+    with rls.owner_connection():
+        with connection.schema_editor() as editor:
+            operation.backwards(editor)
+        quals = {
+            qual for (qual,) in _rows("SELECT qual FROM pg_policies WHERE policyname = 'tenant_isolation'")
+        }
+        assert quals == {f"{rls.VISIBLE_FUNCTION}(cooperative_id)", f"{rls.VISIBLE_FUNCTION}(id)"}
+        with connection.schema_editor() as editor:
+            operation.forwards(editor)
+    assert _tables_without_forced_rls() == []

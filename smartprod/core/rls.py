@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -273,6 +274,18 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def policy_expression(column: str) -> str:
+    """The tenant policy's condition on `column` (quoted): the row is the scope's cooperative's, or the scope
+    is the platform's. What `smartprod_tenant_visible` says, with each setting read by a scalar subquery:
+    PostgreSQL evaluates those once per statement (an InitPlan) instead of twice per row read — the count of
+    a list and a scan of a thousand invoices called current_setting two thousand times (0.15–0.2 ms of a
+    1 ms statement)."""
+    return (
+        f"{column} = (SELECT NULLIF(current_setting('{COOPERATIVE_SETTING}', true), '')::bigint) "
+        f"OR (SELECT COALESCE(current_setting('{PLATFORM_SETTING}', true), '') = 'on')"
+    )
+
+
 class _DatabaseOperation(migrations.operations.base.Operation):
     """A migration operation that only runs SQL (no model state): subclasses give `forwards` and `backwards`
     with the schema editor, and `deconstruct`."""
@@ -332,9 +345,9 @@ class EnableTenantRLS(_DatabaseOperation):
         schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
         schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")
+        condition = policy_expression(column)
         schema_editor.execute(
-            f"CREATE POLICY {POLICY_NAME} ON {table} USING ({VISIBLE_FUNCTION}({column})) "
-            f"WITH CHECK ({VISIBLE_FUNCTION}({column}))"
+            f"CREATE POLICY {POLICY_NAME} ON {table} USING ({condition}) WITH CHECK ({condition})"
         )
 
     def backwards(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
@@ -349,6 +362,47 @@ class EnableTenantRLS(_DatabaseOperation):
     @property
     def migration_name_fragment(self) -> str:
         return f"rls_{self.table}"
+
+
+class TenantPoliciesReadSettingsOnce(_DatabaseOperation):
+    """Rewrites every tenant policy made as `smartprod_tenant_visible(<column>)` into `policy_expression`
+    (the same condition, its settings read once per statement); backwards, the function form again."""
+
+    _FUNCTION_FORM = re.compile(rf"^\(*{VISIBLE_FUNCTION}\((\w+)\)\)*$")
+    _EXPRESSION_FORM = re.compile(r"^\(*(\w+) = \( SELECT")
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return (f"{__name__}.{type(self).__name__}", [], {})
+
+    def _rewrite(
+        self, schema_editor: BaseDatabaseSchemaEditor, form: re.Pattern[str], *, forwards: bool
+    ) -> None:
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT schemaname, tablename, qual FROM pg_policies WHERE policyname = %s ORDER BY 2",
+                [POLICY_NAME],
+            )
+            policies = cursor.fetchall()
+        for schema, table, qual in policies:
+            found = form.match(qual or "")
+            if found is None:
+                continue  # already in the wanted form
+            column = _quote(found[1])
+            condition = policy_expression(column) if forwards else f"{VISIBLE_FUNCTION}({column})"
+            schema_editor.execute(
+                f"ALTER POLICY {POLICY_NAME} ON {_quote(schema)}.{_quote(table)} "
+                f"USING ({condition}) WITH CHECK ({condition})"
+            )
+
+    def forwards(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        self._rewrite(schema_editor, self._FUNCTION_FORM, forwards=True)
+
+    def backwards(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        schema_editor.execute(_VISIBLE_FUNCTION_SQL)
+        self._rewrite(schema_editor, self._EXPRESSION_FORM, forwards=False)
+
+    def describe(self) -> str:
+        return "Tenant policies read the scope's settings once per statement"
 
 
 class GrantAppPrivileges(_DatabaseOperation):
