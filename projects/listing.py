@@ -8,18 +8,18 @@ the page with its client, owner, advisor and collaborators (as one JSON array pe
 
 from __future__ import annotations
 
-import json
 from datetime import tzinfo
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from django.contrib.postgres.aggregates import JSONBAgg
-from django.db.models import F, Func, JSONField, OuterRef, QuerySet, Subquery, TextField
+from django.db.models import F, Func, JSONField, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from projects.models import Collaboration, Project
+from projects.models import Project
 from projects.selectors import project_list_visible
 from projects.serializers import (
     ClientRefSerializer,
@@ -95,7 +95,7 @@ def _build(rows: list[tuple[Any, ...]], zone: tzinfo) -> list[Row]:
             "owner_employment": owner_employment,
             "collaborators": [
                 {"membership": member, "name": person_name(first, last, email), "employment": employment}
-                for member, first, last, email, employment in json.loads(collaborators)
+                for member, first, last, email, employment in orjson.loads(collaborators)
             ]
             if collaborators
             else [],
@@ -145,22 +145,23 @@ def _statement(role: str) -> Statement:
 
 def _columns(projects: QuerySet[Project]) -> QuerySet[Project, tuple[Any, ...]]:
     collaborator = Func(
-        F("membership_id"),
-        F("membership__user__first_name"),
-        F("membership__user__last_name"),
-        F("membership__user__email"),
-        F("employment"),
+        F("collaborations__membership_id"),
+        F("collaborations__membership__user__first_name"),
+        F("collaborations__membership__user__last_name"),
+        F("collaborations__membership__user__email"),
+        F("collaborations__employment"),
         function="JSONB_BUILD_ARRAY",
         output_field=JSONField(),
     )
-    collaborators = (
-        Collaboration.objects.filter(cooperative=OuterRef("cooperative"), project=OuterRef("pk"))
-        .order_by()
-        .values("project")
-        .annotate(rows=Cast(JSONBAgg(collaborator, order_by="pk"), TextField()))
-        .values("rows")
+    # The page's collaborators joined and grouped with its projects (one aggregate over the page's rows): as
+    # a subquery per project PostgreSQL started its plan a hundred times, 0.6 of the statement's 1.0 ms.
+    collaborators = JSONBAgg(
+        collaborator, filter=Q(collaborations__isnull=False), order_by="collaborations__pk"
     )
-    return projects.annotate(
+    # With an aggregate Django leaves out the model's default ordering: the list's order, said explicitly.
+    ordering: tuple[Any, ...] = tuple(projects.query.order_by) or tuple(Project._meta.ordering or ())
+    ordered = projects.order_by(*ordering)
+    return ordered.annotate(
         client_name=F("client__name"),
         owner_first=F("owner__user__first_name"),
         owner_last=F("owner__user__last_name"),
@@ -171,7 +172,7 @@ def _columns(projects: QuerySet[Project]) -> QuerySet[Project, tuple[Any, ...]]:
         start=IsoDate("service_period_start"),
         end=IsoDate("service_period_end"),
         amount=as_text("agreed_net_amount"),
-        collaborator_rows=Subquery(collaborators, output_field=TextField()),
+        collaborator_rows=Cast(collaborators, TextField()),
         created=EpochMicroseconds("created_at"),
         updated=EpochMicroseconds("updated_at"),
     ).values_list(

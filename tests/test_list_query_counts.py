@@ -230,10 +230,13 @@ def test_payout_runs_list_query_count(coop, people, n, django_assert_num_queries
 def test_lean_rows_equal_the_serializers(coop, people, make_member):
     """The same JSON as DRF's serializers give, for a row of every list (dates, money, labels, nesting)."""
     owner, advisor, finance = people
-    colleague = make_member(coop)
+    colleague, second = make_member(coop), make_member(coop)
     payee_profile(owner)
     project = funded_project(coop, owner, advisor)
-    other = approved_project(coop, owner, advisor, collaborators=[(colleague, "employed")])
+    # Two collaborators: the list groups them per project, in the order they were added.
+    other = approved_project(
+        coop, owner, advisor, collaborators=[(colleague, "employed"), (second, "self_employed")]
+    )
     project_services.expense_submit(
         cooperative=coop,
         actor=owner,
