@@ -7,10 +7,12 @@ tested is the kernel's steps, not the invoice layout; the queued tasks are recor
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import smtplib
 import threading
 import time
+import weakref
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +29,7 @@ from invoicing.tasks import render_invoice_document_task
 from smartprod.core.documents import (
     DocumentIntegrityError,
     PermanentDocumentError,
+    collector_paused,
     document_bytes,
     document_kind,
     document_kinds,
@@ -54,9 +57,11 @@ class TinyInvoiceDocument(InvoiceDocument):
         self.fail_render: Exception | None = None
         self.fail_send: Exception | None = None
         self.send_delay = 0.0
+        self.collector_on_during_render: bool | None = None
 
     def render(self, obj: Invoice) -> bytes:
         self.renders += 1
+        self.collector_on_during_render = gc.isenabled()
         if self.fail_render is not None:
             raise self.fail_render
         return PDF
@@ -286,3 +291,43 @@ def test_nobody_to_mail_is_recorded_not_raised_and_not_swept(world, kind):
     assert (result.email_sent_at, result.document_error, mail.outbox) == (None, kind.no_recipient_error, [])
     later = timezone.now() + timedelta(hours=1)
     assert document_sweep(kind, now=later).email_ids == []
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.me = self  # a reference cycle: only the cyclic collector frees it
+
+
+def test_the_collector_is_paused_for_a_render_and_resumed_after_it_also_when_it_fails(world, kind):
+    invoice = _issue(world)
+    document_render(kind, cooperative_id=invoice.cooperative_id, object_id=invoice.pk)
+    assert kind.collector_on_during_render is False
+    assert gc.isenabled()
+
+    kind.fail_render = RuntimeError("WeasyPrint broke")
+    with pytest.raises(RuntimeError):
+        document_render(kind, cooperative_id=invoice.cooperative_id, object_id=_issue(world).pk)
+    assert kind.collector_on_during_render is False
+    assert gc.isenabled()
+
+
+def test_the_pause_collects_the_cycles_left_by_the_block_and_nests():
+    assert gc.isenabled()
+    with collector_paused():
+        with collector_paused():
+            inner = weakref.ref(_Node())
+        assert not gc.isenabled()  # the outer block still runs
+        outer = weakref.ref(_Node())
+        assert inner() is not None and outer() is not None  # cycles wait while paused
+    assert gc.isenabled()
+    assert inner() is None and outer() is None  # the young-generation collection at the end freed them
+
+
+def test_a_collector_that_was_off_stays_off():
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

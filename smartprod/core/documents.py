@@ -19,9 +19,13 @@ The generic steps below do the rest, each safe to run twice:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import logging
 import smtplib
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, TypeVar
@@ -261,6 +265,40 @@ def _record_failure(kind: DocumentKind[M], cooperative_id: int, object_id: int, 
         logger.exception("Could not record the failure of %s %s", kind.code, object_id)
 
 
+_pause_lock = threading.Lock()
+_pause = {"depth": 0, "resume": False}
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the block, then one young-generation collection.
+
+    A render allocates tens of thousands of container objects (WeasyPrint's boxes and styles, the ORM's
+    rows) that live until the print is written, so the collector's automatic passes during it (every 700
+    net allocations, each tenth also walking the older survivors) keep walking objects that are not
+    garbage: ~2 ms of an invoice (issue 12, bench/README-figures A). Most of them are freed by their
+    reference counts when the render ends; the one collection of the young generation at the end frees
+    what is left in cycles, so memory does not grow. Process-wide (the collector has no per-thread
+    switch): threads that overlap share one pause, the last to leave ends it; a collector that was off
+    before stays off.
+    """
+    with _pause_lock:
+        if _pause["depth"] == 0:
+            _pause["resume"] = gc.isenabled()
+            gc.disable()
+        _pause["depth"] += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pause["depth"] -= 1
+            resume = _pause["depth"] == 0 and _pause["resume"]
+            if resume:
+                gc.enable()
+        if resume:
+            gc.collect(0)
+
+
 def _render_and_store(kind: DocumentKind[M], obj: M) -> list[str]:
     """Render, store and hash the PDF onto `obj`; returns the fields to save."""
     fields = kind.fields
@@ -280,10 +318,11 @@ def document_render(kind: DocumentKind[M], *, cooperative_id: int, object_id: in
     """Render and store the document once, then queue its send after commit. A stored PDF is kept.
 
     The row is locked for the render, so two workers never render the same document twice. A failure
-    is counted in `attempts` with its message in `error` and re-raised.
+    is counted in `attempts` with its message in `error` and re-raised. The cyclic garbage collector is
+    paused meanwhile (`collector_paused`).
     """
     try:
-        with transaction.atomic():
+        with collector_paused(), transaction.atomic():
             obj = kind.locked(cooperative_id, object_id)
             kind.check_renderable(obj)
             if kind.is_rendered(obj):
