@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from invoicing.documents import INVOICE_DOCUMENT, InvoiceDocument
@@ -331,3 +332,33 @@ def test_a_collector_that_was_off_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _columns(obj: Any) -> dict[str, Any]:
+    return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+
+
+def test_the_lock_is_one_prepared_query_with_the_related_objects_the_orm_would_read(world, kind):
+    invoice = _issue(world)
+    with transaction.atomic():
+        orm = kind.queryset(invoice.cooperative_id).select_for_update(of=("self",)).get(pk=invoice.pk)
+        kind.locked(invoice.cooperative_id, invoice.pk)  # compiled and prepared on the first call
+        with CaptureQueriesContext(connection) as queries:
+            locked = kind.locked(invoice.cooperative_id, invoice.pk)
+            related = (locked.cooperative, locked.project.owner.user, locked.client)
+        assert kind._lock_query is not None
+        name = kind._lock_query.statement.name
+        assert [query["sql"].split("(")[0] for query in queries.captured_queries] == [f"EXECUTE {name}"]
+        assert _columns(locked) == _columns(orm)
+        for mine, theirs in zip(related, (orm.cooperative, orm.project.owner.user, orm.client), strict=True):
+            assert _columns(mine) == _columns(theirs)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT statement FROM pg_prepared_statements WHERE name = %s",
+                [name],
+            )
+            (statement,) = cursor.fetchone()
+        assert 'FOR UPDATE OF "invoicing_invoice"' in statement  # the row lock, on the document's row only
+
+    with transaction.atomic(), pytest.raises(Invoice.DoesNotExist):
+        kind.locked(invoice.cooperative_id, invoice.pk + 1000)
