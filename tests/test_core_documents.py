@@ -347,7 +347,7 @@ def test_the_lock_is_one_prepared_query_with_the_related_objects_the_orm_would_r
             locked = kind.locked(invoice.cooperative_id, invoice.pk)
             related = (locked.cooperative, locked.project.owner.user, locked.client)
         assert kind._lock_query is not None
-        name = kind._lock_query.statement.name
+        name = kind._lock_query.models.statement.name
         assert [query["sql"].split("(")[0] for query in queries.captured_queries] == [f"EXECUTE {name}"]
         assert _columns(locked) == _columns(orm)
         for mine, theirs in zip(related, (orm.cooperative, orm.project.owner.user, orm.client), strict=True):

@@ -34,16 +34,15 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db import connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Q, QuerySet
-from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from smartprod.core.models import TenantModel
 from smartprod.core.registry import Registry
 from smartprod.core.rls import platform_scope
-from smartprod.core.rows import Statement
+from smartprod.core.rows import ModelStatement
 
 logger = logging.getLogger(__name__)
 
@@ -235,9 +234,7 @@ _COOPERATIVE_SENTINEL, _OBJECT_SENTINEL = -918_273_645, -546_372_819
 
 class _LockQuery(Generic[M]):
     """A kind's lock query (`queryset(cooperative_id)`, FOR UPDATE OF its own row, by primary key), compiled
-    by the ORM once per process and run as a prepared statement of each connection
-    (smartprod.core.rows.Statement); the row becomes model instances as Django's ModelIterable makes them
-    (select_related included).
+    once and run as a prepared statement of each connection (smartprod.core.rows.ModelStatement).
 
     Compiling the invoice's lock (five tables, ~150 columns) took the ORM ~0.9 ms and PostgreSQL planned its
     joins under row-level security for ~1 ms, of a query that runs in ~0.4 ms (issue 12, bench/README-figures
@@ -246,51 +243,24 @@ class _LockQuery(Generic[M]):
 
     def __init__(self, kind: DocumentKind[M]) -> None:
         queryset = kind.queryset(_COOPERATIVE_SENTINEL).select_for_update(of=("self",))
-        queryset = queryset.filter(pk=_OBJECT_SENTINEL).order_by()
-        if queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
-            raise RuntimeError(f"{kind.code}: a lock query cannot prefetch; read the rest after the lock")
-        check_scope = getattr(queryset, "_check_scope", None)
-        if check_scope is not None:
-            check_scope()  # the tenant's manager's rule, as at every query
-        self.db = queryset.db
-        compiler = queryset.query.get_compiler(using=self.db)
-        sql, params = compiler.as_sql()
-        self.statement = Statement(
-            sql,
-            params,
+        self.models = ModelStatement(
+            queryset.filter(pk=_OBJECT_SENTINEL).order_by(),
             {"cooperative_id": _COOPERATIVE_SENTINEL, "object_id": _OBJECT_SENTINEL},
             ["cooperative_id", "object_id"],
         )
-        if compiler.annotation_col_map:
-            raise RuntimeError(f"{kind.code}: a lock query has no annotations; read them after the lock")
-        self.compiler = compiler
         self.model = queryset.model
-        select, klass_info = compiler.select, compiler.klass_info
-        assert klass_info is not None
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        self.fields = slice(start, end)
-        self.init_list = [column[0].target.attname for column in select[start:end]]
-        # (django-stubs describe a later Django, whose helper takes a fetch mode too)
-        self.related_populators = get_related_populators(klass_info, select, self.db)  # type: ignore[call-arg]
-        self.converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
 
     def get(self, cooperative_id: int, object_id: int) -> M:
-        if connections[self.db].get_autocommit():
+        if connections[DEFAULT_DB_ALIAS].get_autocommit():
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
-        rows: Any = self.statement.execute({"cooperative_id": cooperative_id, "object_id": object_id})
-        if self.converters:
-            rows = list(self.compiler.apply_converters(rows, self.converters))
-        if not rows:
+        found = self.models.all({"cooperative_id": cooperative_id, "object_id": object_id})
+        if not found:
             raise self.model.DoesNotExist(f"{self.model._meta.object_name} matching query does not exist.")
-        if len(rows) > 1:
+        if len(found) > 1:
             raise self.model.MultipleObjectsReturned(
-                f"{len(rows)} {self.model._meta.object_name} rows locked."
+                f"{len(found)} {self.model._meta.object_name} rows locked."
             )
-        row = rows[0]
-        obj: M = self.model.from_db(self.db, self.init_list, row[self.fields])
-        for populator in self.related_populators:
-            populator.populate(row, obj)
-        return obj
+        return found[0]
 
 
 document_kinds: Registry[DocumentKind[Any]] = Registry("document kinds")
