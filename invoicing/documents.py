@@ -16,6 +16,7 @@ import mimetypes
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -73,6 +74,7 @@ from smartprod.core.formatting import (
 )
 from smartprod.core.money import ZERO
 from smartprod.core.pdf import html_to_pdf
+from smartprod.core.rows import ModelStatement
 from smartprod.tenancy.models import Cooperative, Membership
 
 logger = logging.getLogger(__name__)
@@ -140,12 +142,25 @@ def _logo_data_uri(cooperative: Cooperative) -> str:
 # --- reading the invoice ----------------------------------------------------------------------------
 
 
-def _lines(invoice: Invoice) -> list[InvoiceLine]:
-    return list(
-        InvoiceLine.objects.for_cooperative(invoice.cooperative_id)
-        .filter(invoice=invoice)
-        .order_by("position", "id")
+# Stand for the cooperative's and the invoice's id while the lines' query is compiled (no id is negative).
+_COOPERATIVE_SENTINEL, _INVOICE_SENTINEL = -918_273_646, -546_372_820
+
+
+@cache
+def _lines_statement() -> ModelStatement[InvoiceLine]:
+    """The invoice's lines in order, compiled once and prepared per connection (issue 12: the ORM's
+    compilation and PostgreSQL's planning were half of the query's ~0.7 ms)."""
+    return ModelStatement(
+        InvoiceLine.objects.for_cooperative(_COOPERATIVE_SENTINEL)
+        .filter(invoice_id=_INVOICE_SENTINEL)
+        .order_by("position", "id"),
+        {"cooperative_id": _COOPERATIVE_SENTINEL, "invoice_id": _INVOICE_SENTINEL},
+        ["cooperative_id", "invoice_id"],
     )
+
+
+def _lines(invoice: Invoice) -> list[InvoiceLine]:
+    return _lines_statement().all({"cooperative_id": invoice.cooperative_id, "invoice_id": invoice.pk})
 
 
 def _address_parts(invoice: Invoice) -> tuple[str, str, str, str]:

@@ -7,17 +7,20 @@ tested is the kernel's steps, not the invoice layout; the queued tasks are recor
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import smtplib
 import threading
 import time
+import weakref
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from invoicing.documents import INVOICE_DOCUMENT, InvoiceDocument
@@ -27,6 +30,7 @@ from invoicing.tasks import render_invoice_document_task
 from smartprod.core.documents import (
     DocumentIntegrityError,
     PermanentDocumentError,
+    collector_paused,
     document_bytes,
     document_kind,
     document_kinds,
@@ -54,9 +58,11 @@ class TinyInvoiceDocument(InvoiceDocument):
         self.fail_render: Exception | None = None
         self.fail_send: Exception | None = None
         self.send_delay = 0.0
+        self.collector_on_during_render: bool | None = None
 
     def render(self, obj: Invoice) -> bytes:
         self.renders += 1
+        self.collector_on_during_render = gc.isenabled()
         if self.fail_render is not None:
             raise self.fail_render
         return PDF
@@ -286,3 +292,73 @@ def test_nobody_to_mail_is_recorded_not_raised_and_not_swept(world, kind):
     assert (result.email_sent_at, result.document_error, mail.outbox) == (None, kind.no_recipient_error, [])
     later = timezone.now() + timedelta(hours=1)
     assert document_sweep(kind, now=later).email_ids == []
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.me = self  # a reference cycle: only the cyclic collector frees it
+
+
+def test_the_collector_is_paused_for_a_render_and_resumed_after_it_also_when_it_fails(world, kind):
+    invoice = _issue(world)
+    document_render(kind, cooperative_id=invoice.cooperative_id, object_id=invoice.pk)
+    assert kind.collector_on_during_render is False
+    assert gc.isenabled()
+
+    kind.fail_render = RuntimeError("WeasyPrint broke")
+    with pytest.raises(RuntimeError):
+        document_render(kind, cooperative_id=invoice.cooperative_id, object_id=_issue(world).pk)
+    assert kind.collector_on_during_render is False
+    assert gc.isenabled()
+
+
+def test_the_pause_collects_the_cycles_left_by_the_block_and_nests():
+    assert gc.isenabled()
+    with collector_paused():
+        with collector_paused():
+            inner = weakref.ref(_Node())
+        assert not gc.isenabled()  # the outer block still runs
+        outer = weakref.ref(_Node())
+        assert inner() is not None and outer() is not None  # cycles wait while paused
+    assert gc.isenabled()
+    assert inner() is None and outer() is None  # the young-generation collection at the end freed them
+
+
+def test_a_collector_that_was_off_stays_off():
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def _columns(obj: Any) -> dict[str, Any]:
+    return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+
+
+def test_the_lock_is_one_prepared_query_with_the_related_objects_the_orm_would_read(world, kind):
+    invoice = _issue(world)
+    with transaction.atomic():
+        orm = kind.queryset(invoice.cooperative_id).select_for_update(of=("self",)).get(pk=invoice.pk)
+        kind.locked(invoice.cooperative_id, invoice.pk)  # compiled and prepared on the first call
+        with CaptureQueriesContext(connection) as queries:
+            locked = kind.locked(invoice.cooperative_id, invoice.pk)
+            related = (locked.cooperative, locked.project.owner.user, locked.client)
+        assert kind._lock_query is not None
+        name = kind._lock_query.models.statement.name
+        assert [query["sql"].split("(")[0] for query in queries.captured_queries] == [f"EXECUTE {name}"]
+        assert _columns(locked) == _columns(orm)
+        for mine, theirs in zip(related, (orm.cooperative, orm.project.owner.user, orm.client), strict=True):
+            assert _columns(mine) == _columns(theirs)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT statement FROM pg_prepared_statements WHERE name = %s",
+                [name],
+            )
+            (statement,) = cursor.fetchone()
+        assert 'FOR UPDATE OF "invoicing_invoice"' in statement  # the row lock, on the document's row only
+
+    with transaction.atomic(), pytest.raises(Invoice.DoesNotExist):
+        kind.locked(invoice.cooperative_id, invoice.pk + 1000)

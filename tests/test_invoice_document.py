@@ -23,6 +23,8 @@ import weasyprint
 import weasyprint.formatting_structure.boxes
 from celery.exceptions import Retry
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from lxml import etree
 from PIL import Image
@@ -41,7 +43,7 @@ from invoicing.documents import (
 )
 from invoicing.lib.einvoice import extract_xml_from_pdf, validate_xml
 from invoicing.lib.rf import rf_format
-from invoicing.models import ExemptionNote, Invoice
+from invoicing.models import ExemptionNote, Invoice, InvoiceLine
 from invoicing.serializers import invoice_pdf_file_name
 from invoicing.tasks import render_invoice_document_task, sweep_invoice_documents_task
 from smartprod.core.errors import ApplicationError
@@ -807,3 +809,21 @@ def test_a_page_that_is_not_well_formed_xml_is_parsed_as_html(tmp_path):
     path.write_bytes(html_to_pdf("<p>one<br>two &nbsp;three</p>", xhtml=True))
     text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
     assert text.split() == ["one", "two", "three"]
+
+
+def _line_columns(line: InvoiceLine) -> dict[str, object]:
+    return {field.attname: getattr(line, field.attname) for field in InvoiceLine._meta.concrete_fields}
+
+
+def test_the_lines_are_read_by_one_prepared_query_in_their_order(world):
+    # The lines' query is compiled once and prepared (issue 12): one EXECUTE, the invoice's own lines in
+    # position order, the fields the ORM reads.
+    first = _issue(world, ("A", "1", "10.00", "20"), ("B", "1", "20.00", "20"), ("C", "1", "30.00", "13"))
+    _issue(world)  # another invoice's lines stay out
+    orm = InvoiceLine.objects.for_cooperative(first.cooperative_id).filter(invoice=first).order_by("position")
+    documents._lines(first)
+    with CaptureQueriesContext(connection) as queries:
+        lines = documents._lines(first)
+    assert [q["sql"].split(" ")[0] for q in queries.captured_queries] == ["EXECUTE"]
+    assert [line.description for line in lines] == ["A", "B", "C"]
+    assert [_line_columns(line) for line in lines] == [_line_columns(line) for line in orm]

@@ -2,12 +2,15 @@ import dataclasses
 import io
 from datetime import date
 from decimal import Decimal
+from unittest import mock
 
 import pypdf
 import pytest
 import weasyprint
+from drafthorse.models import document as drafthorse_document
 from lxml import etree
 
+from invoicing.lib import einvoice
 from invoicing.lib.einvoice import (
     EInvoice,
     Line,
@@ -482,3 +485,33 @@ def test_per_line_rounding_within_one_unit_is_accepted_like_the_official_schemat
         )
     )
     assert not any("BR-CO-17" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        _standard_invoice,
+        _reverse_charge_invoice,
+        _credit_note,
+        _not_subject_invoice,
+        lambda: _standard_invoice(note='Bühne & "Licht" <Saal 2>\nzweite Zeile'),
+    ],
+)
+def test_the_xml_is_written_once_with_the_bytes_drafthorse_would_write(make):
+    """build_cii_xml writes drafthorse's tree itself (one pass instead of drafthorse's parse-and-rewrite
+    twice, issue 12): the bytes are those of drafthorse's own serialize."""
+    written: list[bytes] = []
+    original = einvoice._serialize
+
+    def keep(doc):
+        written.append(drafthorse_document.Document.serialize(doc, schema=None))
+        return original(doc)
+
+    with mock.patch.object(einvoice, "_serialize", keep):
+        xml = build_cii_xml(make())
+    assert written == [xml]
+
+
+def test_a_control_character_in_a_text_is_refused_as_not_well_formed():
+    with pytest.raises(ValueError, match="The generated XML is not well-formed"):
+        build_cii_xml(_standard_invoice(note="Bühne\x0bLicht"))

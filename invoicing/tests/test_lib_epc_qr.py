@@ -1,5 +1,6 @@
 import io
 import random
+import re
 import subprocess
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ import segno
 from PIL import Image
 from pyzbar.pyzbar import decode
 
-from invoicing.lib.epc_qr import _qr, epc_payload, epc_qr_png, epc_qr_svg
+from invoicing.lib.epc_qr import _n1, _n3, _qr, epc_payload, epc_qr_png, epc_qr_svg
 
 IBAN = "AT611904300234573201"
 BIC = "BKAUATWW"
@@ -167,6 +168,44 @@ def test_epc_qr_chooses_the_same_mask_and_symbol_as_segnos_full_evaluation():
         versions.add(qr.version)
     assert masks == set(range(8))
     assert versions >= set(range(1, 14))
+
+
+def _n1_by_runs(lines: list[str]) -> int:
+    return sum(len(run) - 2 for line in lines for run in re.findall(r"0{5,}|1{5,}", line))
+
+
+def _n3_line_by_line(line: str, size: int) -> int:
+    """segno's N3 of one row or column, searched line by line (as _n3 did before it scanned all at once)."""
+    count = 0
+    idx = line.find("1011101")
+    while idx != -1:
+        offset = idx + 7
+        if (
+            idx in (0, size - 7)
+            or "1" not in line[max(idx - 4, 0) : idx]
+            or "1" not in line[offset : offset + 4]
+        ):
+            count += 40
+        else:
+            offset = idx + 4
+        idx = line.find("1011101", offset)
+    return count
+
+
+def test_the_penalties_counted_on_the_whole_text_are_those_of_each_line_summed():
+    # _n1 counts runs with bit operations on two integers, _n3 scans all lines at once (issue 12): the same
+    # scores as run by run and line by line, for lines of every symbol size, dense, sparse and patterned.
+    rng = random.Random(7)
+    for size in range(21, 70, 4):
+        for density in (0.1, 0.5, 0.9):
+            lines = [
+                "".join("1" if rng.random() < density else "0" for _ in range(size)) for _ in range(size)
+            ]
+            lines[0] = ("0000" + "1011101" + "0000" + "1" * size)[:size]  # N3 at the edge and in the line
+            lines[1] = ("1011101" + "0" * size)[:size]
+            text = "\n".join(lines)
+            assert _n1(text) == _n1_by_runs(lines)
+            assert _n3(text, size) == sum(_n3_line_by_line(line, size) for line in lines)
 
 
 def test_epc_qr_svg_is_inline_svg_element():

@@ -19,9 +19,13 @@ The generic steps below do the rest, each safe to run twice:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import logging
 import smtplib
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, TypeVar
@@ -30,13 +34,15 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Q, QuerySet
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from smartprod.core.models import TenantModel
 from smartprod.core.registry import Registry
 from smartprod.core.rls import platform_scope
+from smartprod.core.rows import ModelStatement
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +127,8 @@ class DocumentKind(Generic[M]):
     # How often the sweep of this kind runs (None: the setting DOCUMENT_SWEEP_INTERVAL_SECONDS).
     sweep_interval: ClassVar[timedelta | None] = None
     sweep_batch: ClassVar[int] = 500
+    # The lock query, compiled on the first `locked` call (per instance).
+    _lock_query: _LockQuery[M] | None = None
 
     # --- hooks -------------------------------------------------------------------------------------
 
@@ -211,10 +219,48 @@ class DocumentKind(Generic[M]):
         return missing
 
     def locked(self, cooperative_id: int, object_id: int) -> M:
-        return self.queryset(cooperative_id).select_for_update(of=("self",)).get(pk=object_id)
+        """The object with what `queryset` selects, its row locked (FOR UPDATE OF its own table)."""
+        if self._lock_query is None:
+            self._lock_query = _LockQuery(self)
+        return self._lock_query.get(cooperative_id, object_id)
 
     def __repr__(self) -> str:
         return f"<DocumentKind {self.code}>"
+
+
+# Stand for the cooperative's and the object's id while a lock query is compiled (no real id is negative).
+_COOPERATIVE_SENTINEL, _OBJECT_SENTINEL = -918_273_645, -546_372_819
+
+
+class _LockQuery(Generic[M]):
+    """A kind's lock query (`queryset(cooperative_id)`, FOR UPDATE OF its own row, by primary key), compiled
+    once and run as a prepared statement of each connection (smartprod.core.rows.ModelStatement).
+
+    Compiling the invoice's lock (five tables, ~150 columns) took the ORM ~0.9 ms and PostgreSQL planned its
+    joins under row-level security for ~1 ms, of a query that runs in ~0.4 ms (issue 12, bench/README-figures
+    A). Built on the first call, inside the render's transaction (Django compiles FOR UPDATE only there).
+    """
+
+    def __init__(self, kind: DocumentKind[M]) -> None:
+        queryset = kind.queryset(_COOPERATIVE_SENTINEL).select_for_update(of=("self",))
+        self.models = ModelStatement(
+            queryset.filter(pk=_OBJECT_SENTINEL).order_by(),
+            {"cooperative_id": _COOPERATIVE_SENTINEL, "object_id": _OBJECT_SENTINEL},
+            ["cooperative_id", "object_id"],
+        )
+        self.model = queryset.model
+
+    def get(self, cooperative_id: int, object_id: int) -> M:
+        if connections[DEFAULT_DB_ALIAS].get_autocommit():
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        found = self.models.all({"cooperative_id": cooperative_id, "object_id": object_id})
+        if not found:
+            raise self.model.DoesNotExist(f"{self.model._meta.object_name} matching query does not exist.")
+        if len(found) > 1:
+            raise self.model.MultipleObjectsReturned(
+                f"{len(found)} {self.model._meta.object_name} rows locked."
+            )
+        return found[0]
 
 
 document_kinds: Registry[DocumentKind[Any]] = Registry("document kinds")
@@ -261,6 +307,40 @@ def _record_failure(kind: DocumentKind[M], cooperative_id: int, object_id: int, 
         logger.exception("Could not record the failure of %s %s", kind.code, object_id)
 
 
+_pause_lock = threading.Lock()
+_pause = {"depth": 0, "resume": False}
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the block, then one young-generation collection.
+
+    A render allocates tens of thousands of container objects (WeasyPrint's boxes and styles, the ORM's
+    rows) that live until the print is written, so the collector's automatic passes during it (every 700
+    net allocations, each tenth also walking the older survivors) keep walking objects that are not
+    garbage: ~2 ms of an invoice (issue 12, bench/README-figures A). Most of them are freed by their
+    reference counts when the render ends; the one collection of the young generation at the end frees
+    what is left in cycles, so memory does not grow. Process-wide (the collector has no per-thread
+    switch): threads that overlap share one pause, the last to leave ends it; a collector that was off
+    before stays off.
+    """
+    with _pause_lock:
+        if _pause["depth"] == 0:
+            _pause["resume"] = gc.isenabled()
+            gc.disable()
+        _pause["depth"] += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pause["depth"] -= 1
+            resume = _pause["depth"] == 0 and _pause["resume"]
+            if resume:
+                gc.enable()
+        if resume:
+            gc.collect(0)
+
+
 def _render_and_store(kind: DocumentKind[M], obj: M) -> list[str]:
     """Render, store and hash the PDF onto `obj`; returns the fields to save."""
     fields = kind.fields
@@ -280,10 +360,11 @@ def document_render(kind: DocumentKind[M], *, cooperative_id: int, object_id: in
     """Render and store the document once, then queue its send after commit. A stored PDF is kept.
 
     The row is locked for the render, so two workers never render the same document twice. A failure
-    is counted in `attempts` with its message in `error` and re-raised.
+    is counted in `attempts` with its message in `error` and re-raised. The cyclic garbage collector is
+    paused meanwhile (`collector_paused`).
     """
     try:
-        with transaction.atomic():
+        with collector_paused(), transaction.atomic():
             obj = kind.locked(cooperative_id, object_id)
             kind.check_renderable(obj)
             if kind.is_rendered(obj):

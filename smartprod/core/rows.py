@@ -23,14 +23,15 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 from weakref import WeakKeyDictionary
 
 from django.conf import settings
-from django.db import ProgrammingError, connection
+from django.db import DEFAULT_DB_ALIAS, ProgrammingError, connection
 from django.db.models import BigIntegerField, CharField, Func, Model, QuerySet
 from django.db.models.functions import Cast
 from django.db.models.manager import BaseManager
+from django.db.models.query import get_related_populators
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
@@ -43,6 +44,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from smartprod.core.pagination import Pagination
+
+_ModelT = TypeVar("_ModelT", bound=Model)
 
 Row = dict[str, Any]
 Getter = Callable[[Any], Any]
@@ -421,6 +424,54 @@ def sql_literal(value: Any) -> str:
     if isinstance(value, str):  # TextChoices members: their plain value, quoted
         value = str.__str__(value)
     return sql.Literal(value).as_string(None)
+
+
+class ModelStatement(Generic[_ModelT]):
+    """A queryset of model instances (select_related included) compiled by the ORM once, with sentinel values
+    standing for the per-call ones, and run as a `Statement`: each call costs neither the ORM's compilation
+    nor PostgreSQL's planning. The rows become instances as Django's ModelIterable makes them. Querysets that
+    prefetch or annotate are refused (read those after), and so is another database than the default one
+    (the statement's)."""
+
+    def __init__(
+        self, queryset: QuerySet[_ModelT], sentinels: Mapping[str, Any], required: Iterable[str] = ()
+    ) -> None:
+        if queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
+            raise RuntimeError("a model statement cannot prefetch: read the related rows after it")
+        if queryset.db != DEFAULT_DB_ALIAS:
+            raise RuntimeError("a model statement runs on the default database")
+        check_scope = getattr(queryset, "_check_scope", None)
+        if check_scope is not None:
+            check_scope()  # the tenant manager's rule, as at every query
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()  # (FOR UPDATE compiles only inside a transaction: build it there)
+        if compiler.annotation_col_map:
+            raise RuntimeError("a model statement has no annotations: read them after it")
+        self.statement = Statement(sql, params, sentinels, required)
+        self.compiler = compiler
+        self.model = queryset.model
+        select, klass_info = compiler.select, compiler.klass_info
+        assert klass_info is not None
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self.fields = slice(start, end)
+        self.init_list = [column[0].target.attname for column in select[start:end]]
+        # (django-stubs describe a later Django, whose helper takes a fetch mode too)
+        self.related_populators = get_related_populators(  # type: ignore[call-arg]
+            klass_info, select, queryset.db
+        )
+        self.converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
+
+    def all(self, values: Mapping[str, Any]) -> list[_ModelT]:
+        rows: Any = self.statement.execute(values)
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        found = []
+        for row in rows:
+            obj = self.model.from_db(DEFAULT_DB_ALIAS, self.init_list, row[self.fields])
+            for populator in self.related_populators:
+                populator.populate(row, obj)
+            found.append(obj)
+        return found
 
 
 # The statements prepared on each driver connection (a new connection starts with none).
