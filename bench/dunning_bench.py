@@ -184,8 +184,8 @@ def bench_dunning_scan(rows: int = 100_000, overdue_share: float = 0.01, repeats
 
     run_times, created = [], []
     with (
-        mock.patch("invoicing.dunning_tasks.send_dunning_letter_task"),
-        mock.patch("invoicing.dunning_tasks.notify_advisor_task"),
+        # The run queues its letters and the advisor's notice by task name after commit (task_queue).
+        mock.patch("invoicing.dunning.engine.queue_on_commit"),
     ):
         for _ in range(repeats):
             _reset(cooperative)

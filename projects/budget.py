@@ -38,7 +38,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from projects.ledger import journal_line_texts
-from projects.models import Account, BudgetBalance, Collaboration, Expense, JournalLine, Project
+from projects.models import (
+    Account,
+    BudgetBalance,
+    Collaboration,
+    Expense,
+    JournalLine,
+    Project,
+    ProjectReceivable,
+)
 from smartprod.core import capabilities
 from smartprod.core.formatting import format_percent
 from smartprod.core.money import ZERO, quantize_money
@@ -98,13 +106,12 @@ def budget_balance_sql() -> Expression:
 
 
 def receivable_sql() -> Expression:
-    sub = (
-        JournalLine.objects.filter(project=OuterRef("pk"), account__type=Account.Type.RECEIVABLE)
-        .order_by()
-        .values("project")
-        .annotate(total=Sum(F("debit") - F("credit")))
-    )
-    return _money(sub, "total")
+    """The stored receivable of the project (`ProjectReceivable`, kept by the ledger's trigger): one row read
+    by primary key, however many invoices and payments the project has. No row yet: nothing invoiced, zero."""
+    sub = ProjectReceivable.objects.filter(
+        cooperative=OuterRef("cooperative"), project=OuterRef("pk")
+    ).order_by()
+    return _money(sub, "receivable")
 
 
 def pending_sql() -> Expression:

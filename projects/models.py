@@ -545,3 +545,31 @@ class BudgetBalance(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.balance}"
+
+
+class ProjectReceivable(TenantModel):
+    """What the project's clients still owe: the sum of the project's lines on receivable accounts (debits −
+    credits), as the budget shows it ("receivable").
+
+    Written only by the database, as `BudgetBalance`: a statement trigger on journal lines (migration 0018)
+    adds the posted receivable lines of each project in the posting's own transaction, as an upsert that
+    holds this row's lock until commit; any other INSERT, UPDATE or DELETE is refused. The budget reads it
+    instead of summing the project's receivable lines, so its cost does not grow with the invoices and
+    payments of the project.
+    """
+
+    project = models.OneToOneField(
+        Project,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="stored_receivable",
+        verbose_name=_("project"),
+    )
+    receivable = money_field(_("receivable"), default=Decimal("0.00"))
+
+    class Meta:
+        verbose_name = _("project receivable")
+        verbose_name_plural = _("project receivables")
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.receivable}"
