@@ -7,10 +7,13 @@ cents and several entries share a date, so running balances and the (date, entry
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from projects.ledger import account_get, lines_hash
 from projects.models import Account, JournalEntry, JournalLine, Project
@@ -93,3 +96,46 @@ def expected_balances(count: int) -> list[Decimal]:
         total += line_amount(i)
         out.append(total)
     return out
+
+
+def second_waits_for_first(first: Callable[[], None], second: Callable[[], None], hold: float = 0.5) -> float:
+    """Runs `first` in a transaction held open `hold` seconds after it, and `second` in a transaction of its
+    own started meanwhile, each in a thread with its own connection; both commit. Returns how long the
+    second's transaction took (≥ `hold` when it had to wait for the first's commit); fails on any error."""
+    first_done, second_started = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    waited: list[float] = []
+
+    def run_first() -> None:
+        try:
+            with transaction.atomic():
+                first()
+                first_done.set()
+                second_started.wait(10)
+                threading.Event().wait(hold)  # the second is blocked meanwhile, or not
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def run_second() -> None:
+        try:
+            first_done.wait(10)
+            second_started.set()
+            begin = time.monotonic()
+            with transaction.atomic():
+                second()
+            waited.append(time.monotonic() - begin)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors, errors
+    assert len(waited) == 1
+    return waited[0]

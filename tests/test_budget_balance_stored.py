@@ -7,8 +7,6 @@ line, so a project with many lines answers in the same single query and reads on
 from __future__ import annotations
 
 import json
-import threading
-import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -32,7 +30,7 @@ from projects.ledger import Posting, account_get, journal_post, journal_reverse
 from projects.models import Account, BudgetBalance, JournalEntry, JournalLine
 from smartprod.core.rls import owner_connection, tenant_scope
 from tests.factories import CooperativeFactory, MembershipFactory
-from tests.ledger_bulk import bulk_budget_lines, expected_balances
+from tests.ledger_bulk import bulk_budget_lines, expected_balances, second_waits_for_first
 from tests.projects_helpers import approved_project, make_project
 
 
@@ -140,9 +138,6 @@ def test_two_concurrent_postings_to_one_budget_both_count():
         description="opening",
         postings=[Posting(bank, debit=Decimal("100.00")), Posting(budget, credit=Decimal("100.00"))],
     )
-    first_posted, second_started = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-    second_waited: list[float] = []
 
     def post(key: str, amount: str) -> None:
         journal_post(
@@ -153,39 +148,8 @@ def test_two_concurrent_postings_to_one_budget_both_count():
             postings=[Posting(bank, debit=Decimal(amount)), Posting(budget, credit=Decimal(amount))],
         )
 
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                post("first", "10.25")
-                first_posted.set()
-                second_started.wait(10)
-                threading.Event().wait(0.5)  # the second is blocked on the balance row meanwhile
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    def second() -> None:
-        try:
-            first_posted.wait(10)
-            second_started.set()
-            begin = time.monotonic()
-            with transaction.atomic():
-                post("second", "0.50")
-                second_waited.append(time.monotonic() - begin)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    first_thread, second_thread = threading.Thread(target=first), threading.Thread(target=second)
-    first_thread.start()
-    second_thread.start()
-    first_thread.join(30)
-    second_thread.join(30)
-    assert not errors, errors
-    # It could post only after the first committed, which held its transaction 0.5 s after it started.
-    assert len(second_waited) == 1 and second_waited[0] >= 0.4
+    waited = second_waits_for_first(lambda: post("first", "10.25"), lambda: post("second", "0.50"))
+    assert waited >= 0.4  # it could post only after the first committed
     assert _stored(budget) == _lines_sum(budget) == Decimal("110.75")
     assert project_budget(cooperative=coop, project=project).balance == Decimal("110.75")
 

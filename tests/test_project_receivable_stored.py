@@ -8,13 +8,11 @@ and payments of the project.
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,6 +22,7 @@ from projects.budget import project_budget
 from projects.ledger import Posting, account_get, journal_post, journal_reverse
 from projects.models import Account, JournalEntry, JournalLine, Project, ProjectReceivable
 from tests.factories import CooperativeFactory, MembershipFactory
+from tests.ledger_bulk import second_waits_for_first
 from tests.projects_helpers import make_client, make_project
 
 
@@ -149,41 +148,7 @@ def test_two_concurrent_postings_on_one_projects_receivable_both_count():
         )
 
     post("opening", "100.00")
-    first_posted, second_started = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-    second_waited: list[float] = []
-
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                post("first", "10.25")
-                first_posted.set()
-                second_started.wait(10)
-                threading.Event().wait(0.5)  # the second is blocked on the receivable's row meanwhile
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    def second() -> None:
-        try:
-            first_posted.wait(10)
-            second_started.set()
-            begin = time.monotonic()
-            with transaction.atomic():
-                post("second", "0.50")
-                second_waited.append(time.monotonic() - begin)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert not errors, errors
-    assert len(second_waited) == 1 and second_waited[0] >= 0.4
+    waited = second_waits_for_first(lambda: post("first", "10.25"), lambda: post("second", "0.50"))
+    assert waited >= 0.4  # it could post only after the first committed
     assert _stored(project) == _lines_sum(project) == Decimal("110.75")
     assert project_budget(cooperative=coop, project=project).receivable == Decimal("110.75")
