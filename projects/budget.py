@@ -98,20 +98,21 @@ def _budget_account_id() -> Subquery:
     return Subquery(account.values("pk")[:1])
 
 
+def _stored(model: type[BudgetBalance] | type[ProjectReceivable], field: str) -> Expression:
+    """A figure the ledger's triggers keep per project (OuterRef: the Project row): one row read by key,
+    however many lines are behind it. No row yet: nothing posted, zero."""
+    rows = model.objects.filter(cooperative=OuterRef("cooperative"), project=OuterRef("pk")).order_by()
+    return _money(rows, field)
+
+
 def budget_balance_sql() -> Expression:
-    """The stored balance of the project's budget account (`BudgetBalance`, kept by the ledger's trigger):
-    one row read by primary key, however many lines the account has. No row yet: no line posted, zero."""
-    sub = BudgetBalance.objects.filter(cooperative=OuterRef("cooperative"), project=OuterRef("pk")).order_by()
-    return _money(sub, "balance")
+    """The stored balance of the project's budget account (`BudgetBalance`)."""
+    return _stored(BudgetBalance, "balance")
 
 
 def receivable_sql() -> Expression:
-    """The stored receivable of the project (`ProjectReceivable`, kept by the ledger's trigger): one row read
-    by primary key, however many invoices and payments the project has. No row yet: nothing invoiced, zero."""
-    sub = ProjectReceivable.objects.filter(
-        cooperative=OuterRef("cooperative"), project=OuterRef("pk")
-    ).order_by()
-    return _money(sub, "receivable")
+    """What the project's clients still owe (`ProjectReceivable`), read as one row."""
+    return _stored(ProjectReceivable, "receivable")
 
 
 def pending_sql() -> Expression:
