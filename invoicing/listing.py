@@ -8,14 +8,11 @@ the count, and the page with its client.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import tzinfo
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from django.db.models import F, QuerySet
-from rest_framework.fields import DecimalField
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -31,7 +28,6 @@ from smartprod.core.rows import (
     check_shape,
     choice_labels,
     counted_page,
-    decimal_converter,
     iso_datetime,
     page_rows,
 )
@@ -108,29 +104,12 @@ def invoice_list_page(
     return page_rows(request, statement, values, _build)
 
 
-class _Totals:
-    """What `Invoice.open_amount` reads, so the list computes it by the model's own rule."""
-
-    Kind = Invoice.Kind
-    Status = Invoice.Status
-    __slots__ = ("credited_total", "gross_total", "kind", "paid_total", "status", "written_off_total")
-
-    def __init__(
-        self, kind: str, status: str, gross: str, paid: str, credited: str, written_off: str
-    ) -> None:
-        self.kind, self.status = kind, status
-        self.gross_total, self.paid_total = Decimal(gross), Decimal(paid)
-        self.credited_total, self.written_off_total = Decimal(credited), Decimal(written_off)
-
-
-_open_amount: Callable[[Any], Decimal] = Invoice.__dict__["open_amount"].fget  # the property's function
 FACTURX = Invoice.EInvoiceFormat.FACTURX
 
 
 def _build(rows: list[tuple[Any, ...]], zone: tzinfo) -> list[Row]:
     statuses = choice_labels(Invoice, "status")
     formats = choice_labels(Invoice, "einvoice_format")
-    money = _open_money()
     return [
         {
             "id": pk,
@@ -161,11 +140,7 @@ def _build(rows: list[tuple[Any, ...]], zone: tzinfo) -> list[Row]:
             "paid_total": paid_total,
             "credited_total": credited_total,
             "written_off_total": written_off_total,
-            "open_amount": money(
-                _open_amount(
-                    _Totals(kind, status, gross_total, paid_total, credited_total, written_off_total)
-                )
-            ),
+            "open_amount": open_amount,
             "dunning_level": dunning_level,
             "dunning_blocked": dunning_blocked,
             "dunning_block_reason": dunning_block_reason,
@@ -208,6 +183,7 @@ def _build(rows: list[tuple[Any, ...]], zone: tzinfo) -> list[Row]:
             paid_total,
             credited_total,
             written_off_total,
+            open_amount,
             dunning_level,
             dunning_blocked,
             dunning_block_reason,
@@ -227,13 +203,6 @@ def _build(rows: list[tuple[Any, ...]], zone: tzinfo) -> list[Row]:
             issued_at,
         ) in rows
     ]
-
-
-@lru_cache(maxsize=1)
-def _open_money() -> Any:
-    field = InvoiceOutputSerializer().fields["open_amount"]
-    assert isinstance(field, DecimalField)
-    return decimal_converter(field)
 
 
 @lru_cache(maxsize=32)
@@ -274,6 +243,7 @@ def _columns(invoices: QuerySet[Invoice]) -> QuerySet[Invoice, tuple[Any, ...]]:
         paid=as_text("paid_total"),
         credited=as_text("credited_total"),
         written_off=as_text("written_off_total"),
+        open=as_text(Invoice.open_amount_sql()),
         client_name_now=F("client__name"),
         rendered=EpochMicroseconds("pdf_rendered_at"),
         mailed=EpochMicroseconds("email_sent_at"),
@@ -303,6 +273,7 @@ def _columns(invoices: QuerySet[Invoice]) -> QuerySet[Invoice, tuple[Any, ...]]:
         "paid",
         "credited",
         "written_off",
+        "open",
         "dunning_level",
         "dunning_blocked",
         "dunning_block_reason",

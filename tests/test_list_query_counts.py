@@ -352,6 +352,44 @@ def test_lists_read_as_values_equal_the_serializers(coop, people, make_member, l
     assert rendered[zone] in {row["pdf_rendered_at"] for row in rows}
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", Invoice.Kind.values)
+@pytest.mark.parametrize("status", Invoice.Status.values)
+def test_open_amount_in_sql_is_the_models_rule(kind, status):
+    """The invoices list reads `open_amount` from the database (Invoice.open_amount_sql): for every kind and
+    status, with nothing paid, part paid, credited, written off and overpaid, it is the property's value,
+    written as the API writes it ("12.30", "-5.00")."""
+    query = Invoice.objects.all().query
+    expression = Invoice.open_amount_sql().resolve_expression(query)
+    expression_sql, expression_params = expression.as_sql(query.get_compiler(using="default"), connection)
+    amounts = [
+        ("120.00", "0.00", "0.00", "0.00"),
+        ("120.00", "20.50", "0.00", "0.00"),
+        ("120.00", "20.00", "100.00", "0.00"),
+        ("120.00", "0.00", "0.00", "120.00"),
+        ("120.00", "125.00", "0.00", "0.00"),
+    ]
+    for gross, paid, credited, written_off in amounts:
+        invoice = Invoice(
+            kind=kind,
+            status=status,
+            gross_total=Decimal(gross),
+            paid_total=Decimal(paid),
+            credited_total=Decimal(credited),
+            written_off_total=Decimal(written_off),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT ({expression_sql})::text FROM (VALUES (%s, %s, %s::numeric(20, 2), "  # noqa: S608
+                "%s::numeric(20, 2), %s::numeric(20, 2), %s::numeric(20, 2))) "
+                'AS "invoicing_invoice" ("kind", "status", "gross_total", "paid_total", "credited_total", '
+                '"written_off_total")',
+                [*expression_params, kind, status, gross, paid, credited, written_off],
+            )
+            (shown,) = cursor.fetchone()
+        assert shown == f"{invoice.open_amount:f}", (gross, paid, credited, written_off)
+
+
 def test_lists_read_as_values_page_past_the_end(coop, people):
     """An offset past the last row answers the count and no rows, as DRF's LimitOffset does."""
     owner, advisor, _finance = people
