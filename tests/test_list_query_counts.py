@@ -380,7 +380,7 @@ def test_open_amount_in_sql_is_the_models_rule(kind, status):
         )
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT ({expression_sql})::text FROM (VALUES (%s, %s, %s::numeric(20, 2), "  # noqa: S608
+                f"SELECT ({expression_sql})::text FROM (VALUES (%s, %s, %s::numeric(20, 2), "
                 "%s::numeric(20, 2), %s::numeric(20, 2), %s::numeric(20, 2))) "
                 'AS "invoicing_invoice" ("kind", "status", "gross_total", "paid_total", "credited_total", '
                 '"written_off_total")',
