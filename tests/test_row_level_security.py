@@ -227,7 +227,7 @@ def test_platform_scope_is_logged_with_its_reason(caplog: pytest.LogCaptureFixtu
     assert "platform scope: a test's reason" in caplog.text
 
 
-# --- requests: the scope is set at the start and reset at the end, on a reused connection too ---------------
+# --- requests: each query runs in its request's scope, on a reused connection too -------------------------
 
 
 def _probe(request: HttpRequest) -> JsonResponse:
@@ -264,6 +264,15 @@ def _raw_session_setting() -> tuple[int, str | None]:
     return int(pid), value
 
 
+def _raw_platform_setting() -> str | None:
+    raw = connection.connection
+    assert raw is not None
+    with raw.cursor() as cursor:
+        cursor.execute("SELECT current_setting('app.platform', true)")
+        (value,) = cursor.fetchone()
+    return value  # type: ignore[no-any-return]
+
+
 @pytest.fixture
 def persistent(transactional_db: Any) -> Iterator[None]:
     original = connection.settings_dict["CONN_MAX_AGE"]
@@ -284,8 +293,10 @@ def test_a_reused_connection_never_carries_the_previous_requests_cooperative(per
     first = json.loads(body)
     assert (status, first["visible"]) == (200, [at.pk])
     pid, value = _raw_session_setting()
-    assert pid == first["pid"]  # the same, persistent connection ...
-    assert value == ""  # ... reset at the end of the request
+    assert pid == first["pid"]  # the same, persistent connection, still set to the request's cooperative
+    assert value == str(at.pk)  # (reset by its next query: smartprod.core.rls.reset_connections)
+    with rls.no_scope():
+        assert _visible_cooperatives() == set()  # which applies its own scope first: here none
 
     status, body = _request("/rls-probe/", "de.localhost")
     second = json.loads(body)
@@ -296,8 +307,29 @@ def test_a_reused_connection_never_carries_the_previous_requests_cooperative(per
 
     status, _ = _request("/rls-fail/", "at.localhost")
     assert status == 500
-    pid, value = _raw_session_setting()
-    assert (pid, value) == (first["pid"], "")  # reset after the error too
+    status, body = _request("/rls-probe/", "de.localhost")  # after the error, the next request sees its own
+    assert (status, json.loads(body)["pid"], json.loads(body)["visible"]) == (200, first["pid"], [de.pk])
+
+
+def test_a_connection_left_in_the_platform_scope_is_reset_at_once(transactional_db: Any) -> None:
+    """The platform scope (every cooperative) never outlives its block on a connection: leaving the outermost
+    scope resets it with a statement of its own. A cooperative's scope is left to the next query."""
+    member = MembershipFactory(cooperative=CooperativeFactory())
+    rls.set_process_default(rls.NO_SCOPE)  # as in every real process (the test suite's default is PLATFORM)
+    try:
+        with rls.platform_scope("test: a platform query"):
+            assert _visible_cooperatives()
+            assert _raw_platform_setting() == "on"
+        assert _raw_platform_setting() == ""
+        assert connection.rls_applied == rls.NO_SCOPE
+        with rls.tenant_scope(member.cooperative):
+            assert _visible_cooperatives() == {member.cooperative_id}
+        assert connection.rls_applied is not None and connection.rls_applied.cooperative_id is not None
+        assert _raw_platform_setting() == ""
+        assert _visible_cooperatives() == set()  # the next query, in no scope, applied none first
+        assert connection.rls_applied == rls.NO_SCOPE
+    finally:
+        rls.set_process_default(rls.PLATFORM)
 
 
 # --- Celery tasks -------------------------------------------------------------------------------------------
@@ -365,8 +397,8 @@ def test_the_scope_goes_in_front_of_the_query_in_one_round_trip(two: tuple[Membe
             assert _rows("SELECT current_setting('app.cooperative')") == [(str(first.cooperative_id),)]
         with rls.tenant_scope(second.cooperative):
             assert _visible_cooperatives() == {second.cooperative_id}
-    # Only the resets at the scopes' ends (nothing follows to carry them) went alone.
-    assert separately.call_count == 2
+    # Nothing went alone: a cooperative's scope is left on the connection for the next query to replace.
+    assert separately.call_count == 0
 
 
 def test_a_failed_query_undoes_the_scope_sent_with_it(transactional_db: Any) -> None:
@@ -375,12 +407,13 @@ def test_a_failed_query_undoes_the_scope_sent_with_it(transactional_db: Any) -> 
     first, second = (MembershipFactory(cooperative=CooperativeFactory()) for _ in range(2))
     with rls.tenant_scope(first.cooperative):
         assert _visible_cooperatives() == {first.cooperative_id}
-    assert _raw_session_setting()[1] == ""  # reset at the scope's end
+    assert _raw_session_setting()[1] == str(first.cooperative_id)  # left for the next query to replace
     with rls.tenant_scope(second.cooperative):
         with pytest.raises(DatabaseError):
             _rows("SELECT 1 / 0")
         assert connection.rls_applied is None
-        assert _raw_session_setting()[1] == ""  # the settings sent with the failed query were undone
+        # The settings sent with the failed query were undone: the session is as it was before it.
+        assert _raw_session_setting()[1] == str(first.cooperative_id)
         assert _visible_cooperatives() == {second.cooperative_id}
 
 

@@ -20,8 +20,9 @@ The *scope* of the running code lives in a context variable, never in connection
 
 The database wrapper (`smartprod.core.db`) applies the current scope to its connection before a query runs
 whenever the two differ, again after every rollback (a rolled-back SET is undone by PostgreSQL) and on
-every new connection; leaving the outermost scope resets the connection at once. A persistent connection
-reused by the next request therefore never carries the previous request's cooperative.
+every new connection. A persistent connection reused by the next request therefore never runs a query
+with the previous request's cooperative. Leaving the outermost scope resets a connection left in the
+platform scope at once; one left in a cooperative's scope is reset by its next query (`reset_connections`).
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def _entered(scope: Scope) -> Iterator[Scope]:
     finally:
         _scope.reset(token)
         if _scope.get() is None:
-            reset_connections()  # leaving the outermost scope: nothing stays set on a pooled connection
+            reset_connections()  # leaving the outermost scope: no platform scope stays on a connection
 
 
 def tenant_scope(cooperative: Any) -> contextlib.AbstractContextManager[Scope]:
@@ -207,11 +208,24 @@ def scope_execute_wrapper(connection: Any) -> Callable[..., Any]:
 
 
 def reset_connections() -> None:
-    """Apply the current scope (after the outermost one: none) to this thread's open connections now."""
+    """After the outermost scope: bring this thread's open connections that were left in the platform scope
+    back to the current one (none) now, with a statement of its own.
+
+    A connection left in a cooperative's scope keeps it until its next query, in front of which the wrapper
+    applies the scope of the code then running (a query of no scope, another cooperative's, the platform's:
+    each is applied before it runs, as for every query). That saves every request a round trip (0.2 ms of
+    the machine's CPU: the reset was a sixth of a token request's cost), and what stays set is only what
+    the process just had: one cooperative's rows, seen through no query. Everything that reads goes through
+    Django's cursors (and so through the wrapper); the driver's connection is used directly only to apply
+    the scope and to PREPARE (smartprod.core.rows), which reads nothing."""
     connection: Any
+    current = current_scope()
     for connection in connections.all(initialized_only=True):
-        if connection.connection is None or getattr(connection, "rls_applied", None) is None:
+        applied = getattr(connection, "rls_applied", None)
+        if connection.connection is None or applied is None or applied == current:
             continue
+        if not applied.platform:
+            continue  # a cooperative's scope: replaced in front of the next query (above)
         try:
             apply_scope(connection)
         except DatabaseError:
