@@ -312,24 +312,46 @@ def test_a_reused_connection_never_carries_the_previous_requests_cooperative(per
 
 
 def test_a_connection_left_in_the_platform_scope_is_reset_at_once(transactional_db: Any) -> None:
-    """The platform scope (every cooperative) never outlives its block on a connection: leaving the outermost
-    scope resets it with a statement of its own. A cooperative's scope is left to the next query."""
-    member = MembershipFactory(cooperative=CooperativeFactory())
+    """The platform scope (every cooperative) never outlives its block on a connection. Outside a transaction
+    it is sent for its statement alone and the session never has it; in a transaction it is set for the
+    session and reset, with a statement of its own, when the outermost scope ends. A cooperative's scope is
+    left to the next query, which applies its own first."""
+    first, second = (MembershipFactory(cooperative=CooperativeFactory()) for _ in range(2))
     rls.set_process_default(rls.NO_SCOPE)  # as in every real process (the test suite's default is PLATFORM)
     try:
-        with rls.platform_scope("test: a platform query"):
-            assert _visible_cooperatives()
-            assert _raw_platform_setting() == "on"
-        assert _raw_platform_setting() == ""
-        assert connection.rls_applied == rls.NO_SCOPE
-        with rls.tenant_scope(member.cooperative):
-            assert _visible_cooperatives() == {member.cooperative_id}
-        assert connection.rls_applied is not None and connection.rls_applied.cooperative_id is not None
-        assert _raw_platform_setting() == ""
+        with rls.tenant_scope(first.cooperative):
+            assert _visible_cooperatives() == {first.cooperative_id}
+        assert connection.rls_applied == rls.Scope(cooperative_id=first.cooperative_id)
+        assert _raw_session_setting()[1] == str(first.cooperative_id)  # left for the next query
+
+        with rls.platform_scope("test: platform queries outside a transaction"):
+            assert _visible_cooperatives() == {first.cooperative_id, second.cooperative_id}
+            assert _raw_platform_setting() == ""  # for that statement only: the session never had it
+            assert _visible_cooperatives() == {first.cooperative_id, second.cooperative_id}
+            with rls.tenant_scope(second.cooperative):
+                assert _visible_cooperatives() == {second.cooperative_id}
+        assert connection.rls_applied == rls.Scope(cooperative_id=second.cooperative_id)
         assert _visible_cooperatives() == set()  # the next query, in no scope, applied none first
+        assert connection.rls_applied == rls.NO_SCOPE
+
+        with rls.platform_scope("test: a platform query in a transaction"), transaction.atomic():
+            assert _visible_cooperatives() == {first.cooperative_id, second.cooperative_id}
+            assert _raw_platform_setting() == "on"  # for the session, as any scope in a transaction
+        assert _raw_platform_setting() == ""  # reset when the outermost scope ended
         assert connection.rls_applied == rls.NO_SCOPE
     finally:
         rls.set_process_default(rls.PLATFORM)
+
+
+def test_a_platform_statement_that_fails_leaves_the_session_as_it_was(transactional_db: Any) -> None:
+    member = MembershipFactory(cooperative=CooperativeFactory())
+    with rls.tenant_scope(member.cooperative):
+        assert _visible_cooperatives() == {member.cooperative_id}
+        with rls.platform_scope("test: a failing platform statement"), pytest.raises(DatabaseError):
+            _rows("SELECT 1 / 0")
+        assert connection.rls_applied == rls.Scope(cooperative_id=member.cooperative_id)
+        assert (_raw_session_setting()[1], _raw_platform_setting()) == (str(member.cooperative_id), "")
+        assert _visible_cooperatives() == {member.cooperative_id}
 
 
 # --- Celery tasks -------------------------------------------------------------------------------------------

@@ -156,15 +156,16 @@ def apply_scope(connection: Any) -> None:
     connection.rls_applied = scope
 
 
-def _apply_prefix(scope: Scope) -> str:
+def _apply_prefix(scope: Scope, *, local: bool = False) -> str:
     """The scope's settings as a statement to send in front of a query (literals: an integer id, 'on' or
-    nothing — no parameter to bind)."""
+    nothing — no parameter to bind); `local`: for the transaction only (set_config's is_local)."""
     cooperative, platform = scope.settings()
     if not cooperative.isdigit() and cooperative != "":
         raise ValueError(f"cooperative id {cooperative!r}")
+    is_local = "true" if local else "false"
     return (
-        f"SELECT set_config('{COOPERATIVE_SETTING}', '{cooperative}', false), "
-        f"set_config('{PLATFORM_SETTING}', '{'on' if platform else ''}', false); "
+        f"SELECT set_config('{COOPERATIVE_SETTING}', '{cooperative}', {is_local}), "
+        f"set_config('{PLATFORM_SETTING}', '{'on' if platform else ''}', {is_local}); "
     )
 
 
@@ -180,6 +181,12 @@ def scope_execute_wrapper(connection: Any) -> Callable[..., Any]:
     the query's result. PostgreSQL runs such a string as one transaction, so when the query fails, the
     settings are undone too; the scope then counts as unknown and is applied again before the next query.
     Anything else (executemany, server-side cursors, an aborted transaction) applies it first, on its own.
+
+    The platform scope outside a transaction is sent for its statement alone (set_config's is_local: the
+    settings end with the implicit transaction, success or not): the connection never keeps it, its
+    settings and `rls_applied` stay as they were, and nothing is left to reset after the token check of
+    each API request. In a transaction (Django's atomic, or psycopg outside autocommit) it is set for the
+    session as any scope, and reset when the outermost scope ends (`reset_connections`).
     """
 
     def wrapper(execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: Any) -> Any:
@@ -198,6 +205,15 @@ def scope_execute_wrapper(connection: Any) -> Callable[..., Any]:
         ):
             apply_scope(connection)
             return execute(sql, params, many, context)
+        if (
+            scope.platform
+            and raw.autocommit
+            and not connection.in_atomic_block
+            and raw.info.transaction_status == pq.TransactionStatus.IDLE
+        ):
+            result = execute(_apply_prefix(scope, local=True) + sql, params, many, context)
+            cursor.nextset()
+            return result  # the session's settings are what they were before: rls_applied holds
         connection.rls_applied = None  # unknown until the statement succeeded
         result = execute(_apply_prefix(scope) + sql, params, many, context)
         cursor.nextset()  # the query's own result, not the settings' row
