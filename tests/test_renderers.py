@@ -18,6 +18,8 @@ from smartprod.core.renderers import JSONRenderer
 
 CASES: list[Any] = [
     {"text": 'ü€ \u2028 \u2029 \x00 \x1f \x7f " \\ / \n \t \r \b \f', 2: None, True: 1, None: "x"},
+    {"dashes": "a – b — c … d", "only": "x\u2029y"},  # 0xE2 0x80 without a separator; one separator alone
+    {"ascii": "nothing to escape"},
     [
         datetime.datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=datetime.UTC),
         datetime.datetime(2026, 7, 2, 3, 4, 5, tzinfo=ZoneInfo("Europe/Vienna")),
