@@ -20,10 +20,10 @@ from invoicing.models import Invoice
 from invoicing.selectors import invoice_list_visible
 from invoicing.serializers import ClientRefOutputSerializer, InvoiceOutputSerializer, invoice_pdf_url
 from smartprod.core.rows import (
+    CountedPage,
     EpochMicroseconds,
     IsoDate,
     Row,
-    Statement,
     as_text,
     check_shape,
     choice_labels,
@@ -206,7 +206,7 @@ def _build(rows: list[tuple[Any, ...]], zone: tzinfo) -> list[Row]:
 
 
 @lru_cache(maxsize=32)
-def _statement(role: str, by_project: bool, by_status: bool) -> Statement:
+def _statement(role: str, by_project: bool, by_status: bool) -> CountedPage:
     """The list's statement for a person of `role` (the selector decides what the role sees)."""
     check_shape(InvoiceOutputSerializer, KEYS)
     check_shape(ClientRefOutputSerializer, ("id", "name"))
@@ -225,7 +225,7 @@ def _statement(role: str, by_project: bool, by_status: bool) -> Statement:
         "status": _STATUS,
     }
     required = ["cooperative", *(["project"] if by_project else []), *(["status"] if by_status else [])]
-    return counted_page(visible, _columns, sentinels, required)
+    return counted_page(visible, _columns, sentinels, required, first_page_along_order=True)
 
 
 def _columns(invoices: QuerySet[Invoice]) -> QuerySet[Invoice, tuple[Any, ...]]:

@@ -28,10 +28,10 @@ from projects.serializers import (
     ProjectListOutputSerializer,
 )
 from smartprod.core.rows import (
+    CountedPage,
     EpochMicroseconds,
     IsoDate,
     Row,
-    Statement,
     as_text,
     check_shape,
     choice_labels,
@@ -132,7 +132,7 @@ def _build(rows: list[tuple[Any, ...]], zone: tzinfo) -> list[Row]:
 
 
 @lru_cache(maxsize=8)
-def _statement(role: str) -> Statement:
+def _statement(role: str) -> CountedPage:
     """The list's statement for a person of `role` (the selector decides what the role sees)."""
     check_shape(ProjectListOutputSerializer, KEYS)
     check_shape(ClientRefSerializer, ("id", "name"))

@@ -405,6 +405,32 @@ def test_lists_read_as_values_page_past_the_end(coop, people):
     }
 
 
+def test_the_invoices_first_page_along_the_order_equals_the_chosen_keys(coop, people):
+    """The invoices' first page is read along the list's order (invoicing.listing, first_page_along_order),
+    deeper pages choose their keys first: both give the same rows in the same order, and the pages
+    put together are the whole list, newest first."""
+    from invoicing.listing import _statement
+
+    owner, advisor, _finance = people
+    project = approved_project(coop, owner, advisor)
+    for _ in range(4):
+        issued(coop, owner, advisor, project)
+        draft(coop, owner, project)
+    statement = _statement(owner.role, False, False)
+    assert statement.along_order is not None
+    values = {"cooperative": coop.pk, "membership": owner.pk, "project": None, "status": "", "offset": 0}
+    for limit in (1, 3, 8, 20):
+        along = statement.along_order.execute({**values, "limit": limit})
+        chosen = statement.chosen_first.execute({**values, "limit": limit})
+        assert along == chosen and len(along) == min(limit, 8)
+
+    api = token_client(owner)
+    pages = [api.get("/api/invoices/", {"limit": 3, "offset": offset}).json() for offset in (0, 3, 6)]
+    ids = [row["id"] for page in pages for row in page["results"]]
+    newest_first = list(invoice_list_visible(cooperative=coop, membership=owner).values_list("pk", flat=True))
+    assert ids == newest_first and len(ids) == 8 and {page["count"] for page in pages} == {8}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_lists_read_as_values_prepare_again_when_the_session_lost_its_statements(coop, people):
     """The lists run prepared statements (smartprod.core.rows.Statement); a session that lost them (DISCARD

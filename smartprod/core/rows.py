@@ -510,12 +510,27 @@ class AmongChosen(Func):
     output_field = BooleanField()
 
 
+class CountedPage:
+    """The statements of a counted page (`counted_page`): the keys chosen first, and — for lists whose order
+    an index gives — the first page read along that order."""
+
+    def __init__(self, chosen_first: Statement, along_order: Statement | None = None) -> None:
+        self.chosen_first, self.along_order = chosen_first, along_order
+
+    def execute(self, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        if self.along_order is not None and values["offset"] == 0:
+            return self.along_order.execute(values)
+        return self.chosen_first.execute(values)
+
+
 def counted_page(
     counted: QuerySet[Any],
     columns: Callable[[QuerySet[Any]], QuerySet[Any]],
     sentinels: Mapping[str, Any],
     required: Iterable[str] = ("cooperative",),
-) -> Statement:
+    *,
+    first_page_along_order: bool = False,
+) -> CountedPage:
     """The count of `counted` and one page of it in one statement; `columns` gives the values to show of a
     queryset of those rows. The page's rows are chosen first (`counted`'s order, LIMIT and OFFSET: the
     values `limit` and `offset`), and only they are joined and formatted: the columns' joins and
@@ -524,11 +539,27 @@ def counted_page(
     (`page_rows`).
 
     The chosen keys are an array the page looks up by primary key (`AmongChosen`): with `pk IN (…)` the
-    planner joined them to a scan of every visible row (0.3 ms of the invoices' 0.9 ms at 1,000 rows)."""
+    planner joined them to a scan of every visible row (0.3 ms of the invoices' 0.9 ms at 1,000 rows).
+
+    `first_page_along_order`: the first page (offset 0, the one asked for most) is the columns' query
+    itself, sorted and limited — for a list whose order an index gives and whose columns need no grouping,
+    PostgreSQL walks the index and joins and formats only the rows it returns, without looking the keys up
+    a second time (invoices: 1.06 → 0.91 ms a call). Deeper pages keep choosing first: along the order,
+    every skipped row would be joined and formatted too (offset 800: 1.4 → 2.6 ms)."""
     chosen = counted.values("pk")[_OFFSET : _OFFSET + _LIMIT]
-    page_sql, page_params = columns(
-        counted.filter(AmongChosen(F("pk"), Subquery(chosen)))
-    ).query.sql_with_params()
+    chosen_first = _counted(
+        counted, columns(counted.filter(AmongChosen(F("pk"), Subquery(chosen)))), sentinels, required
+    )
+    if not first_page_along_order:
+        return CountedPage(chosen_first)
+    along_order = _counted(counted, columns(counted)[_OFFSET : _OFFSET + _LIMIT], sentinels, required)
+    return CountedPage(chosen_first, along_order)
+
+
+def _counted(
+    counted: QuerySet[Any], page: QuerySet[Any], sentinels: Mapping[str, Any], required: Iterable[str]
+) -> Statement:
+    page_sql, page_params = page.query.sql_with_params()
     page_sql, page_params = slice_as_parameters(page_sql, page_params, _LIMIT, _OFFSET)
     count_sql, count_params = counted.order_by().values("pk").query.sql_with_params()
     # Both parts are the ORM's SQL; every value in them is a parameter.
@@ -542,7 +573,7 @@ def counted_page(
 
 def page_rows(
     request: Request,
-    statement: Statement,
+    statement: Statement | CountedPage,
     values: Mapping[str, Any],
     build: Callable[[list[tuple[Any, ...]], tzinfo], list[Row]],
 ) -> Response:
