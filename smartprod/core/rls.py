@@ -21,8 +21,10 @@ The *scope* of the running code lives in a context variable, never in connection
 The database wrapper (`smartprod.core.db`) applies the current scope to its connection before a query runs
 whenever the two differ, again after every rollback (a rolled-back SET is undone by PostgreSQL) and on
 every new connection. A persistent connection reused by the next request therefore never runs a query
-with the previous request's cooperative. Leaving the outermost scope resets a connection left in the
-platform scope at once; one left in a cooperative's scope is reset by its next query (`reset_connections`).
+with the previous request's cooperative. The platform scope outside a transaction is sent for its statement
+alone (the session never keeps it); leaving the outermost scope resets a connection left in the platform
+scope (in a transaction) at once; one left in a cooperative's scope is reset by its next query
+(`scope_execute_wrapper`, `reset_connections`).
 """
 
 from __future__ import annotations
